@@ -1,0 +1,30 @@
+//! Atomic file writes: a temporary file in the target's folder, renamed over the target only once
+//! it is complete, so that a crash never leaves a half-written file.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Writes the file at `path` through `fill`, atomically; creates missing parent folders.
+pub(crate) fn write(
+    path: &Path,
+    fill: impl FnOnce(&mut BufWriter<&std::fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let temp = tempfile::Builder::new()
+        .prefix(".gait-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    let mut writer = BufWriter::new(temp.as_file());
+    fill(&mut writer).and_then(|()| writer.flush()).map_err(|e| Error::io(path, e))?;
+    drop(writer);
+    temp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    temp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}

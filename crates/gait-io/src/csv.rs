@@ -1,0 +1,69 @@
+//! CSV export of any file `gait-io` reads: a header line, then one row per frame.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::angles::read_angles;
+use crate::error::{Error, Result};
+use crate::landmarks::Layout;
+use crate::npy::{DType, read_npy, read_npy_header};
+
+/// Writes `path` (an angles file or a numeric `.npy`) as CSV to `out`.
+///
+/// - Angles files: one column per dict key in file order, an empty cell for `None`.
+/// - Numeric arrays: the first axis is the row, the other axes are flattened in C order; columns
+///   are `<landmark>_x`, `_y`, `_z` with MediaPipe names for `(frames, 33, 3)` arrays and
+///   `c0, c1, ...` otherwise. A 0-d array is one row.
+///
+/// Numbers are written in shortest round-trip form: each parses back to exactly the stored value.
+pub fn write_csv(path: &Path, out: &mut impl Write) -> Result<()> {
+    let header = read_npy_header(path)?;
+    let io = |e| Error::io(path, e);
+    if header.dtype == DType::Object {
+        let sequence = read_angles(path)?;
+        write_row(out, sequence.columns().iter().map(String::as_str)).map_err(io)?;
+        for row in sequence.values().rows() {
+            let cells = row.iter().map(|v| if v.is_nan() { String::new() } else { format!("{v:?}") });
+            write_row(out, cells).map_err(io)?;
+        }
+        return Ok(());
+    }
+    let array = read_npy(path)?;
+    let shape = array.shape();
+    let width: usize = shape.iter().skip(1).product();
+    let names: Vec<String> = if shape.len() == 3 && shape[1] == 33 && shape[2] == 3 {
+        Layout::MediaPipe33
+            .joint_names()
+            .iter()
+            .flat_map(|joint| ["x", "y", "z"].map(|axis| format!("{joint}_{axis}")))
+            .collect()
+    } else {
+        (0..width).map(|i| format!("c{i}")).collect()
+    };
+    write_row(out, names.iter().map(String::as_str)).map_err(io)?;
+    let cells = array.to_strings();
+    for row in cells.chunks(width.max(1)) {
+        write_row(out, row.iter().map(String::as_str)).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// Writes one CSV line, quoting fields that need it (RFC 4180).
+fn write_row<S: AsRef<str>>(out: &mut impl Write, cells: impl Iterator<Item = S>) -> std::io::Result<()> {
+    let mut line = String::new();
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        let cell = cell.as_ref();
+        if cell.contains([',', '"', '\n', '\r']) {
+            line.push('"');
+            line.push_str(&cell.replace('"', "\"\""));
+            line.push('"');
+        } else {
+            line.push_str(cell);
+        }
+    }
+    line.push('\n');
+    out.write_all(line.as_bytes())
+}

@@ -1,0 +1,277 @@
+//! Dataset trees as the old pipeline lays them out:
+//! `ROOT/{Training,Testing}/{Normal,Abnormal}/<recording>/N_{landmarks,angles}.npy`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::angles::read_angles;
+use crate::error::{Error, Result};
+use crate::feature_sequence::FeatureSequence;
+use crate::landmarks::{Landmarks, read_landmarks};
+use crate::npy::read_npy_header;
+
+/// Which part of a dataset a sample belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Split {
+    /// `Training/`
+    Training,
+    /// `Testing/`
+    Testing,
+}
+
+impl Split {
+    /// Both splits, in tree order.
+    pub const ALL: [Split; 2] = [Split::Training, Split::Testing];
+
+    /// The folder name.
+    pub fn dir_name(self) -> &'static str {
+        match self {
+            Split::Training => "Training",
+            Split::Testing => "Testing",
+        }
+    }
+}
+
+/// The class of a walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Label {
+    /// Class 0.
+    Normal,
+    /// Class 1.
+    Abnormal,
+}
+
+impl Label {
+    /// Both labels, in class order.
+    pub const ALL: [Label; 2] = [Label::Normal, Label::Abnormal];
+
+    /// The class index: Normal = 0, Abnormal = 1.
+    pub fn index(self) -> usize {
+        match self {
+            Label::Normal => 0,
+            Label::Abnormal => 1,
+        }
+    }
+
+    /// The folder name.
+    pub fn dir_name(self) -> &'static str {
+        match self {
+            Label::Normal => "Normal",
+            Label::Abnormal => "Abnormal",
+        }
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.dir_name())
+    }
+}
+
+/// One clip of a recording: its place in the tree and its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    /// Training or Testing.
+    pub split: Split,
+    /// Normal or Abnormal.
+    pub label: Label,
+    /// The recording folder's name (one walk, one subject).
+    pub recording: String,
+    /// The clip number `N` of `N_angles.npy`.
+    pub clip: u64,
+    /// `N_angles.npy`, if present.
+    pub angles: Option<PathBuf>,
+    /// `N_landmarks.npy`, if present.
+    pub landmarks: Option<PathBuf>,
+}
+
+/// A file, or a clip, left out of a dataset, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The file concerned.
+    pub path: PathBuf,
+    /// Why it was left out.
+    pub reason: String,
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.reason)
+    }
+}
+
+/// Which files a clip must have to count as a sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Require {
+    /// Both files, non-empty: the old pipeline's rule for a sample.
+    Both,
+    /// A non-empty angles file (landmarks optional).
+    Angles,
+    /// A non-empty landmarks file (angles optional).
+    Landmarks,
+}
+
+/// The samples of a dataset tree, in tree order (split, label, recording, clip number), and
+/// everything that was left out with its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dataset {
+    /// The tree's root folder.
+    pub root: PathBuf,
+    /// The samples found.
+    pub samples: Vec<Sample>,
+    /// Files and clips left out, with reasons.
+    pub skipped: Vec<Skipped>,
+}
+
+impl Dataset {
+    /// Walks the tree under `root` and pairs each clip's files.
+    ///
+    /// Every `.npy` file that does not make a sample is reported in `skipped`: misplaced, oddly
+    /// named, without the partner `require` asks for, empty, or with an unreadable header.
+    /// Fails only when `root` has neither a `Training` nor a `Testing` folder or cannot be read.
+    pub fn scan(root: &Path, require: Require) -> Result<Dataset> {
+        if !Split::ALL.iter().any(|s| root.join(s.dir_name()).is_dir()) {
+            return Err(Error::content(
+                root,
+                "no Training/ or Testing/ folder: a dataset is ROOT/{Training,Testing}/{Normal,Abnormal}/<recording>/N_angles.npy",
+            ));
+        }
+        let mut clips: BTreeMap<(Split, Label, String, u64), Sample> = BTreeMap::new();
+        let mut skipped = Vec::new();
+        for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+            let entry = entry.map_err(|e| {
+                let path = e.path().unwrap_or(root).to_path_buf();
+                Error::Io { path, source: e.into() }
+            })?;
+            let path = entry.path();
+            if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "npy") {
+                continue;
+            }
+            match place(root, path) {
+                Ok((split, label, recording, clip, is_angles)) => {
+                    let sample = clips.entry((split, label, recording.clone(), clip)).or_insert(Sample {
+                        split,
+                        label,
+                        recording,
+                        clip,
+                        angles: None,
+                        landmarks: None,
+                    });
+                    let slot = if is_angles { &mut sample.angles } else { &mut sample.landmarks };
+                    *slot = Some(path.to_path_buf());
+                }
+                Err(reason) => skipped.push(Skipped { path: path.to_path_buf(), reason }),
+            }
+        }
+        let mut samples = Vec::with_capacity(clips.len());
+        for sample in clips.into_values() {
+            match check(&sample, require) {
+                Ok(()) => samples.push(sample),
+                Err(skip) => skipped.push(skip),
+            }
+        }
+        Ok(Dataset { root: root.to_path_buf(), samples, skipped })
+    }
+
+    /// The samples of one split.
+    pub fn split(&self, split: Split) -> impl Iterator<Item = &Sample> {
+        self.samples.iter().filter(move |s| s.split == split)
+    }
+
+    /// Reads every sample's angles file, in parallel. Samples whose file is missing or unreadable
+    /// move from `samples` to `skipped`; the result lines up with `samples` afterwards.
+    pub fn load_angles(&mut self) -> Vec<FeatureSequence> {
+        self.load_with(|s| s.angles.as_deref(), "angles", read_angles)
+    }
+
+    /// Reads every sample's landmarks file, in parallel, like [`load_angles`](Self::load_angles).
+    pub fn load_landmarks(&mut self) -> Vec<Landmarks> {
+        self.load_with(|s| s.landmarks.as_deref(), "landmarks", read_landmarks)
+    }
+
+    fn load_with<T: Send>(
+        &mut self,
+        file: impl Fn(&Sample) -> Option<&Path> + Sync,
+        what: &str,
+        read: impl Fn(&Path) -> Result<T> + Sync,
+    ) -> Vec<T> {
+        let results: Vec<Result<T, Skipped>> = self
+            .samples
+            .par_iter()
+            .map(|sample| match file(sample) {
+                Some(path) => read(path).map_err(|e| Skipped { path: path.to_path_buf(), reason: e.to_string() }),
+                None => Err(Skipped { path: sample_dir(&self.root, sample), reason: format!("clip {} has no {what} file", sample.clip) }),
+            })
+            .collect();
+        let mut kept = Vec::with_capacity(results.len());
+        let samples = std::mem::take(&mut self.samples);
+        for (sample, result) in samples.into_iter().zip(results) {
+            match result {
+                Ok(value) => {
+                    self.samples.push(sample);
+                    kept.push(value);
+                }
+                Err(skip) => self.skipped.push(skip),
+            }
+        }
+        kept
+    }
+}
+
+/// The folder of a sample's recording.
+fn sample_dir(root: &Path, sample: &Sample) -> PathBuf {
+    root.join(sample.split.dir_name()).join(sample.label.dir_name()).join(&sample.recording)
+}
+
+/// Where a file sits in the tree: split, label, recording, clip number, and whether it is the
+/// angles (or the landmarks) file.
+fn place(root: &Path, path: &Path) -> Result<(Split, Label, String, u64, bool), String> {
+    let relative = path.strip_prefix(root).map_err(|_| "outside the dataset root".to_string())?;
+    let parts: Vec<&str> = relative.iter().map(|p| p.to_str().unwrap_or("")).collect();
+    let [split, label, recording, name] = parts.as_slice() else {
+        return Err("not at Split/Label/<recording>/N_angles.npy depth".into());
+    };
+    let split = match *split {
+        "Training" => Split::Training,
+        "Testing" => Split::Testing,
+        other => return Err(format!("{other:?} is not Training or Testing")),
+    };
+    let label = match *label {
+        "Normal" => Label::Normal,
+        "Abnormal" => Label::Abnormal,
+        other => return Err(format!("{other:?} is not Normal or Abnormal")),
+    };
+    let (stem, is_angles) = if let Some(stem) = name.strip_suffix("_angles.npy") {
+        (stem, true)
+    } else if let Some(stem) = name.strip_suffix("_landmarks.npy") {
+        (stem, false)
+    } else {
+        return Err("not named N_angles.npy or N_landmarks.npy".into());
+    };
+    let clip = stem.parse().map_err(|_| format!("clip number {stem:?} is not a whole number"))?;
+    Ok((split, label, (*recording).to_string(), clip, is_angles))
+}
+
+/// Checks that a clip has the files `require` asks for, non-empty with readable headers.
+fn check(sample: &Sample, require: Require) -> Result<(), Skipped> {
+    let needed: &[(&Option<PathBuf>, &str)] = match require {
+        Require::Both => &[(&sample.angles, "angles"), (&sample.landmarks, "landmarks")],
+        Require::Angles => &[(&sample.angles, "angles")],
+        Require::Landmarks => &[(&sample.landmarks, "landmarks")],
+    };
+    let present = sample.angles.as_ref().or(sample.landmarks.as_ref()).expect("a clip has a file");
+    for (file, what) in needed {
+        let Some(path) = file else {
+            let reason = format!("no partner {}_{what}.npy beside it", sample.clip);
+            return Err(Skipped { path: present.clone(), reason });
+        };
+        let header = read_npy_header(path).map_err(|e| Skipped { path: path.clone(), reason: e.to_string() })?;
+        if header.is_empty() {
+            return Err(Skipped { path: path.clone(), reason: format!("empty (shape {:?})", header.shape) });
+        }
+    }
+    Ok(())
+}

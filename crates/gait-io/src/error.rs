@@ -1,0 +1,76 @@
+//! The one error type of `gait-io`: every variant names the file it is about.
+
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong reading or writing the pipeline's files.
+///
+/// Each variant carries the path of the file concerned; its message says what was wrong and, where
+/// there is something to do about it, what.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The operating system refused to read or write the file.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The file is not a `.npy` file we can read: bad magic, header or size.
+    #[error("{}: not a readable .npy file: {reason}", path.display())]
+    Npy {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The pickled payload of an object array could not be read, or asked for something we refuse
+    /// to run.
+    #[error("{}: pickled payload: {source}", path.display())]
+    Pickle {
+        /// The file concerned.
+        path: PathBuf,
+        /// Where in the pickle, and what went wrong.
+        source: crate::pickle::PickleError,
+    },
+    /// Values built in memory do not fit together (no file is involved).
+    #[error("{0}")]
+    Mismatch(String),
+    /// The file was read, but its content is not what the call expects (wrong dtype, shape,
+    /// value type for a key of an angles file...).
+    #[error("{}: {reason}", path.display())]
+    Content {
+        /// The file concerned.
+        path: PathBuf,
+        /// What was found and what was expected.
+        reason: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        Error::Io { path: path.to_path_buf(), source }
+    }
+
+    pub(crate) fn npy(path: &Path, reason: impl Into<String>) -> Self {
+        Error::Npy { path: path.to_path_buf(), reason: reason.into() }
+    }
+
+    pub(crate) fn content(path: &Path, reason: impl Into<String>) -> Self {
+        Error::Content { path: path.to_path_buf(), reason: reason.into() }
+    }
+
+    /// The file this error is about, if it is about a file.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Error::Io { path, .. }
+            | Error::Npy { path, .. }
+            | Error::Pickle { path, .. }
+            | Error::Content { path, .. } => Some(path),
+            Error::Mismatch(_) => None,
+        }
+    }
+}
+
+/// `Result` with [`enum@Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,44 @@
+//! Read and write the files of the old Python gait pipeline, safely and exactly.
+//!
+//! - [`read_npy`] / [`write_npy`]: numeric `.npy` files (every integer and float dtype, either byte
+//!   order, C or Fortran order, format versions 1 to 3).
+//! - [`read_angles`] / [`write_angles`]: `N_angles.npy`, a pickled object array of one dict per
+//!   frame, read by a pickle machine that runs nothing (see [`pickle`]).
+//! - [`read_landmarks`] / [`write_landmarks`]: `N_landmarks.npy` as [`Landmarks`] in a [`Layout`].
+//! - [`Dataset::scan`]: the tree `ROOT/{Training,Testing}/{Normal,Abnormal}/<recording>/`, with
+//!   every file left out reported with its reason.
+//! - [`write_csv`]: any of these files as CSV.
+//!
+//! Every failure is an [`Error`] naming the file and the cause; nothing here panics on bad input
+//! or prints.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use gait_io::{Dataset, Require};
+//!
+//! let mut dataset = Dataset::scan(Path::new("data"), Require::Both)?;
+//! let angles = dataset.load_angles();
+//! for skipped in &dataset.skipped {
+//!     eprintln!("skipped {skipped}");
+//! }
+//! println!("{} samples, first has {} frames", angles.len(), angles[0].frames());
+//! # Ok::<(), gait_io::Error>(())
+//! ```
+
+mod angles;
+mod atomic;
+mod csv;
+mod dataset;
+mod error;
+mod feature_sequence;
+mod landmarks;
+mod npy;
+pub mod pickle;
+
+pub use angles::{read_angles, write_angles};
+pub use csv::write_csv;
+pub use dataset::{Dataset, Label, Require, Sample, Skipped, Split};
+pub use error::{Error, Result};
+pub use feature_sequence::FeatureSequence;
+pub use landmarks::{Landmarks, Layout, read_landmarks, write_landmarks};
+pub use npy::{ByteOrder, DType, NpyArray, NpyHeader, read_npy, read_npy_header, write_npy};

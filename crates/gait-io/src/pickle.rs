@@ -1,0 +1,770 @@
+//! The pickled payload of NumPy object arrays of dicts (the angle files), read without running
+//! anything, and written the way NumPy 1.x writes it.
+//!
+//! The reader is a pickle machine that knows only the opcodes NumPy uses for protocols 2 to 5 and
+//! only five callables, which it interprets as data instead of calling: NumPy's `_reconstruct`
+//! (`numpy.core` and `numpy._core`), `ndarray`, `dtype`, `scalar`, and `_codecs.encode` (protocol 2's
+//! spelling of bytes). Any other global is refused by name. Objects live in a flat arena and refer
+//! to each other by index, so deep nesting costs no recursion and memoised objects are shared, not
+//! copied; every allocation is bounded by the bytes of the input.
+
+use std::collections::HashMap;
+
+use crate::npy::{ByteOrder, DType, f16_to_f32};
+
+/// What went wrong in a pickled payload.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PickleError {
+    /// The pickle names a callable we do not allow; nothing was run.
+    #[error(
+        "byte {offset}: refused global {module}.{name}: only NumPy's ndarray, dtype and scalar \
+         constructors are read, and nothing in the file is ever run"
+    )]
+    ForbiddenGlobal {
+        /// Offset of the opcode in the pickle.
+        offset: usize,
+        /// Module of the global.
+        module: String,
+        /// Name of the global.
+        name: String,
+    },
+    /// The pickle is truncated, malformed, or uses something an angles file never holds.
+    #[error("byte {offset}: {reason}")]
+    Malformed {
+        /// Offset of the opcode in the pickle.
+        offset: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The pickle is sound but one frame is not a dict of numbers and `None`s.
+    #[error("frame {frame}: {reason}")]
+    Frame {
+        /// Index of the frame (the element of the object array).
+        frame: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The pickle is sound but its top object is not a one-dimensional object array of dicts.
+    #[error("{0}")]
+    NotAnArrayOfDicts(String),
+}
+
+/// Rows of dicts read from an object array: the columns are the dict keys in order of first
+/// appearance, the values row-major with `NaN` where a frame's value is `None` or its key absent.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DictRows {
+    pub columns: Vec<String>,
+    pub rows: usize,
+    pub values: Vec<f64>,
+}
+
+type Id = usize;
+
+fn fail<T>(offset: usize, reason: impl Into<String>) -> Result<T, PickleError> {
+    Err(PickleError::Malformed { offset, reason: reason.into() })
+}
+
+/// The few callables a NumPy object-array pickle names.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Callable {
+    Reconstruct,
+    NdArray,
+    Dtype,
+    Scalar,
+    CodecsEncode,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Obj {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Bytes(Vec<u8>),
+    List(Vec<Id>),
+    Tuple(Vec<Id>),
+    Dict(Vec<(Id, Id)>),
+    Global(Callable),
+    Dtype(DType, ByteOrder),
+    Array { shape: Vec<usize>, items: Vec<Id> },
+}
+
+impl Obj {
+    fn kind(&self) -> &'static str {
+        match self {
+            Obj::None => "None",
+            Obj::Bool(_) => "a bool",
+            Obj::Int(_) => "an int",
+            Obj::Float(_) => "a float",
+            Obj::Str(_) => "a str",
+            Obj::Bytes(_) => "bytes",
+            Obj::List(_) => "a list",
+            Obj::Tuple(_) => "a tuple",
+            Obj::Dict(_) => "a dict",
+            Obj::Global(_) => "a callable",
+            Obj::Dtype(..) => "a dtype",
+            Obj::Array { .. } => "an ndarray",
+        }
+    }
+}
+
+/// Reads the pickle of a one-dimensional NumPy object array of dicts.
+pub(crate) fn read_dict_rows(bytes: &[u8]) -> Result<DictRows, PickleError> {
+    let mut machine = Machine { input: bytes, pos: 0, arena: Vec::new(), stack: Vec::new(), marks: Vec::new(), memo: HashMap::new() };
+    let root = machine.run()?;
+    machine.dict_rows(root, bytes.len())
+}
+
+struct Machine<'a> {
+    input: &'a [u8],
+    pos: usize,
+    arena: Vec<Obj>,
+    stack: Vec<Id>,
+    marks: Vec<usize>,
+    memo: HashMap<u32, Id>,
+}
+
+impl Machine<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], PickleError> {
+        if self.input.len() - self.pos < n {
+            return fail(self.pos, format!("truncated: {n} more bytes needed, {} left", self.input.len() - self.pos));
+        }
+        let slice = &self.input[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(slice)
+    }
+
+    fn take_array<const N: usize>(&mut self) -> Result<[u8; N], PickleError> {
+        Ok(self.take(N)?.try_into().expect("slice of length N"))
+    }
+
+    /// A length prefix, checked against the bytes that are left before anything is allocated.
+    fn take_len(&mut self, prefix: usize) -> Result<usize, PickleError> {
+        let raw = self.take(prefix)?;
+        let len = raw.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+        match usize::try_from(len) {
+            Ok(len) if len <= self.input.len() - self.pos => Ok(len),
+            _ => fail(self.pos, format!("a length of {len} bytes, but only {} are left", self.input.len() - self.pos)),
+        }
+    }
+
+    fn line(&mut self) -> Result<String, PickleError> {
+        let rest = &self.input[self.pos..];
+        let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+            return fail(self.pos, "truncated: unterminated text line");
+        };
+        let text = String::from_utf8(rest[..end].to_vec()).or_else(|_| fail(self.pos, "text line is not UTF-8"))?;
+        self.pos += end + 1;
+        Ok(text)
+    }
+
+    fn alloc(&mut self, obj: Obj) -> Id {
+        self.arena.push(obj);
+        self.arena.len() - 1
+    }
+
+    fn push(&mut self, obj: Obj) {
+        let id = self.alloc(obj);
+        self.stack.push(id);
+    }
+
+    fn pop(&mut self, at: usize) -> Result<Id, PickleError> {
+        let floor = self.marks.last().copied().unwrap_or(0);
+        if self.stack.len() <= floor {
+            return fail(at, "stack underflow");
+        }
+        Ok(self.stack.pop().expect("checked non-empty"))
+    }
+
+    fn top(&self, at: usize) -> Result<Id, PickleError> {
+        match self.stack.last() {
+            Some(&id) if self.stack.len() > self.marks.last().copied().unwrap_or(0) => Ok(id),
+            _ => fail(at, "stack underflow"),
+        }
+    }
+
+    /// Pops everything above the last mark, and the mark.
+    fn pop_mark(&mut self, at: usize) -> Result<Vec<Id>, PickleError> {
+        let Some(mark) = self.marks.pop() else {
+            return fail(at, "no mark to pop to");
+        };
+        Ok(self.stack.split_off(mark))
+    }
+
+    fn memo_get(&mut self, at: usize, key: u32) -> Result<(), PickleError> {
+        match self.memo.get(&key) {
+            Some(&id) => {
+                self.stack.push(id);
+                Ok(())
+            }
+            None => fail(at, format!("memo key {key} was never stored")),
+        }
+    }
+
+    fn memo_put(&mut self, at: usize, key: u32) -> Result<(), PickleError> {
+        let id = self.top(at)?;
+        self.memo.insert(key, id);
+        Ok(())
+    }
+
+    fn global(&mut self, at: usize, module: &str, name: &str) -> Result<(), PickleError> {
+        let callable = match (module, name) {
+            ("numpy.core.multiarray" | "numpy._core.multiarray", "_reconstruct") => Callable::Reconstruct,
+            ("numpy.core.multiarray" | "numpy._core.multiarray", "scalar") => Callable::Scalar,
+            ("numpy", "ndarray") => Callable::NdArray,
+            ("numpy", "dtype") => Callable::Dtype,
+            ("_codecs", "encode") => Callable::CodecsEncode,
+            _ => {
+                return Err(PickleError::ForbiddenGlobal { offset: at, module: module.into(), name: name.into() });
+            }
+        };
+        self.push(Obj::Global(callable));
+        Ok(())
+    }
+
+    fn str_of(&self, id: Id) -> Option<&str> {
+        match &self.arena[id] {
+            Obj::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn run(&mut self) -> Result<Id, PickleError> {
+        loop {
+            let at = self.pos;
+            let [op] = self.take_array::<1>()?;
+            match op {
+                0x80 => {
+                    let [proto] = self.take_array::<1>()?;
+                    if !(2..=5).contains(&proto) {
+                        return fail(at, format!("pickle protocol {proto}; protocols 2 to 5 are read"));
+                    }
+                }
+                0x95 => {
+                    self.take(8)?; // FRAME: a length hint only
+                }
+                b'.' => {
+                    let root = self.pop(at)?;
+                    return Ok(root);
+                }
+                b'(' => self.marks.push(self.stack.len()),
+                b'0' => {
+                    self.pop(at)?;
+                }
+                b'1' => {
+                    self.pop_mark(at)?;
+                }
+                b'2' => {
+                    let id = self.top(at)?;
+                    self.stack.push(id);
+                }
+                b'N' => self.push(Obj::None),
+                0x88 => self.push(Obj::Bool(true)),
+                0x89 => self.push(Obj::Bool(false)),
+                b'J' => {
+                    let v = i32::from_le_bytes(self.take_array()?);
+                    self.push(Obj::Int(v.into()));
+                }
+                b'K' => {
+                    let [v] = self.take_array::<1>()?;
+                    self.push(Obj::Int(v.into()));
+                }
+                b'M' => {
+                    let v = u16::from_le_bytes(self.take_array()?);
+                    self.push(Obj::Int(v.into()));
+                }
+                0x8a | 0x8b => {
+                    let n = self.take_len(if op == 0x8a { 1 } else { 4 })?;
+                    let raw = self.take(n)?;
+                    if n > 8 {
+                        return fail(at, format!("an integer of {n} bytes; at most 8 are read"));
+                    }
+                    let negative = raw.last().is_some_and(|&b| b & 0x80 != 0);
+                    let mut full = [if negative { 0xff } else { 0 }; 8];
+                    full[..n].copy_from_slice(raw);
+                    self.push(Obj::Int(i64::from_le_bytes(full)));
+                }
+                b'G' => {
+                    let v = f64::from_be_bytes(self.take_array()?);
+                    self.push(Obj::Float(v));
+                }
+                0x8c | b'X' | 0x8d | b'U' | b'T' => {
+                    let n = self.take_len(match op {
+                        0x8c | b'U' => 1,
+                        b'X' | b'T' => 4,
+                        _ => 8,
+                    })?;
+                    let raw = self.take(n)?;
+                    let text = if matches!(op, b'U' | b'T') {
+                        // Python 2 byte strings, read as Latin-1 like NumPy's own loader does.
+                        raw.iter().map(|&b| char::from(b)).collect()
+                    } else {
+                        match std::str::from_utf8(raw) {
+                            Ok(s) => s.to_string(),
+                            Err(_) => return fail(at, "string is not valid UTF-8"),
+                        }
+                    };
+                    self.push(Obj::Str(text));
+                }
+                b'C' | b'B' | 0x8e | 0x96 => {
+                    let n = self.take_len(match op {
+                        b'C' => 1,
+                        b'B' => 4,
+                        _ => 8,
+                    })?;
+                    let raw = self.take(n)?.to_vec();
+                    self.push(Obj::Bytes(raw));
+                }
+                b']' => self.push(Obj::List(Vec::new())),
+                b'}' => self.push(Obj::Dict(Vec::new())),
+                b')' => self.push(Obj::Tuple(Vec::new())),
+                b'l' => {
+                    let items = self.pop_mark(at)?;
+                    self.push(Obj::List(items));
+                }
+                b't' => {
+                    let items = self.pop_mark(at)?;
+                    self.push(Obj::Tuple(items));
+                }
+                b'd' => {
+                    let items = self.pop_mark(at)?;
+                    if items.len() % 2 != 0 {
+                        return fail(at, "DICT with an odd number of items");
+                    }
+                    self.push(Obj::Dict(items.chunks(2).map(|kv| (kv[0], kv[1])).collect()));
+                }
+                0x85..=0x87 => {
+                    let n = usize::from(op - 0x84);
+                    let floor = self.marks.last().copied().unwrap_or(0);
+                    if self.stack.len() < floor + n {
+                        return fail(at, "stack underflow");
+                    }
+                    let items = self.stack.split_off(self.stack.len() - n);
+                    self.push(Obj::Tuple(items));
+                }
+                b'a' => {
+                    let item = self.pop(at)?;
+                    let list = self.top(at)?;
+                    match &mut self.arena[list] {
+                        Obj::List(items) => items.push(item),
+                        other => return fail(at, format!("APPEND to {}", other.kind())),
+                    }
+                }
+                b'e' => {
+                    let items = self.pop_mark(at)?;
+                    let list = self.top(at)?;
+                    match &mut self.arena[list] {
+                        Obj::List(existing) => existing.extend(items),
+                        other => return fail(at, format!("APPENDS to {}", other.kind())),
+                    }
+                }
+                b's' | b'u' => {
+                    let items = if op == b's' {
+                        let value = self.pop(at)?;
+                        let key = self.pop(at)?;
+                        vec![key, value]
+                    } else {
+                        self.pop_mark(at)?
+                    };
+                    if items.len() % 2 != 0 {
+                        return fail(at, "SETITEMS with an odd number of items");
+                    }
+                    let dict = self.top(at)?;
+                    match &mut self.arena[dict] {
+                        Obj::Dict(entries) => entries.extend(items.chunks(2).map(|kv| (kv[0], kv[1]))),
+                        other => return fail(at, format!("SETITEM on {}", other.kind())),
+                    }
+                }
+                b'c' => {
+                    let module = self.line()?;
+                    let name = self.line()?;
+                    self.global(at, &module, &name)?;
+                }
+                0x93 => {
+                    let name = self.pop(at)?;
+                    let module = self.pop(at)?;
+                    let (Some(module), Some(name)) = (self.str_of(module), self.str_of(name)) else {
+                        return fail(at, "STACK_GLOBAL needs two strings");
+                    };
+                    let (module, name) = (module.to_string(), name.to_string());
+                    self.global(at, &module, &name)?;
+                }
+                b'R' => {
+                    let args = self.pop(at)?;
+                    let callable = self.pop(at)?;
+                    let obj = self.reduce(at, callable, args)?;
+                    self.push(obj);
+                }
+                b'b' => {
+                    let state = self.pop(at)?;
+                    let target = self.top(at)?;
+                    self.build(at, target, state)?;
+                }
+                b'q' => {
+                    let [key] = self.take_array::<1>()?;
+                    self.memo_put(at, key.into())?;
+                }
+                b'r' => {
+                    let key = u32::from_le_bytes(self.take_array()?);
+                    self.memo_put(at, key)?;
+                }
+                0x94 => {
+                    let key = u32::try_from(self.memo.len()).or_else(|_| fail(at, "memo is full"))?;
+                    self.memo_put(at, key)?;
+                }
+                b'h' => {
+                    let [key] = self.take_array::<1>()?;
+                    self.memo_get(at, key.into())?;
+                }
+                b'j' => {
+                    let key = u32::from_le_bytes(self.take_array()?);
+                    self.memo_get(at, key)?;
+                }
+                other => {
+                    return fail(at, format!("opcode 0x{other:02x} is not used by NumPy object arrays and is not read"));
+                }
+            }
+        }
+    }
+
+    fn tuple(&self, at: usize, id: Id, what: &str) -> Result<&[Id], PickleError> {
+        match &self.arena[id] {
+            Obj::Tuple(items) => Ok(items),
+            other => fail(at, format!("{what} must be a tuple, found {}", other.kind())),
+        }
+    }
+
+    /// Applies an allowed callable to its arguments, as data.
+    fn reduce(&self, at: usize, callable: Id, args: Id) -> Result<Obj, PickleError> {
+        let Obj::Global(callable) = self.arena[callable] else {
+            return fail(at, format!("REDUCE on {}, not a callable", self.arena[callable].kind()));
+        };
+        let args = self.tuple(at, args, "the arguments of a call")?;
+        let arg = |i: usize| args.get(i).map(|&id| &self.arena[id]);
+        match callable {
+            Callable::Reconstruct => match arg(0) {
+                Some(Obj::Global(Callable::NdArray)) => Ok(Obj::Array { shape: vec![0], items: Vec::new() }),
+                _ => fail(at, "_reconstruct of something other than numpy.ndarray"),
+            },
+            Callable::Dtype => match arg(0) {
+                Some(Obj::Str(code)) => match DType::from_code(code) {
+                    Some(dtype) => Ok(Obj::Dtype(dtype, ByteOrder::Little)),
+                    None => fail(at, format!("dtype {code:?} is not read")),
+                },
+                _ => fail(at, "dtype() without a type code"),
+            },
+            Callable::Scalar => match (arg(0), arg(1)) {
+                (Some(&Obj::Dtype(dtype, order)), Some(Obj::Bytes(raw))) => {
+                    decode_scalar(dtype, order, raw).ok_or_else(|| PickleError::Malformed {
+                        offset: at,
+                        reason: format!("a {dtype:?} scalar cannot be made of {} bytes", raw.len()),
+                    })
+                }
+                _ => fail(at, "scalar() needs a dtype and bytes"),
+            },
+            Callable::CodecsEncode => match (arg(0), arg(1)) {
+                (Some(Obj::Str(text)), Some(Obj::Str(codec))) if codec == "latin1" || codec == "latin-1" => text
+                    .chars()
+                    .map(|c| u8::try_from(u32::from(c)).ok())
+                    .collect::<Option<Vec<u8>>>()
+                    .map(Obj::Bytes)
+                    .ok_or_else(|| PickleError::Malformed { offset: at, reason: "a character beyond Latin-1".into() }),
+                _ => fail(at, "_codecs.encode is read only for (str, 'latin1')"),
+            },
+            Callable::NdArray => fail(at, "numpy.ndarray called directly"),
+        }
+    }
+
+    /// Sets the state of a dtype (its byte order) or an array (shape, dtype, items).
+    fn build(&mut self, at: usize, target: Id, state: Id) -> Result<(), PickleError> {
+        let state = self.tuple(at, state, "the state of an object")?.to_vec();
+        let field = |i: usize| state.get(i).map(|&id| &self.arena[id]);
+        match &self.arena[target] {
+            Obj::Dtype(dtype, _) => {
+                let order = match field(1) {
+                    Some(Obj::Str(s)) if s == ">" => ByteOrder::Big,
+                    Some(Obj::Str(s)) if ["<", "|", "="].contains(&s.as_str()) => ByteOrder::Little,
+                    _ => return fail(at, "dtype state without a byte order"),
+                };
+                self.arena[target] = Obj::Dtype(*dtype, order);
+                Ok(())
+            }
+            Obj::Array { .. } => {
+                let shape = match field(1) {
+                    Some(Obj::Tuple(dims)) => dims
+                        .iter()
+                        .map(|&d| match self.arena[d] {
+                            Obj::Int(n) => usize::try_from(n).ok(),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<usize>>>(),
+                    _ => None,
+                };
+                let Some(shape) = shape else {
+                    return fail(at, "array state without a shape of whole numbers");
+                };
+                match (field(2), field(4)) {
+                    (Some(Obj::Dtype(DType::Object, _)), Some(Obj::List(items))) => {
+                        let items = items.clone();
+                        if shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) != Some(items.len()) {
+                            return fail(at, format!("array of shape {shape:?} holds {} objects", items.len()));
+                        }
+                        self.arena[target] = Obj::Array { shape, items };
+                        Ok(())
+                    }
+                    (Some(Obj::Dtype(dtype, _)), _) => fail(
+                        at,
+                        format!("a pickled array of {dtype:?}: only object arrays (of dicts) are read from pickles"),
+                    ),
+                    _ => fail(at, "array state without a dtype and its items"),
+                }
+            }
+            other => fail(at, format!("BUILD on {}", other.kind())),
+        }
+    }
+
+    fn dict_entries(&self, frame: usize, item: Id) -> Result<&[(Id, Id)], PickleError> {
+        match &self.arena[item] {
+            Obj::Dict(entries) => Ok(entries),
+            other => Err(PickleError::Frame { frame, reason: format!("{}, not a dict", other.kind()) }),
+        }
+    }
+
+    fn key(&self, frame: usize, key: Id) -> Result<&str, PickleError> {
+        self.str_of(key).ok_or_else(|| PickleError::Frame {
+            frame,
+            reason: format!("a key is {}, not a str", self.arena[key].kind()),
+        })
+    }
+
+    /// Interprets the root object as a one-dimensional object array of dicts of numbers.
+    fn dict_rows(&self, root: Id, input_len: usize) -> Result<DictRows, PickleError> {
+        let Obj::Array { shape, items } = &self.arena[root] else {
+            return Err(PickleError::NotAnArrayOfDicts(format!(
+                "the pickle holds {}, not a NumPy object array",
+                self.arena[root].kind()
+            )));
+        };
+        if shape.len() != 1 {
+            return Err(PickleError::NotAnArrayOfDicts(format!(
+                "the object array has shape {shape:?}; a list of frames is one-dimensional"
+            )));
+        }
+        // Shared (memoised) dicts can make a small pickle describe a huge table: refuse tables out
+        // of proportion to the input before building them. A real angles file spends at least
+        // three bytes on each cell.
+        let budget = 4 * input_len + 65_536;
+        let refuse = |columns: usize| {
+            PickleError::NotAnArrayOfDicts(format!(
+                "{} frames of {columns} keys from a {input_len}-byte pickle: refused as out of proportion",
+                items.len()
+            ))
+        };
+        // First pass: every frame is a dict with str keys; the columns in order of appearance.
+        let mut columns: Vec<String> = Vec::new();
+        let mut column_of: HashMap<&str, usize> = HashMap::new();
+        let mut seen = 0usize;
+        for (frame, &item) in items.iter().enumerate() {
+            let entries = self.dict_entries(frame, item)?;
+            seen += entries.len();
+            if seen > budget {
+                return Err(refuse(columns.len().max(entries.len())));
+            }
+            for &(key, _) in entries {
+                let key = self.key(frame, key)?;
+                column_of.entry(key).or_insert_with(|| {
+                    columns.push(key.to_string());
+                    columns.len() - 1
+                });
+            }
+        }
+        let total = items.len().saturating_mul(columns.len());
+        if total > budget {
+            return Err(refuse(columns.len()));
+        }
+        // Second pass: the values, NaN where a frame has None or lacks the key.
+        let mut values = vec![f64::NAN; total];
+        for (frame, &item) in items.iter().enumerate() {
+            for &(key, value) in self.dict_entries(frame, item)? {
+                let key = self.key(frame, key)?;
+                let value = match self.arena[value] {
+                    Obj::None => f64::NAN,
+                    Obj::Float(v) => v,
+                    #[allow(clippy::cast_precision_loss)]
+                    Obj::Int(v) => v as f64,
+                    Obj::Bool(v) => f64::from(u8::from(v)),
+                    ref other => {
+                        return Err(PickleError::Frame {
+                            frame,
+                            reason: format!("key {key:?} holds {}, not a number or None", other.kind()),
+                        });
+                    }
+                };
+                values[frame * columns.len() + column_of[key]] = value;
+            }
+        }
+        Ok(DictRows { columns, rows: items.len(), values })
+    }
+}
+
+/// Decodes NumPy scalar bytes (`numpy.core.multiarray.scalar(dtype, bytes)`) to a number.
+fn decode_scalar(dtype: DType, order: ByteOrder, raw: &[u8]) -> Option<Obj> {
+    if raw.len() != dtype.size() {
+        return None;
+    }
+    let mut bytes = [0u8; 8];
+    bytes[..raw.len()].copy_from_slice(raw);
+    if order == ByteOrder::Big {
+        bytes[..raw.len()].reverse();
+    }
+    let le = |n: usize| {
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(&bytes[..n]);
+        b
+    };
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+    Some(match dtype {
+        DType::Bool => Obj::Bool(bytes[0] != 0),
+        DType::I8 => Obj::Int(i64::from(bytes[0] as i8)),
+        DType::I16 => Obj::Int(i64::from(i16::from_le_bytes([bytes[0], bytes[1]]))),
+        DType::I32 => Obj::Int(i64::from(i32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))),
+        DType::I64 => Obj::Int(i64::from_le_bytes(bytes)),
+        DType::U8 | DType::U16 | DType::U32 => Obj::Int(u64::from_le_bytes(le(raw.len())) as i64),
+        DType::U64 => Obj::Float(u64::from_le_bytes(bytes) as f64),
+        DType::F16 => Obj::Float(f64::from(f16_to_f32(u16::from_le_bytes([bytes[0], bytes[1]])))),
+        DType::F32 => Obj::Float(f64::from(f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))),
+        DType::F64 => Obj::Float(f64::from_le_bytes(bytes)),
+        DType::Object => return None,
+    })
+}
+
+/// Writes the pickle NumPy 1.x writes for `np.save` of a list of dicts of `numpy.float64` values
+/// and `None`s (protocol 3, `numpy.core` names, which NumPy 2.x also loads): `rows` dicts with the
+/// keys `columns` in order, a `NaN` value written as `None`.
+pub(crate) fn write_dict_rows(columns: &[String], rows: usize, values: &[f64]) -> Vec<u8> {
+    let mut w = Writer { out: Vec::with_capacity(64 + values.len() * 20), next_memo: 0 };
+    w.out.extend_from_slice(&[0x80, 3]);
+    w.out.extend_from_slice(b"cnumpy.core.multiarray\n_reconstruct\n");
+    w.out.extend_from_slice(b"cnumpy\nndarray\n");
+    w.int(0);
+    w.out.push(0x85); // TUPLE1
+    w.out.extend_from_slice(b"C\x01b");
+    w.out.extend_from_slice(&[0x87, b'R']); // TUPLE3, REDUCE
+    w.out.push(b'(');
+    w.int(1);
+    w.int(i64::try_from(rows).expect("row count fits in i64"));
+    w.out.push(0x85);
+    w.out.extend_from_slice(b"cnumpy\ndtype\n");
+    let dtype_global = w.put();
+    w.dtype("O8", "|", 63);
+    w.out.extend_from_slice(&[0x89, b']', b'(']); // fortran False, list, mark
+    let mut key_memo: Vec<Option<u32>> = vec![None; columns.len()];
+    let mut scalar_memo = None;
+    let mut f8_memo = None;
+    for row in 0..rows {
+        w.out.extend_from_slice(b"}(");
+        for (column, key) in columns.iter().enumerate() {
+            match key_memo[column] {
+                Some(id) => w.get(id),
+                None => {
+                    w.str(key);
+                    key_memo[column] = Some(w.put());
+                }
+            }
+            let value = values[row * columns.len() + column];
+            if value.is_nan() {
+                w.out.push(b'N');
+                continue;
+            }
+            match scalar_memo {
+                Some(id) => w.get(id),
+                None => {
+                    w.out.extend_from_slice(b"cnumpy.core.multiarray\nscalar\n");
+                    scalar_memo = Some(w.put());
+                }
+            }
+            match f8_memo {
+                Some(id) => w.get(id),
+                None => {
+                    w.get(dtype_global);
+                    f8_memo = Some(w.dtype("f8", "<", 0));
+                }
+            }
+            w.out.extend_from_slice(b"C\x08");
+            w.out.extend_from_slice(&value.to_le_bytes());
+            w.out.extend_from_slice(&[0x86, b'R']); // TUPLE2, REDUCE
+        }
+        w.out.push(b'u'); // SETITEMS
+    }
+    w.out.extend_from_slice(b"etb."); // APPENDS, TUPLE (the array state), BUILD, STOP
+    w.out
+}
+
+struct Writer {
+    out: Vec<u8>,
+    next_memo: u32,
+}
+
+impl Writer {
+    fn int(&mut self, v: i64) {
+        match (u8::try_from(v), i32::try_from(v)) {
+            (Ok(b), _) => self.out.extend_from_slice(&[b'K', b]),
+            (_, Ok(i)) => {
+                self.out.push(b'J');
+                self.out.extend_from_slice(&i.to_le_bytes());
+            }
+            _ => {
+                self.out.extend_from_slice(&[0x8a, 8]);
+                self.out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+    }
+
+    fn str(&mut self, s: &str) {
+        self.out.push(b'X');
+        self.out.extend_from_slice(&u32::try_from(s.len()).expect("key shorter than 4 GiB").to_le_bytes());
+        self.out.extend_from_slice(s.as_bytes());
+    }
+
+    /// Memoises the top of the stack; returns its memo key.
+    fn put(&mut self) -> u32 {
+        let id = self.next_memo;
+        self.next_memo += 1;
+        match u8::try_from(id) {
+            Ok(b) => self.out.extend_from_slice(&[b'q', b]),
+            Err(_) => {
+                self.out.push(b'r');
+                self.out.extend_from_slice(&id.to_le_bytes());
+            }
+        }
+        id
+    }
+
+    fn get(&mut self, id: u32) {
+        match u8::try_from(id) {
+            Ok(b) => self.out.extend_from_slice(&[b'h', b]),
+            Err(_) => {
+                self.out.push(b'j');
+                self.out.extend_from_slice(&id.to_le_bytes());
+            }
+        }
+    }
+
+    /// Calls the `numpy.dtype` on top of the stack as `dtype(code, False, True)` and sets its state;
+    /// returns the memo key of the dtype.
+    fn dtype(&mut self, code: &str, order: &str, flags: i64) -> u32 {
+        self.str(code);
+        self.out.extend_from_slice(&[0x89, 0x88, 0x87, b'R']); // False, True, TUPLE3, REDUCE
+        let id = self.put();
+        self.out.push(b'(');
+        self.int(3);
+        self.str(order);
+        self.out.extend_from_slice(b"NNN");
+        self.int(-1);
+        self.int(-1);
+        self.int(flags);
+        self.out.extend_from_slice(b"tb"); // TUPLE, BUILD
+        id
+    }
+}
