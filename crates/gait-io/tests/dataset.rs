@@ -1,0 +1,87 @@
+//! Dataset trees: samples paired and ordered as the old pipeline meant, everything else reported.
+
+use std::path::Path;
+
+use gait_io::{Dataset, FeatureSequence, Label, Landmarks, Layout, Require, Split, write_angles, write_landmarks};
+use ndarray::{Array2, Array3};
+
+fn clip(dir: &Path, n: u32, frames: usize, angles: bool, landmarks: bool) {
+    if angles {
+        let seq = FeatureSequence::new(vec!["a".into()], Array2::from_elem((frames, 1), f64::from(n))).unwrap();
+        write_angles(&dir.join(format!("{n}_angles.npy")), &seq).unwrap();
+    }
+    if landmarks {
+        let lm = Landmarks::new(Layout::MediaPipe33, Array3::zeros((frames, 33, 3))).unwrap();
+        write_landmarks(&dir.join(format!("{n}_landmarks.npy")), &lm).unwrap();
+    }
+}
+
+#[test]
+fn tree_pairs_clips_in_numeric_order_and_reports_every_skip() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let walk = root.join("Training/Normal/walk_a");
+    for n in [10, 2, 1] {
+        clip(&walk, n, 5, true, true);
+    }
+    clip(&walk, 3, 5, true, false); // no partner
+    clip(&walk, 4, 0, true, true); // empty
+    std::fs::write(walk.join("5_angles.npy"), b"garbage").unwrap(); // unreadable
+    clip(&walk, 5, 5, false, true);
+    std::fs::write(walk.join("notes_angles.npy"), b"").unwrap(); // not numbered
+    clip(&root.join("Testing/Abnormal/walk_b"), 7, 3, true, true);
+    clip(&root.join("Testing/Unknown/walk_c"), 1, 3, true, true); // not a label
+    clip(&root.join("Training"), 1, 3, true, false); // misplaced
+
+    let mut dataset = Dataset::scan(root, Require::Both).unwrap();
+    let found: Vec<(Split, Label, &str, u64)> =
+        dataset.samples.iter().map(|s| (s.split, s.label, s.recording.as_str(), s.clip)).collect();
+    assert_eq!(
+        found,
+        vec![
+            (Split::Training, Label::Normal, "walk_a", 1),
+            (Split::Training, Label::Normal, "walk_a", 2),
+            (Split::Training, Label::Normal, "walk_a", 10),
+            (Split::Testing, Label::Abnormal, "walk_b", 7),
+        ]
+    );
+    let reasons: Vec<String> = dataset.skipped.iter().map(ToString::to_string).collect();
+    let has = |file: &str, why: &str| reasons.iter().any(|r| r.contains(file) && r.contains(why));
+    assert!(has("3_angles.npy", "no partner 3_landmarks.npy"), "{reasons:#?}");
+    assert!(has("4_angles.npy", "empty"), "{reasons:#?}");
+    assert!(has("5_angles.npy", "not a readable .npy"), "{reasons:#?}");
+    assert!(has("notes_angles.npy", "not a whole number"), "{reasons:#?}");
+    assert!(has("Unknown", "not Normal or Abnormal"), "{reasons:#?}");
+    assert!(has("Training/1_angles.npy", "depth"), "{reasons:#?}");
+    assert_eq!(reasons.len(), 7, "{reasons:#?}"); // Unknown has two files
+
+    let angles = dataset.load_angles();
+    assert_eq!(angles.iter().map(|a| a.get(0, 0).unwrap()).collect::<Vec<_>>(), vec![1.0, 2.0, 10.0, 7.0]);
+    assert_eq!(dataset.load_landmarks().iter().map(Landmarks::frames).collect::<Vec<_>>(), vec![5, 5, 5, 3]);
+
+    let angles_only = Dataset::scan(root, Require::Angles).unwrap();
+    assert!(angles_only.samples.iter().any(|s| s.clip == 3 && s.landmarks.is_none()));
+}
+
+#[test]
+fn a_folder_without_splits_is_an_error_that_says_what_is_expected() {
+    let root = tempfile::tempdir().unwrap();
+    let err = Dataset::scan(root.path(), Require::Both).unwrap_err().to_string();
+    assert!(err.contains("Training") && err.contains("N_angles.npy"), "{err}");
+}
+
+#[test]
+fn unreadable_payloads_found_at_load_move_to_skipped() {
+    let root = tempfile::tempdir().unwrap();
+    let walk = root.path().join("Training/Abnormal/w");
+    clip(&walk, 1, 4, true, true);
+    clip(&walk, 2, 4, true, true);
+    // A valid header on a cut pickle: passes the scan, fails the load.
+    let good = std::fs::read(walk.join("2_angles.npy")).unwrap();
+    std::fs::write(walk.join("2_angles.npy"), &good[..good.len() - 10]).unwrap();
+    let mut dataset = Dataset::scan(root.path(), Require::Both).unwrap();
+    assert_eq!(dataset.samples.len(), 2);
+    let angles = dataset.load_angles();
+    assert_eq!((angles.len(), dataset.samples.len()), (1, 1));
+    assert!(dataset.skipped[0].to_string().contains("2_angles.npy"), "{}", dataset.skipped[0]);
+}
