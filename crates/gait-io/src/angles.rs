@@ -14,8 +14,12 @@ use crate::pickle::{read_dict_rows, write_dict_rows};
 ///
 /// Nothing in the file is executed: see the [`pickle`](crate::pickle) reader for what is allowed.
 pub fn read_angles(path: &Path) -> Result<FeatureSequence> {
-    let bytes = read_file(path)?;
-    let (header, offset) = parse_header(&bytes).map_err(|r| Error::npy(path, r))?;
+    angles_from_bytes(path, &read_file(path)?)
+}
+
+/// [`read_angles`] on the bytes of a file already read; `path` names it in errors.
+pub(crate) fn angles_from_bytes(path: &Path, bytes: &[u8]) -> Result<FeatureSequence> {
+    let (header, offset) = parse_header(bytes).map_err(|r| Error::npy(path, r))?;
     if header.dtype != DType::Object {
         return Err(Error::content(
             path,

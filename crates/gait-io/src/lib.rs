@@ -35,6 +35,27 @@ mod landmarks;
 mod npy;
 pub mod pickle;
 
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing {
+    //! Entry points for `cargo fuzz` (feature `fuzzing`): the readers on bytes in memory.
+    use std::path::Path;
+
+    /// The numeric `.npy` reader on a whole file's bytes.
+    pub fn npy(bytes: &[u8]) -> crate::Result<crate::NpyArray> {
+        crate::npy::numeric_from_bytes(Path::new("<fuzz input>"), bytes)
+    }
+
+    /// The angles reader on a whole file's bytes.
+    pub fn angles(bytes: &[u8]) -> crate::Result<crate::FeatureSequence> {
+        crate::angles::angles_from_bytes(Path::new("<fuzz input>"), bytes)
+    }
+
+    /// The pickle machine alone, on a pickle's bytes.
+    pub fn pickle(bytes: &[u8]) -> Result<(), crate::pickle::PickleError> {
+        crate::pickle::read_dict_rows(bytes).map(drop)
+    }
+}
+
 pub use angles::{read_angles, write_angles};
 pub use csv::write_csv;
 pub use dataset::{Dataset, Label, Require, Sample, Skipped, Split};

@@ -248,8 +248,12 @@ pub fn read_npy_header(path: &Path) -> Result<NpyHeader> {
 /// An object array (an angles file) is refused with a pointer to
 /// [`read_angles`](crate::read_angles).
 pub fn read_npy(path: &Path) -> Result<NpyArray> {
-    let bytes = read_file(path)?;
-    let (header, offset) = parse_header(&bytes).map_err(|r| Error::npy(path, r))?;
+    numeric_from_bytes(path, &read_file(path)?)
+}
+
+/// [`read_npy`] on the bytes of a file already read; `path` names it in errors.
+pub(crate) fn numeric_from_bytes(path: &Path, bytes: &[u8]) -> Result<NpyArray> {
+    let (header, offset) = parse_header(bytes).map_err(|r| Error::npy(path, r))?;
     if header.dtype == DType::Object {
         return Err(Error::content(
             path,
