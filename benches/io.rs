@@ -4,6 +4,8 @@
 //! `GAIT_IO_BENCH_TREE=DIR` measures an existing tree instead, such as the one
 //! `benches/python/load_tree.py DIR` writes with NumPy and times in Python.
 
+#![allow(missing_docs)] // criterion_group! makes an undocumented public function
+
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -31,12 +33,24 @@ fn write_tree(root: &Path) {
     let columns: Vec<String> = KEYS.iter().map(|k| k.to_string()).collect();
     for file in 0..FILES {
         let recording = file / 20;
-        let folder = ["Training/Normal", "Training/Abnormal", "Testing/Normal", "Testing/Abnormal"][recording % 4];
+        let folder = [
+            "Training/Normal",
+            "Training/Abnormal",
+            "Testing/Normal",
+            "Testing/Abnormal",
+        ][recording % 4];
         let values = Array2::from_shape_fn((FRAMES, KEYS.len()), |(f, k)| {
-            if (f + k + file) % 97 == 0 { f64::NAN } else { (f * 31 + k * 7 + file) as f64 * 0.173 }
+            if (f + k + file) % 97 == 0 {
+                f64::NAN
+            } else {
+                (f * 31 + k * 7 + file) as f64 * 0.173
+            }
         });
         let sequence = FeatureSequence::new(columns.clone(), values).expect("11 named columns");
-        let path = root.join(folder).join(format!("rec{recording:03}")).join(format!("{}_angles.npy", file % 20));
+        let path = root
+            .join(folder)
+            .join(format!("rec{recording:03}"))
+            .join(format!("{}_angles.npy", file % 20));
         write_angles(&path, &sequence).expect("bench tree is writable");
     }
 }
@@ -51,7 +65,10 @@ fn load_tree(c: &mut Criterion) {
             (Some(temp), root)
         }
     };
-    let files = Dataset::scan(&root, Require::Angles).expect("bench tree").samples.len();
+    let files = Dataset::scan(&root, Require::Angles)
+        .expect("bench tree")
+        .samples
+        .len();
     let mut group = c.benchmark_group("io");
     group.throughput(Throughput::Elements(files as u64));
     group.sample_size(20);

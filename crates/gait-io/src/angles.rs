@@ -29,11 +29,17 @@ pub(crate) fn angles_from_bytes(path: &Path, bytes: &[u8]) -> Result<FeatureSequ
             ),
         ));
     }
-    let table = read_dict_rows(&bytes[offset..]).map_err(|source| Error::Pickle { path: path.into(), source })?;
+    let table = read_dict_rows(&bytes[offset..]).map_err(|source| Error::Pickle {
+        path: path.into(),
+        source,
+    })?;
     if header.shape != [table.rows] {
         return Err(Error::content(
             path,
-            format!("the header says shape {:?}, the pickle holds {} frames", header.shape, table.rows),
+            format!(
+                "the header says shape {:?}, the pickle holds {} frames",
+                header.shape, table.rows
+            ),
         ));
     }
     let values = Array2::from_shape_vec((table.rows, table.columns.len()), table.values)
@@ -59,7 +65,11 @@ pub fn write_angles(path: &Path, sequence: &FeatureSequence) -> Result<()> {
 /// A version 1.0 `.npy` header, padded with spaces so the data starts at a multiple of 64 bytes.
 fn npy_header(descr: &str, shape: &[usize]) -> Vec<u8> {
     let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
-    let shape = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
+    let shape = if dims.len() == 1 {
+        format!("({},)", dims[0])
+    } else {
+        format!("({})", dims.join(", "))
+    };
     let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
     let unpadded = 10 + dict.len() + 1;
     dict.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));

@@ -22,7 +22,9 @@ pub(crate) fn write(
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     let mut writer = BufWriter::new(temp.as_file());
-    fill(&mut writer).and_then(|()| writer.flush()).map_err(|e| Error::io(path, e))?;
+    fill(&mut writer)
+        .and_then(|()| writer.flush())
+        .map_err(|e| Error::io(path, e))?;
     drop(writer);
     temp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     temp.persist(path).map_err(|e| Error::io(path, e.error))?;

@@ -23,7 +23,13 @@ pub fn write_csv(path: &Path, out: &mut impl Write) -> Result<()> {
         let sequence = read_angles(path)?;
         write_row(out, sequence.columns().iter().map(String::as_str)).map_err(io)?;
         for row in sequence.values().rows() {
-            let cells = row.iter().map(|v| if v.is_nan() { String::new() } else { format!("{v:?}") });
+            let cells = row.iter().map(|v| {
+                if v.is_nan() {
+                    String::new()
+                } else {
+                    format!("{v:?}")
+                }
+            });
             write_row(out, cells).map_err(io)?;
         }
         return Ok(());

@@ -144,7 +144,10 @@ impl Dataset {
         for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
             let entry = entry.map_err(|e| {
                 let path = e.path().unwrap_or(root).to_path_buf();
-                Error::Io { path, source: e.into() }
+                Error::Io {
+                    path,
+                    source: e.into(),
+                }
             })?;
             let path = entry.path();
             if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "npy") {
@@ -152,18 +155,27 @@ impl Dataset {
             }
             match place(root, path) {
                 Ok((split, label, recording, clip, is_angles)) => {
-                    let sample = clips.entry((split, label, recording.clone(), clip)).or_insert(Sample {
-                        split,
-                        label,
-                        recording,
-                        clip,
-                        angles: None,
-                        landmarks: None,
-                    });
-                    let slot = if is_angles { &mut sample.angles } else { &mut sample.landmarks };
+                    let sample = clips
+                        .entry((split, label, recording.clone(), clip))
+                        .or_insert(Sample {
+                            split,
+                            label,
+                            recording,
+                            clip,
+                            angles: None,
+                            landmarks: None,
+                        });
+                    let slot = if is_angles {
+                        &mut sample.angles
+                    } else {
+                        &mut sample.landmarks
+                    };
                     *slot = Some(path.to_path_buf());
                 }
-                Err(reason) => skipped.push(Skipped { path: path.to_path_buf(), reason }),
+                Err(reason) => skipped.push(Skipped {
+                    path: path.to_path_buf(),
+                    reason,
+                }),
             }
         }
         let mut samples = Vec::with_capacity(clips.len());
@@ -173,7 +185,11 @@ impl Dataset {
                 Err(skip) => skipped.push(skip),
             }
         }
-        Ok(Dataset { root: root.to_path_buf(), samples, skipped })
+        Ok(Dataset {
+            root: root.to_path_buf(),
+            samples,
+            skipped,
+        })
     }
 
     /// The samples of one split.
@@ -202,8 +218,14 @@ impl Dataset {
             .samples
             .par_iter()
             .map(|sample| match file(sample) {
-                Some(path) => read(path).map_err(|e| Skipped { path: path.to_path_buf(), reason: e.to_string() }),
-                None => Err(Skipped { path: sample_dir(&self.root, sample), reason: format!("clip {} has no {what} file", sample.clip) }),
+                Some(path) => read(path).map_err(|e| Skipped {
+                    path: path.to_path_buf(),
+                    reason: e.to_string(),
+                }),
+                None => Err(Skipped {
+                    path: sample_dir(&self.root, sample),
+                    reason: format!("clip {} has no {what} file", sample.clip),
+                }),
             })
             .collect();
         let mut kept = Vec::with_capacity(results.len());
@@ -223,13 +245,17 @@ impl Dataset {
 
 /// The folder of a sample's recording.
 fn sample_dir(root: &Path, sample: &Sample) -> PathBuf {
-    root.join(sample.split.dir_name()).join(sample.label.dir_name()).join(&sample.recording)
+    root.join(sample.split.dir_name())
+        .join(sample.label.dir_name())
+        .join(&sample.recording)
 }
 
 /// Where a file sits in the tree: split, label, recording, clip number, and whether it is the
 /// angles (or the landmarks) file.
 fn place(root: &Path, path: &Path) -> Result<(Split, Label, String, u64, bool), String> {
-    let relative = path.strip_prefix(root).map_err(|_| "outside the dataset root".to_string())?;
+    let relative = path
+        .strip_prefix(root)
+        .map_err(|_| "outside the dataset root".to_string())?;
     let parts: Vec<&str> = relative.iter().map(|p| p.to_str().unwrap_or("")).collect();
     let [split, label, recording, name] = parts.as_slice() else {
         return Err("not at Split/Label/<recording>/N_angles.npy depth".into());
@@ -251,7 +277,9 @@ fn place(root: &Path, path: &Path) -> Result<(Split, Label, String, u64, bool), 
     } else {
         return Err("not named N_angles.npy or N_landmarks.npy".into());
     };
-    let clip = stem.parse().map_err(|_| format!("clip number {stem:?} is not a whole number"))?;
+    let clip = stem
+        .parse()
+        .map_err(|_| format!("clip number {stem:?} is not a whole number"))?;
     Ok((split, label, (*recording).to_string(), clip, is_angles))
 }
 
@@ -262,15 +290,28 @@ fn check(sample: &Sample, require: Require) -> Result<(), Skipped> {
         Require::Angles => &[(&sample.angles, "angles")],
         Require::Landmarks => &[(&sample.landmarks, "landmarks")],
     };
-    let present = sample.angles.as_ref().or(sample.landmarks.as_ref()).expect("a clip has a file");
+    let present = sample
+        .angles
+        .as_ref()
+        .or(sample.landmarks.as_ref())
+        .expect("a clip has a file");
     for (file, what) in needed {
         let Some(path) = file else {
             let reason = format!("no partner {}_{what}.npy beside it", sample.clip);
-            return Err(Skipped { path: present.clone(), reason });
+            return Err(Skipped {
+                path: present.clone(),
+                reason,
+            });
         };
-        let header = read_npy_header(path).map_err(|e| Skipped { path: path.clone(), reason: e.to_string() })?;
+        let header = read_npy_header(path).map_err(|e| Skipped {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         if header.is_empty() {
-            return Err(Skipped { path: path.clone(), reason: format!("empty (shape {:?})", header.shape) });
+            return Err(Skipped {
+                path: path.clone(),
+                reason: format!("empty (shape {:?})", header.shape),
+            });
         }
     }
     Ok(())

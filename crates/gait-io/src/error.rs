@@ -49,15 +49,24 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        Error::Io { path: path.to_path_buf(), source }
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     pub(crate) fn npy(path: &Path, reason: impl Into<String>) -> Self {
-        Error::Npy { path: path.to_path_buf(), reason: reason.into() }
+        Error::Npy {
+            path: path.to_path_buf(),
+            reason: reason.into(),
+        }
     }
 
     pub(crate) fn content(path: &Path, reason: impl Into<String>) -> Self {
-        Error::Content { path: path.to_path_buf(), reason: reason.into() }
+        Error::Content {
+            path: path.to_path_buf(),
+            reason: reason.into(),
+        }
     }
 
     /// The file this error is about, if it is about a file.

@@ -26,7 +26,11 @@ impl FeatureSequence {
                 values.ncols()
             )));
         }
-        if let Some(dup) = columns.iter().enumerate().find(|(i, c)| columns[..*i].contains(c)) {
+        if let Some(dup) = columns
+            .iter()
+            .enumerate()
+            .find(|(i, c)| columns[..*i].contains(c))
+        {
             return Err(Error::Mismatch(format!("column {:?} is named twice", dup.1)));
         }
         Ok(FeatureSequence { columns, values })

@@ -119,7 +119,9 @@ impl Layout {
 
     /// The layout with `joints` joints, if one has that many.
     pub fn from_joint_count(joints: usize) -> Option<Layout> {
-        [Layout::MediaPipe33, Layout::KinectV2, Layout::Coco17].into_iter().find(|l| l.joints() == joints)
+        [Layout::MediaPipe33, Layout::KinectV2, Layout::Coco17]
+            .into_iter()
+            .find(|l| l.joints() == joints)
     }
 }
 
@@ -175,24 +177,35 @@ pub fn read_landmarks(path: &Path) -> Result<Landmarks> {
     let array = read_npy(path)?;
     let shape = array.shape().to_vec();
     if shape.iter().product::<usize>() == 0 && shape.len() == 1 {
-        return Ok(Landmarks { layout: Layout::MediaPipe33, positions: Array3::zeros((0, 33, 3)) });
+        return Ok(Landmarks {
+            layout: Layout::MediaPipe33,
+            positions: Array3::zeros((0, 33, 3)),
+        });
     }
     let layout = match shape.as_slice() {
         [_, joints, 3] => Layout::from_joint_count(*joints),
         _ => None,
     }
     .ok_or_else(|| {
-        Error::content(path, format!("shape {shape:?} is not (frames, 33|25|17, 3) landmarks"))
+        Error::content(
+            path,
+            format!("shape {shape:?} is not (frames, 33|25|17, 3) landmarks"),
+        )
     })?;
     #[allow(clippy::cast_possible_truncation)]
     let positions = match array {
         NpyArray::F64(a) => a.mapv(|v| v as f32),
         NpyArray::F32(a) | NpyArray::F16(a) => a,
         other => {
-            return Err(Error::content(path, format!("landmarks of {:?}; floats were expected", other.dtype())));
+            return Err(Error::content(
+                path,
+                format!("landmarks of {:?}; floats were expected", other.dtype()),
+            ));
         }
     };
-    let positions = positions.into_dimensionality::<Ix3>().expect("three axes checked above");
+    let positions = positions
+        .into_dimensionality::<Ix3>()
+        .expect("three axes checked above");
     Ok(Landmarks { layout, positions })
 }
 

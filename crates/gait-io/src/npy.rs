@@ -196,7 +196,10 @@ impl NpyArray {
             a.iter().map(|v| format!("{v:?}")).collect()
         }
         match self {
-            NpyArray::Bool(a) => a.iter().map(|&v| if v { "True" } else { "False" }.to_string()).collect(),
+            NpyArray::Bool(a) => a
+                .iter()
+                .map(|&v| if v { "True" } else { "False" }.to_string())
+                .collect(),
             other => each_variant!(other, a => fmt(a)),
         }
     }
@@ -234,10 +237,14 @@ pub fn read_npy_header(path: &Path) -> Result<NpyHeader> {
     let mut head = Vec::with_capacity(512);
     // A header is at most 4 GiB by the format; real ones are under 1 KiB. Read a bounded prefix and
     // fall back to the whole file only for the rare long header.
-    file.take(64 * 1024).read_to_end(&mut head).map_err(|e| Error::io(path, e))?;
+    file.take(64 * 1024)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(path, e))?;
     match parse_header(&head) {
         Ok((header, _)) => Ok(header),
-        Err(_) if head.len() == 64 * 1024 => Ok(parse_header(&read_file(path)?).map_err(|r| Error::npy(path, r))?.0),
+        Err(_) if head.len() == 64 * 1024 => Ok(parse_header(&read_file(path)?)
+            .map_err(|r| Error::npy(path, r))?
+            .0),
         Err(reason) => Err(Error::npy(path, reason)),
     }
 }
@@ -279,18 +286,30 @@ pub(crate) fn parse_header(bytes: &[u8]) -> Result<(NpyHeader, usize), String> {
         1 => (2, false),
         2 => (4, false),
         3 => (4, true),
-        _ => return Err(format!("unsupported format version {major}.{minor} (1.0, 2.0 and 3.0 are read)")),
+        _ => {
+            return Err(format!(
+                "unsupported format version {major}.{minor} (1.0, 2.0 and 3.0 are read)"
+            ));
+        }
     };
     let len_bytes = bytes
         .get(8..8 + len_size)
         .ok_or_else(|| "truncated in the header length".to_string())?;
-    let header_len = len_bytes.iter().rev().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+    let header_len = len_bytes
+        .iter()
+        .rev()
+        .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
     let start = 8 + len_size;
-    let text = bytes
-        .get(start..start + header_len)
-        .ok_or_else(|| format!("truncated header: it claims {header_len} bytes, the file has {}", bytes.len() - start))?;
+    let text = bytes.get(start..start + header_len).ok_or_else(|| {
+        format!(
+            "truncated header: it claims {header_len} bytes, the file has {}",
+            bytes.len() - start
+        )
+    })?;
     let text = if utf8 {
-        std::str::from_utf8(text).map_err(|_| "header is not valid UTF-8".to_string())?.to_string()
+        std::str::from_utf8(text)
+            .map_err(|_| "header is not valid UTF-8".to_string())?
+            .to_string()
     } else {
         text.iter().map(|&b| char::from(b)).collect()
     };
@@ -311,7 +330,11 @@ fn header_from_literal(text: &str, version: (u8, u8)) -> Result<NpyHeader, Strin
     };
     let descr = match get("descr")? {
         literal::Lit::Str(s) => s.clone(),
-        other => return Err(format!("unsupported descr {other:?} (structured arrays are not read)")),
+        other => {
+            return Err(format!(
+                "unsupported descr {other:?} (structured arrays are not read)"
+            ));
+        }
     };
     let (order, code) = match descr.as_bytes().first() {
         Some(b'<' | b'|' | b'=') => (ByteOrder::Little, &descr[1..]),
@@ -327,13 +350,21 @@ fn header_from_literal(text: &str, version: (u8, u8)) -> Result<NpyHeader, Strin
         literal::Lit::Tuple(items) => items
             .iter()
             .map(|item| match item {
-                literal::Lit::Int(n) => usize::try_from(*n).map_err(|_| format!("dimension {n} is too large")),
+                literal::Lit::Int(n) => {
+                    usize::try_from(*n).map_err(|_| format!("dimension {n} is too large"))
+                }
                 other => Err(format!("shape holds {other:?}, not a whole number")),
             })
             .collect::<Result<Vec<_>, _>>()?,
         other => return Err(format!("shape must be a tuple, found {other:?}")),
     };
-    Ok(NpyHeader { dtype, order, fortran_order, shape, version })
+    Ok(NpyHeader {
+        dtype,
+        order,
+        fortran_order,
+        shape,
+        version,
+    })
 }
 
 /// Decodes the data section of a numeric array, after checking its size against the header.
@@ -354,7 +385,11 @@ fn decode(header: &NpyHeader, data: &[u8]) -> Result<NpyArray, String> {
     }
     let data = &data[..needed];
     let shape = IxDyn(&header.shape);
-    let shape = if header.fortran_order { shape.f() } else { shape.into_shape_with_order() };
+    let shape = if header.fortran_order {
+        shape.f()
+    } else {
+        shape.into_shape_with_order()
+    };
     let big = header.order == ByteOrder::Big;
     macro_rules! numbers {
         ($t:ty, $variant:ident) => {{
@@ -362,7 +397,11 @@ fn decode(header: &NpyHeader, data: &[u8]) -> Result<NpyArray, String> {
                 .chunks_exact(std::mem::size_of::<$t>())
                 .map(|c| {
                     let raw = c.try_into().expect("chunk of element size");
-                    if big { <$t>::from_be_bytes(raw) } else { <$t>::from_le_bytes(raw) }
+                    if big {
+                        <$t>::from_be_bytes(raw)
+                    } else {
+                        <$t>::from_le_bytes(raw)
+                    }
                 })
                 .collect();
             NpyArray::$variant(ArrayD::from_shape_vec(shape, values).map_err(|e| e.to_string())?)
@@ -393,7 +432,11 @@ fn decode(header: &NpyHeader, data: &[u8]) -> Result<NpyArray, String> {
                 .chunks_exact(2)
                 .map(|c| {
                     let raw = [c[0], c[1]];
-                    f16_to_f32(if big { u16::from_be_bytes(raw) } else { u16::from_le_bytes(raw) })
+                    f16_to_f32(if big {
+                        u16::from_be_bytes(raw)
+                    } else {
+                        u16::from_le_bytes(raw)
+                    })
                 })
                 .collect();
             NpyArray::F16(ArrayD::from_shape_vec(shape, values).map_err(|e| e.to_string())?)
@@ -432,7 +475,9 @@ where
     D: Dimension,
 {
     crate::atomic::write(path, |file| {
-        array.write_npy(file).map_err(|e| std::io::Error::other(e.to_string()))
+        array
+            .write_npy(file)
+            .map_err(|e| std::io::Error::other(e.to_string()))
     })
 }
 
@@ -454,11 +499,17 @@ mod literal {
     const MAX_DEPTH: usize = 16;
 
     pub fn parse(text: &str) -> Result<Lit, String> {
-        let mut parser = Parser { s: text.as_bytes(), pos: 0 };
+        let mut parser = Parser {
+            s: text.as_bytes(),
+            pos: 0,
+        };
         let value = parser.value(0)?;
         parser.skip_ws();
         if parser.pos != parser.s.len() {
-            return Err(format!("unexpected text after the header dict at byte {}", parser.pos));
+            return Err(format!(
+                "unexpected text after the header dict at byte {}",
+                parser.pos
+            ));
         }
         Ok(value)
     }
@@ -491,7 +542,9 @@ mod literal {
             match self.peek() {
                 Some(b'{') => {
                     let items = self.sequence(b'}', depth, true)?;
-                    Ok(Lit::Dict(items.chunks(2).map(|kv| (kv[0].clone(), kv[1].clone())).collect()))
+                    Ok(Lit::Dict(
+                        items.chunks(2).map(|kv| (kv[0].clone(), kv[1].clone())).collect(),
+                    ))
                 }
                 Some(b'(') => Ok(Lit::Tuple(self.sequence(b')', depth, false)?)),
                 Some(b'[') => Ok(Lit::List(self.sequence(b']', depth, false)?)),
@@ -502,7 +555,12 @@ mod literal {
                         .position(|&c| c == q)
                         .ok_or_else(|| self.err("unterminated string"))?;
                     self.pos = start + len + 1;
-                    Ok(Lit::Str(self.s[start..start + len].iter().map(|&b| char::from(b)).collect()))
+                    Ok(Lit::Str(
+                        self.s[start..start + len]
+                            .iter()
+                            .map(|&b| char::from(b))
+                            .collect(),
+                    ))
                 }
                 Some(c) if c.is_ascii_digit() => {
                     let start = self.pos;
@@ -518,7 +576,11 @@ mod literal {
                     Ok(Lit::Int(n))
                 }
                 Some(_) => {
-                    for (word, lit) in [("True", Lit::Bool(true)), ("False", Lit::Bool(false)), ("None", Lit::None)] {
+                    for (word, lit) in [
+                        ("True", Lit::Bool(true)),
+                        ("False", Lit::Bool(false)),
+                        ("None", Lit::None),
+                    ] {
                         if self.s[self.pos..].starts_with(word.as_bytes()) {
                             self.pos += word.len();
                             return Ok(lit);
@@ -581,7 +643,8 @@ mod tests {
         let header = header_from_literal(text, (1, 0)).unwrap();
         assert_eq!(header.shape, vec![3, 4]);
         assert_eq!(header.dtype, DType::F64);
-        let scalar = header_from_literal("{'descr': '>i2', 'fortran_order': True, 'shape': ()}", (1, 0)).unwrap();
+        let scalar =
+            header_from_literal("{'descr': '>i2', 'fortran_order': True, 'shape': ()}", (1, 0)).unwrap();
         assert!(scalar.shape.is_empty());
         assert_eq!(scalar.order, ByteOrder::Big);
     }
@@ -589,10 +652,16 @@ mod tests {
     #[test]
     fn header_literal_refuses_deep_nesting_and_garbage() {
         let deep = format!("{{'shape': {}}}", "(".repeat(10_000));
-        assert!(header_from_literal(&deep, (1, 0)).unwrap_err().contains("nested too deeply"));
+        assert!(
+            header_from_literal(&deep, (1, 0))
+                .unwrap_err()
+                .contains("nested too deeply")
+        );
         assert!(header_from_literal("{'descr': '<f8' 'x'}", (1, 0)).is_err());
-        assert!(header_from_literal("{'descr': '<c16', 'fortran_order': False, 'shape': (1,)}", (1, 0))
-            .unwrap_err()
-            .contains("unsupported dtype"));
+        assert!(
+            header_from_literal("{'descr': '<c16', 'fortran_order': False, 'shape': (1,)}", (1, 0))
+                .unwrap_err()
+                .contains("unsupported dtype")
+        );
     }
 }

@@ -61,7 +61,10 @@ pub(crate) struct DictRows {
 type Id = usize;
 
 fn fail<T>(offset: usize, reason: impl Into<String>) -> Result<T, PickleError> {
-    Err(PickleError::Malformed { offset, reason: reason.into() })
+    Err(PickleError::Malformed {
+        offset,
+        reason: reason.into(),
+    })
 }
 
 /// The few callables a NumPy object-array pickle names.
@@ -111,7 +114,14 @@ impl Obj {
 
 /// Reads the pickle of a one-dimensional NumPy object array of dicts.
 pub(crate) fn read_dict_rows(bytes: &[u8]) -> Result<DictRows, PickleError> {
-    let mut machine = Machine { input: bytes, pos: 0, arena: Vec::new(), stack: Vec::new(), marks: Vec::new(), memo: HashMap::new() };
+    let mut machine = Machine {
+        input: bytes,
+        pos: 0,
+        arena: Vec::new(),
+        stack: Vec::new(),
+        marks: Vec::new(),
+        memo: HashMap::new(),
+    };
     let root = machine.run()?;
     machine.dict_rows(root, bytes.len())
 }
@@ -128,7 +138,13 @@ struct Machine<'a> {
 impl Machine<'_> {
     fn take(&mut self, n: usize) -> Result<&[u8], PickleError> {
         if self.input.len() - self.pos < n {
-            return fail(self.pos, format!("truncated: {n} more bytes needed, {} left", self.input.len() - self.pos));
+            return fail(
+                self.pos,
+                format!(
+                    "truncated: {n} more bytes needed, {} left",
+                    self.input.len() - self.pos
+                ),
+            );
         }
         let slice = &self.input[self.pos..self.pos + n];
         self.pos += n;
@@ -145,7 +161,13 @@ impl Machine<'_> {
         let len = raw.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
         match usize::try_from(len) {
             Ok(len) if len <= self.input.len() - self.pos => Ok(len),
-            _ => fail(self.pos, format!("a length of {len} bytes, but only {} are left", self.input.len() - self.pos)),
+            _ => fail(
+                self.pos,
+                format!(
+                    "a length of {len} bytes, but only {} are left",
+                    self.input.len() - self.pos
+                ),
+            ),
         }
     }
 
@@ -154,7 +176,8 @@ impl Machine<'_> {
         let Some(end) = rest.iter().position(|&b| b == b'\n') else {
             return fail(self.pos, "truncated: unterminated text line");
         };
-        let text = String::from_utf8(rest[..end].to_vec()).or_else(|_| fail(self.pos, "text line is not UTF-8"))?;
+        let text =
+            String::from_utf8(rest[..end].to_vec()).or_else(|_| fail(self.pos, "text line is not UTF-8"))?;
         self.pos += end + 1;
         Ok(text)
     }
@@ -216,7 +239,11 @@ impl Machine<'_> {
             ("numpy", "dtype") => Callable::Dtype,
             ("_codecs", "encode") => Callable::CodecsEncode,
             _ => {
-                return Err(PickleError::ForbiddenGlobal { offset: at, module: module.into(), name: name.into() });
+                return Err(PickleError::ForbiddenGlobal {
+                    offset: at,
+                    module: module.into(),
+                    name: name.into(),
+                });
             }
         };
         self.push(Obj::Global(callable));
@@ -422,7 +449,10 @@ impl Machine<'_> {
                     self.memo_get(at, key)?;
                 }
                 other => {
-                    return fail(at, format!("opcode 0x{other:02x} is not used by NumPy object arrays and is not read"));
+                    return fail(
+                        at,
+                        format!("opcode 0x{other:02x} is not used by NumPy object arrays and is not read"),
+                    );
                 }
             }
         }
@@ -438,13 +468,19 @@ impl Machine<'_> {
     /// Applies an allowed callable to its arguments, as data.
     fn reduce(&self, at: usize, callable: Id, args: Id) -> Result<Obj, PickleError> {
         let Obj::Global(callable) = self.arena[callable] else {
-            return fail(at, format!("REDUCE on {}, not a callable", self.arena[callable].kind()));
+            return fail(
+                at,
+                format!("REDUCE on {}, not a callable", self.arena[callable].kind()),
+            );
         };
         let args = self.tuple(at, args, "the arguments of a call")?;
         let arg = |i: usize| args.get(i).map(|&id| &self.arena[id]);
         match callable {
             Callable::Reconstruct => match arg(0) {
-                Some(Obj::Global(Callable::NdArray)) => Ok(Obj::Array { shape: vec![0], items: Vec::new() }),
+                Some(Obj::Global(Callable::NdArray)) => Ok(Obj::Array {
+                    shape: vec![0],
+                    items: Vec::new(),
+                }),
                 _ => fail(at, "_reconstruct of something other than numpy.ndarray"),
             },
             Callable::Dtype => match arg(0) {
@@ -455,21 +491,24 @@ impl Machine<'_> {
                 _ => fail(at, "dtype() without a type code"),
             },
             Callable::Scalar => match (arg(0), arg(1)) {
-                (Some(&Obj::Dtype(dtype, order)), Some(Obj::Bytes(raw))) => {
-                    decode_scalar(dtype, order, raw).ok_or_else(|| PickleError::Malformed {
+                (Some(&Obj::Dtype(dtype, order)), Some(Obj::Bytes(raw))) => decode_scalar(dtype, order, raw)
+                    .ok_or_else(|| PickleError::Malformed {
                         offset: at,
                         reason: format!("a {dtype:?} scalar cannot be made of {} bytes", raw.len()),
-                    })
-                }
+                    }),
                 _ => fail(at, "scalar() needs a dtype and bytes"),
             },
             Callable::CodecsEncode => match (arg(0), arg(1)) {
-                (Some(Obj::Str(text)), Some(Obj::Str(codec))) if codec == "latin1" || codec == "latin-1" => text
-                    .chars()
-                    .map(|c| u8::try_from(u32::from(c)).ok())
-                    .collect::<Option<Vec<u8>>>()
-                    .map(Obj::Bytes)
-                    .ok_or_else(|| PickleError::Malformed { offset: at, reason: "a character beyond Latin-1".into() }),
+                (Some(Obj::Str(text)), Some(Obj::Str(codec))) if codec == "latin1" || codec == "latin-1" => {
+                    text.chars()
+                        .map(|c| u8::try_from(u32::from(c)).ok())
+                        .collect::<Option<Vec<u8>>>()
+                        .map(Obj::Bytes)
+                        .ok_or_else(|| PickleError::Malformed {
+                            offset: at,
+                            reason: "a character beyond Latin-1".into(),
+                        })
+                }
                 _ => fail(at, "_codecs.encode is read only for (str, 'latin1')"),
             },
             Callable::NdArray => fail(at, "numpy.ndarray called directly"),
@@ -508,14 +547,19 @@ impl Machine<'_> {
                     (Some(Obj::Dtype(DType::Object, _)), Some(Obj::List(items))) => {
                         let items = items.clone();
                         if shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) != Some(items.len()) {
-                            return fail(at, format!("array of shape {shape:?} holds {} objects", items.len()));
+                            return fail(
+                                at,
+                                format!("array of shape {shape:?} holds {} objects", items.len()),
+                            );
                         }
                         self.arena[target] = Obj::Array { shape, items };
                         Ok(())
                     }
                     (Some(Obj::Dtype(dtype, _)), _) => fail(
                         at,
-                        format!("a pickled array of {dtype:?}: only object arrays (of dicts) are read from pickles"),
+                        format!(
+                            "a pickled array of {dtype:?}: only object arrays (of dicts) are read from pickles"
+                        ),
                     ),
                     _ => fail(at, "array state without a dtype and its items"),
                 }
@@ -527,7 +571,10 @@ impl Machine<'_> {
     fn dict_entries(&self, frame: usize, item: Id) -> Result<&[(Id, Id)], PickleError> {
         match &self.arena[item] {
             Obj::Dict(entries) => Ok(entries),
-            other => Err(PickleError::Frame { frame, reason: format!("{}, not a dict", other.kind()) }),
+            other => Err(PickleError::Frame {
+                frame,
+                reason: format!("{}, not a dict", other.kind()),
+            }),
         }
     }
 
@@ -604,7 +651,11 @@ impl Machine<'_> {
                 values[frame * columns.len() + column_of[key]] = value;
             }
         }
-        Ok(DictRows { columns, rows: items.len(), values })
+        Ok(DictRows {
+            columns,
+            rows: items.len(),
+            values,
+        })
     }
 }
 
@@ -628,12 +679,16 @@ fn decode_scalar(dtype: DType, order: ByteOrder, raw: &[u8]) -> Option<Obj> {
         DType::Bool => Obj::Bool(bytes[0] != 0),
         DType::I8 => Obj::Int(i64::from(bytes[0] as i8)),
         DType::I16 => Obj::Int(i64::from(i16::from_le_bytes([bytes[0], bytes[1]]))),
-        DType::I32 => Obj::Int(i64::from(i32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))),
+        DType::I32 => Obj::Int(i64::from(i32::from_le_bytes([
+            bytes[0], bytes[1], bytes[2], bytes[3],
+        ]))),
         DType::I64 => Obj::Int(i64::from_le_bytes(bytes)),
         DType::U8 | DType::U16 | DType::U32 => Obj::Int(u64::from_le_bytes(le(raw.len())) as i64),
         DType::U64 => Obj::Float(u64::from_le_bytes(bytes) as f64),
         DType::F16 => Obj::Float(f64::from(f16_to_f32(u16::from_le_bytes([bytes[0], bytes[1]])))),
-        DType::F32 => Obj::Float(f64::from(f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))),
+        DType::F32 => Obj::Float(f64::from(f32::from_le_bytes([
+            bytes[0], bytes[1], bytes[2], bytes[3],
+        ]))),
         DType::F64 => Obj::Float(f64::from_le_bytes(bytes)),
         DType::Object => return None,
     })
@@ -643,7 +698,10 @@ fn decode_scalar(dtype: DType, order: ByteOrder, raw: &[u8]) -> Option<Obj> {
 /// and `None`s (protocol 3, `numpy.core` names, which NumPy 2.x also loads): `rows` dicts with the
 /// keys `columns` in order, a `NaN` value written as `None`.
 pub(crate) fn write_dict_rows(columns: &[String], rows: usize, values: &[f64]) -> Vec<u8> {
-    let mut w = Writer { out: Vec::with_capacity(64 + values.len() * 20), next_memo: 0 };
+    let mut w = Writer {
+        out: Vec::with_capacity(64 + values.len() * 20),
+        next_memo: 0,
+    };
     w.out.extend_from_slice(&[0x80, 3]);
     w.out.extend_from_slice(b"cnumpy.core.multiarray\n_reconstruct\n");
     w.out.extend_from_slice(b"cnumpy\nndarray\n");
@@ -723,7 +781,11 @@ impl Writer {
 
     fn str(&mut self, s: &str) {
         self.out.push(b'X');
-        self.out.extend_from_slice(&u32::try_from(s.len()).expect("key shorter than 4 GiB").to_le_bytes());
+        self.out.extend_from_slice(
+            &u32::try_from(s.len())
+                .expect("key shorter than 4 GiB")
+                .to_le_bytes(),
+        );
         self.out.extend_from_slice(s.as_bytes());
     }
 

@@ -2,12 +2,15 @@
 
 use std::path::Path;
 
-use gait_io::{Dataset, FeatureSequence, Label, Landmarks, Layout, Require, Split, write_angles, write_landmarks};
+use gait_io::{
+    Dataset, FeatureSequence, Label, Landmarks, Layout, Require, Split, write_angles, write_landmarks,
+};
 use ndarray::{Array2, Array3};
 
 fn clip(dir: &Path, n: u32, frames: usize, angles: bool, landmarks: bool) {
     if angles {
-        let seq = FeatureSequence::new(vec!["a".into()], Array2::from_elem((frames, 1), f64::from(n))).unwrap();
+        let seq =
+            FeatureSequence::new(vec!["a".into()], Array2::from_elem((frames, 1), f64::from(n))).unwrap();
         write_angles(&dir.join(format!("{n}_angles.npy")), &seq).unwrap();
     }
     if landmarks {
@@ -34,8 +37,11 @@ fn tree_pairs_clips_in_numeric_order_and_reports_every_skip() {
     clip(&root.join("Training"), 1, 3, true, false); // misplaced
 
     let mut dataset = Dataset::scan(root, Require::Both).unwrap();
-    let found: Vec<(Split, Label, &str, u64)> =
-        dataset.samples.iter().map(|s| (s.split, s.label, s.recording.as_str(), s.clip)).collect();
+    let found: Vec<(Split, Label, &str, u64)> = dataset
+        .samples
+        .iter()
+        .map(|s| (s.split, s.label, s.recording.as_str(), s.clip))
+        .collect();
     assert_eq!(
         found,
         vec![
@@ -56,11 +62,26 @@ fn tree_pairs_clips_in_numeric_order_and_reports_every_skip() {
     assert_eq!(reasons.len(), 7, "{reasons:#?}"); // Unknown has two files
 
     let angles = dataset.load_angles();
-    assert_eq!(angles.iter().map(|a| a.get(0, 0).unwrap()).collect::<Vec<_>>(), vec![1.0, 2.0, 10.0, 7.0]);
-    assert_eq!(dataset.load_landmarks().iter().map(Landmarks::frames).collect::<Vec<_>>(), vec![5, 5, 5, 3]);
+    assert_eq!(
+        angles.iter().map(|a| a.get(0, 0).unwrap()).collect::<Vec<_>>(),
+        vec![1.0, 2.0, 10.0, 7.0]
+    );
+    assert_eq!(
+        dataset
+            .load_landmarks()
+            .iter()
+            .map(Landmarks::frames)
+            .collect::<Vec<_>>(),
+        vec![5, 5, 5, 3]
+    );
 
     let angles_only = Dataset::scan(root, Require::Angles).unwrap();
-    assert!(angles_only.samples.iter().any(|s| s.clip == 3 && s.landmarks.is_none()));
+    assert!(
+        angles_only
+            .samples
+            .iter()
+            .any(|s| s.clip == 3 && s.landmarks.is_none())
+    );
 }
 
 #[test]
@@ -83,5 +104,9 @@ fn unreadable_payloads_found_at_load_move_to_skipped() {
     assert_eq!(dataset.samples.len(), 2);
     let angles = dataset.load_angles();
     assert_eq!((angles.len(), dataset.samples.len()), (1, 1));
-    assert!(dataset.skipped[0].to_string().contains("2_angles.npy"), "{}", dataset.skipped[0]);
+    assert!(
+        dataset.skipped[0].to_string().contains("2_angles.npy"),
+        "{}",
+        dataset.skipped[0]
+    );
 }

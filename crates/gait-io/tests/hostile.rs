@@ -48,7 +48,12 @@ fn object_npy(pickle: &[u8]) -> Vec<u8> {
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/numpy1").join(name)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/numpy1")
+            .join(name),
+    )
+    .unwrap()
 }
 
 struct Case {
@@ -81,9 +86,24 @@ fn cases() -> Vec<Case> {
     }
     shared.extend_from_slice(b"etb.");
     vec![
-        Case { name: "empty file", bytes: Vec::new(), angles: false, says: "empty" },
-        Case { name: "wrong magic", bytes: b"PK\x03\x04 not numpy at all".to_vec(), angles: false, says: "magic" },
-        Case { name: "truncated header", bytes: landmarks[..40].to_vec(), angles: false, says: "truncated header" },
+        Case {
+            name: "empty file",
+            bytes: Vec::new(),
+            angles: false,
+            says: "empty",
+        },
+        Case {
+            name: "wrong magic",
+            bytes: b"PK\x03\x04 not numpy at all".to_vec(),
+            angles: false,
+            says: "magic",
+        },
+        Case {
+            name: "truncated header",
+            bytes: landmarks[..40].to_vec(),
+            angles: false,
+            says: "truncated header",
+        },
         Case {
             name: "truncated data",
             bytes: landmarks[..landmarks.len() - 8].to_vec(),
@@ -92,19 +112,28 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "10^12 elements claimed",
-            bytes: npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }", &[0; 64]),
+            bytes: npy(
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }",
+                &[0; 64],
+            ),
             angles: false,
             says: "1000000000000 elements",
         },
         Case {
             name: "shape overflowing usize",
-            bytes: npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }", &[]),
+            bytes: npy(
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }",
+                &[],
+            ),
             angles: false,
             says: "overflows",
         },
         Case {
             name: "malformed header dict",
-            bytes: npy("{'descr': '<f8', 'fortran_order': Fals, 'shape': (3,), }", &[0; 24]),
+            bytes: npy(
+                "{'descr': '<f8', 'fortran_order': Fals, 'shape': (3,), }",
+                &[0; 24],
+            ),
             angles: false,
             says: "malformed header",
         },
@@ -114,7 +143,12 @@ fn cases() -> Vec<Case> {
             angles: false,
             says: "not a dict",
         },
-        Case { name: "truncated pickle", bytes: angles[..angles.len() / 2].to_vec(), angles: true, says: "truncated" },
+        Case {
+            name: "truncated pickle",
+            bytes: angles[..angles.len() / 2].to_vec(),
+            angles: true,
+            says: "truncated",
+        },
         Case {
             name: "os.system global",
             bytes: object_npy(b"\x80\x03cos\nsystem\nX\x02\x00\x00\x00lsR."),
@@ -127,15 +161,30 @@ fn cases() -> Vec<Case> {
             angles: true,
             says: "refused global builtins.eval",
         },
-        Case { name: "200,000 nested lists", bytes: object_npy(&deep_lists), angles: true, says: "not a NumPy object array" },
-        Case { name: "200,000 nested marks", bytes: object_npy(&deep_marks), angles: true, says: "stack underflow" },
+        Case {
+            name: "200,000 nested lists",
+            bytes: object_npy(&deep_lists),
+            angles: true,
+            says: "not a NumPy object array",
+        },
+        Case {
+            name: "200,000 nested marks",
+            bytes: object_npy(&deep_marks),
+            angles: true,
+            says: "stack underflow",
+        },
         Case {
             name: "huge string length",
             bytes: object_npy(b"\x80\x04\x8d\xff\xff\xff\xff\xff\xff\xff\x7f"),
             angles: true,
             says: "only 0 are left",
         },
-        Case { name: "shared dict bomb", bytes: object_npy(&shared), angles: true, says: "out of proportion" },
+        Case {
+            name: "shared dict bomb",
+            bytes: object_npy(&shared),
+            angles: true,
+            says: "out of proportion",
+        },
     ]
 }
 
@@ -149,13 +198,25 @@ fn hostile_files_are_refused_cleanly_within_bounded_memory() {
         drop(case.bytes);
         let base = CURRENT.load(Ordering::SeqCst);
         PEAK.store(base, Ordering::SeqCst);
-        let err: Error = if case.angles { read_angles(&path).unwrap_err() } else { read_npy(&path).unwrap_err() };
+        let err: Error = if case.angles {
+            read_angles(&path).unwrap_err()
+        } else {
+            read_npy(&path).unwrap_err()
+        };
         let used = PEAK.load(Ordering::SeqCst) - base;
         let message = err.to_string();
-        assert!(message.contains("hostile.npy"), "{}: the error does not name the file: {message}", case.name);
+        assert!(
+            message.contains("hostile.npy"),
+            "{}: the error does not name the file: {message}",
+            case.name
+        );
         assert!(message.contains(case.says), "{}: {message}", case.name);
         assert!(used < 100_000_000, "{}: {used} bytes at peak", case.name);
-        assert!(used < 64 * input + 1_000_000, "{}: {used} bytes at peak for {input} bytes of input", case.name);
+        assert!(
+            used < 64 * input + 1_000_000,
+            "{}: {used} bytes at peak for {input} bytes of input",
+            case.name
+        );
     }
 }
 
@@ -163,9 +224,16 @@ fn hostile_files_are_refused_cleanly_within_bounded_memory() {
 fn refused_globals_are_named_in_the_error_value() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("evil.npy");
-    std::fs::write(&path, object_npy(b"\x80\x02cposix\nsystem\nX\x02\x00\x00\x00lsR.")).unwrap();
+    std::fs::write(
+        &path,
+        object_npy(b"\x80\x02cposix\nsystem\nX\x02\x00\x00\x00lsR."),
+    )
+    .unwrap();
     match read_angles(&path) {
-        Err(Error::Pickle { source: PickleError::ForbiddenGlobal { module, name, .. }, .. }) => {
+        Err(Error::Pickle {
+            source: PickleError::ForbiddenGlobal { module, name, .. },
+            ..
+        }) => {
             assert_eq!((module.as_str(), name.as_str()), ("posix", "system"));
         }
         other => panic!("expected a refused global, got {other:?}"),

@@ -21,7 +21,9 @@ fn fixture_names(major: &str) -> Vec<PathBuf> {
 
 /// Splits CSV text into rows of cells (the fixtures hold no quoted cells).
 fn rows(text: &str) -> Vec<Vec<String>> {
-    text.lines().map(|l| l.split(',').map(str::to_string).collect()).collect()
+    text.lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
 }
 
 /// Two cells hold the same value: both empty, the same word, or numbers with equal bits.
@@ -46,7 +48,11 @@ fn check_exports(major: &str) {
         for (r, (a, b)) in ours.iter().zip(&expected).enumerate().skip(1) {
             assert_eq!(a.len(), b.len(), "{}: width of row {r}", npy.display());
             for (c, (x, y)) in a.iter().zip(b).enumerate() {
-                assert!(same_value(x, y), "{} row {r} col {c}: ours {x:?}, NumPy {y:?}", npy.display());
+                assert!(
+                    same_value(x, y),
+                    "{} row {r} col {c}: ours {x:?}, NumPy {y:?}",
+                    npy.display()
+                );
             }
         }
     }
@@ -69,7 +75,11 @@ fn old_pipeline_angles_read_with_keys_in_file_order_and_none_missing() {
         assert_eq!(seq.frames(), 5);
         assert_eq!(seq.columns()[0], "right_elbow");
         assert_eq!(seq.columns()[10], "stride_width");
-        let ankle = seq.columns().iter().position(|c| c == "right_ankle_dorsiflexion").unwrap();
+        let ankle = seq
+            .columns()
+            .iter()
+            .position(|c| c == "right_ankle_dorsiflexion")
+            .unwrap();
         let missing: Vec<usize> = (0..5).filter(|&f| seq.is_missing(f, ankle)).collect();
         assert_eq!(missing, vec![1, 3]);
         assert_eq!(seq.missing_count(), 2);
@@ -85,7 +95,11 @@ fn landmark_files_read_in_every_storage_order_alike() {
     let reference = read_landmarks(&dir.join("landmarks_f64.npy")).unwrap();
     assert_eq!(reference.layout(), Layout::MediaPipe33);
     assert_eq!(reference.frames(), 4);
-    for name in ["landmarks_big_endian.npy", "landmarks_fortran.npy", "landmarks_f32.npy"] {
+    for name in [
+        "landmarks_big_endian.npy",
+        "landmarks_fortran.npy",
+        "landmarks_f32.npy",
+    ] {
         assert_eq!(read_landmarks(&dir.join(name)).unwrap(), reference, "{name}");
     }
     assert_eq!(read_landmarks(&dir.join("empty.npy")).unwrap().frames(), 0);
@@ -99,10 +113,22 @@ fn landmark_files_read_in_every_storage_order_alike() {
 #[test]
 fn numeric_and_angle_files_are_refused_by_the_other_reader() {
     let dir = fixtures().join("numpy1");
-    let err = read_npy(&dir.join("angles_one_frame.npy")).unwrap_err().to_string();
-    assert!(err.contains("angles_one_frame.npy") && err.contains("object"), "{err}");
-    let err = read_angles(&dir.join("int16_matrix.npy")).unwrap_err().to_string();
-    assert!(err.contains("int16_matrix.npy") && err.contains("not an angles file"), "{err}");
-    let err = read_landmarks(&dir.join("int16_matrix.npy")).unwrap_err().to_string();
+    let err = read_npy(&dir.join("angles_one_frame.npy"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("angles_one_frame.npy") && err.contains("object"),
+        "{err}"
+    );
+    let err = read_angles(&dir.join("int16_matrix.npy"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("int16_matrix.npy") && err.contains("not an angles file"),
+        "{err}"
+    );
+    let err = read_landmarks(&dir.join("int16_matrix.npy"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("not (frames, 33|25|17, 3)"), "{err}");
 }

@@ -11,7 +11,9 @@ use gait_io::{
 use ndarray::{Array2, Array3, ArrayD, IxDyn};
 use proptest::prelude::*;
 
-fn shape_and_values<T: std::fmt::Debug>(element: impl Strategy<Value = T> + Clone) -> impl Strategy<Value = ArrayD<T>> {
+fn shape_and_values<T: std::fmt::Debug>(
+    element: impl Strategy<Value = T> + Clone,
+) -> impl Strategy<Value = ArrayD<T>> {
     prop::collection::vec(0usize..5, 0..4).prop_flat_map(move |shape| {
         let len = shape.iter().product::<usize>();
         prop::collection::vec(element.clone(), len)
@@ -20,7 +22,13 @@ fn shape_and_values<T: std::fmt::Debug>(element: impl Strategy<Value = T> + Clon
 }
 
 fn any_f64() -> impl Strategy<Value = f64> + Clone {
-    prop_oneof![any::<f64>(), Just(f64::NAN), Just(-0.0), Just(f64::INFINITY), -1e3..1e3f64]
+    prop_oneof![
+        any::<f64>(),
+        Just(f64::NAN),
+        Just(-0.0),
+        Just(f64::INFINITY),
+        -1e3..1e3f64
+    ]
 }
 
 proptest! {
@@ -86,7 +94,10 @@ fn writes_leave_no_temporary_files_behind() {
     let seq = FeatureSequence::new(vec!["a".into()], Array2::zeros((3, 1))).unwrap();
     write_angles(&dir.path().join("1_angles.npy"), &seq).unwrap();
     write_angles(&dir.path().join("1_angles.npy"), &seq).unwrap();
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("1_angles.npy")]);
 }
 
@@ -106,7 +117,11 @@ fn written_table() -> FeatureSequence {
         "stride_width",
     ];
     let values = Array2::from_shape_fn((3, 11), |(i, j)| {
-        if (i + j) % 4 == 0 { f64::NAN } else { (i * 100 + j) as f64 + 0.25 }
+        if (i + j) % 4 == 0 {
+            f64::NAN
+        } else {
+            (i * 100 + j) as f64 + 0.25
+        }
     });
     FeatureSequence::new(KEYS.iter().map(|k| k.to_string()).collect(), values).unwrap()
 }
@@ -122,7 +137,11 @@ fn angles_writer_output_is_the_one_numpy_was_checked_to_load() {
         std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
         std::fs::write(&golden, &ours).unwrap();
     }
-    assert_eq!(ours, std::fs::read(&golden).unwrap(), "writer output changed: re-run make_fixtures.py checks");
+    assert_eq!(
+        ours,
+        std::fs::read(&golden).unwrap(),
+        "writer output changed: re-run make_fixtures.py checks"
+    );
     let back = read_angles(&golden).unwrap();
     assert_eq!(back.columns(), written_table().columns());
     assert_eq!(back.missing_count(), 8);

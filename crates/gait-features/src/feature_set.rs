@@ -1,0 +1,68 @@
+//! [`FeatureSet`]: which features to compute from landmarks.
+
+use std::fmt;
+use std::str::FromStr;
+
+use gait_io::{FeatureSequence, Landmarks};
+use serde::{Deserialize, Serialize};
+
+use crate::axes::BodyAxes;
+use crate::default_set::{DEFAULT_COLUMNS, default_features};
+use crate::error::{Error, Result};
+use crate::seed::{SEED_COLUMNS, seed_features};
+
+/// A named set of per-frame features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeatureSet {
+    /// The old pipeline's 11 features, exactly (see [`crate::seed`]).
+    Seed,
+    /// Biomechanically correct angles and scaled distances (see [`crate::default_set`]).
+    #[default]
+    Default,
+}
+
+impl FeatureSet {
+    /// The column names, in order.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            FeatureSet::Seed => &SEED_COLUMNS,
+            FeatureSet::Default => &DEFAULT_COLUMNS,
+        }
+    }
+
+    /// Computes the features of every frame. The default set estimates the body axes from the
+    /// walk unless `axes` are given.
+    pub fn compute(self, landmarks: &Landmarks, axes: Option<&BodyAxes>) -> Result<FeatureSequence> {
+        Ok(match self {
+            FeatureSet::Seed => seed_features(landmarks),
+            FeatureSet::Default => match axes {
+                Some(axes) => default_features(landmarks, axes),
+                None => default_features(landmarks, &BodyAxes::estimate(landmarks)?),
+            },
+        })
+    }
+}
+
+impl fmt::Display for FeatureSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FeatureSet::Seed => "seed",
+            FeatureSet::Default => "default",
+        })
+    }
+}
+
+impl FromStr for FeatureSet {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "seed" => Ok(FeatureSet::Seed),
+            "default" => Ok(FeatureSet::Default),
+            other => Err(Error::Option(format!(
+                "feature set {other:?}: use seed or default"
+            ))),
+        }
+    }
+}

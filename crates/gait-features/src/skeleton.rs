@@ -1,0 +1,209 @@
+//! The joints the features need, and where each [`Layout`] keeps them.
+//!
+//! A joint a layout does not have is `None`: features that need it come out missing, never
+//! invented from other joints.
+
+use gait_io::Layout;
+
+/// A body point used by the features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Joint {
+    /// Left shoulder.
+    LeftShoulder,
+    /// Right shoulder.
+    RightShoulder,
+    /// Left elbow.
+    LeftElbow,
+    /// Right elbow.
+    RightElbow,
+    /// Left wrist.
+    LeftWrist,
+    /// Right wrist.
+    RightWrist,
+    /// Left hip.
+    LeftHip,
+    /// Right hip.
+    RightHip,
+    /// Left knee.
+    LeftKnee,
+    /// Right knee.
+    RightKnee,
+    /// Left ankle.
+    LeftAnkle,
+    /// Right ankle.
+    RightAnkle,
+    /// Left heel.
+    LeftHeel,
+    /// Right heel.
+    RightHeel,
+    /// Left toe (MediaPipe foot index, Kinect foot).
+    LeftToe,
+    /// Right toe.
+    RightToe,
+}
+
+/// Body side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// Left.
+    Left,
+    /// Right.
+    Right,
+}
+
+impl Side {
+    /// Both sides, left first.
+    pub const BOTH: [Side; 2] = [Side::Left, Side::Right];
+
+    /// `"left"` or `"right"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Left => "left",
+            Side::Right => "right",
+        }
+    }
+}
+
+/// The joints of one side of the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limb {
+    /// Shoulder.
+    pub shoulder: Joint,
+    /// Elbow.
+    pub elbow: Joint,
+    /// Wrist.
+    pub wrist: Joint,
+    /// Hip.
+    pub hip: Joint,
+    /// Knee.
+    pub knee: Joint,
+    /// Ankle.
+    pub ankle: Joint,
+    /// Heel.
+    pub heel: Joint,
+    /// Toe.
+    pub toe: Joint,
+}
+
+impl Side {
+    /// The joints of this side.
+    pub fn limb(self) -> Limb {
+        use Joint::*;
+        match self {
+            Side::Left => Limb {
+                shoulder: LeftShoulder,
+                elbow: LeftElbow,
+                wrist: LeftWrist,
+                hip: LeftHip,
+                knee: LeftKnee,
+                ankle: LeftAnkle,
+                heel: LeftHeel,
+                toe: LeftToe,
+            },
+            Side::Right => Limb {
+                shoulder: RightShoulder,
+                elbow: RightElbow,
+                wrist: RightWrist,
+                hip: RightHip,
+                knee: RightKnee,
+                ankle: RightAnkle,
+                heel: RightHeel,
+                toe: RightToe,
+            },
+        }
+    }
+}
+
+impl Joint {
+    /// The index of this joint in `layout`, or `None` where the layout lacks it.
+    pub fn index(self, layout: Layout) -> Option<usize> {
+        use Joint::*;
+        let (mediapipe, kinect, coco) = match self {
+            LeftShoulder => (11, Some(4), Some(5)),
+            RightShoulder => (12, Some(8), Some(6)),
+            LeftElbow => (13, Some(5), Some(7)),
+            RightElbow => (14, Some(9), Some(8)),
+            LeftWrist => (15, Some(6), Some(9)),
+            RightWrist => (16, Some(10), Some(10)),
+            LeftHip => (23, Some(12), Some(11)),
+            RightHip => (24, Some(16), Some(12)),
+            LeftKnee => (25, Some(13), Some(13)),
+            RightKnee => (26, Some(17), Some(14)),
+            LeftAnkle => (27, Some(14), Some(15)),
+            RightAnkle => (28, Some(18), Some(16)),
+            LeftHeel => (29, None, None),
+            RightHeel => (30, None, None),
+            LeftToe => (31, Some(15), None),
+            RightToe => (32, Some(19), None),
+        };
+        match layout {
+            Layout::MediaPipe33 => Some(mediapipe),
+            Layout::KinectV2 => kinect,
+            Layout::Coco17 => coco,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joint_indices_name_the_same_body_point_in_every_layout() {
+        let all = [
+            Joint::LeftShoulder,
+            Joint::RightElbow,
+            Joint::LeftWrist,
+            Joint::RightHip,
+            Joint::LeftKnee,
+            Joint::RightAnkle,
+        ];
+        for layout in [Layout::MediaPipe33, Layout::KinectV2, Layout::Coco17] {
+            for joint in all {
+                let name = layout.joint_names()[joint.index(layout).unwrap()];
+                let (side, part) = match format!("{joint:?}") {
+                    j if j.starts_with("Left") => ("left", j[4..].to_lowercase()),
+                    j => ("right", j[5..].to_lowercase()),
+                };
+                assert!(
+                    name.contains(side) && name.contains(&part),
+                    "{layout:?} {joint:?} -> {name}"
+                );
+            }
+        }
+        assert_eq!(Joint::LeftHeel.index(Layout::KinectV2), None);
+        assert_eq!(Joint::RightToe.index(Layout::Coco17), None);
+        assert_eq!(
+            Layout::KinectV2.joint_names()[Joint::RightToe.index(Layout::KinectV2).unwrap()],
+            "foot_right"
+        );
+    }
+}
+
+/// Joint positions of a [`Landmarks`](gait_io::Landmarks) by [`Joint`], in `f64`; a joint the
+/// layout lacks reads as `NaN`, so whatever uses it comes out missing.
+pub(crate) struct Points<'a> {
+    positions: ndarray::ArrayView3<'a, f32>,
+    layout: Layout,
+}
+
+impl<'a> Points<'a> {
+    pub(crate) fn new(landmarks: &'a gait_io::Landmarks) -> Self {
+        Points {
+            positions: landmarks.positions(),
+            layout: landmarks.layout(),
+        }
+    }
+
+    pub(crate) fn frames(&self) -> usize {
+        self.positions.shape()[0]
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, frame: usize, joint: Joint) -> crate::geometry::V3 {
+        match joint.index(self.layout) {
+            Some(j) => [0, 1, 2].map(|axis| f64::from(self.positions[[frame, j, axis]])),
+            None => [f64::NAN; 3],
+        }
+    }
+}

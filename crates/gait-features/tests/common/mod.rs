@@ -1,0 +1,118 @@
+//! A stick-figure walker built from joint angles, for closed-form tests: world axes x forward,
+//! y left, z up, metres.
+#![allow(dead_code)]
+
+use gait_io::{Landmarks, Layout};
+use ndarray::Array3;
+
+/// The pose of one frame, angles in degrees (sagittal plane, as the default features define them).
+#[derive(Clone, Copy, Debug)]
+pub struct Pose {
+    pub pelvis_x: f64,
+    pub trunk: f64,
+    pub obliquity: f64,
+    /// `[left, right]`
+    pub hip: [f64; 2],
+    pub knee: [f64; 2],
+    pub ankle: [f64; 2],
+    pub elbow: [f64; 2],
+}
+
+impl Default for Pose {
+    fn default() -> Self {
+        Pose {
+            pelvis_x: 0.0,
+            trunk: 0.0,
+            obliquity: 0.0,
+            hip: [0.0; 2],
+            knee: [0.0; 2],
+            ankle: [0.0; 2],
+            elbow: [0.0; 2],
+        }
+    }
+}
+
+fn down_at(deg: f64) -> [f64; 3] {
+    let a = deg.to_radians();
+    [a.sin(), 0.0, -a.cos()]
+}
+
+fn add(a: [f64; 3], b: [f64; 3], s: f64) -> [f64; 3] {
+    [a[0] + s * b[0], a[1] + s * b[1], a[2] + s * b[2]]
+}
+
+/// Joint positions (MediaPipe 33) of a pose; unused landmarks sit at the head.
+pub fn joints(p: &Pose) -> [[f64; 3]; 33] {
+    let pelvis = [p.pelvis_x, 0.0, 1.0];
+    let o = p.obliquity.to_radians();
+    let hip_offset = [0.0, 0.1 * o.cos(), 0.1 * o.sin()];
+    let t = p.trunk.to_radians();
+    let shoulders = add(pelvis, [t.sin(), 0.0, t.cos()], 0.5);
+    let head = add(shoulders, [t.sin(), 0.0, t.cos()], 0.25);
+    let mut out = [head; 33];
+    for (i, sign) in [(0usize, 1.0), (1, -1.0)] {
+        let (shoulder_i, elbow_i, wrist_i, hip_i, knee_i, ankle_i, heel_i, toe_i) = if i == 0 {
+            (11, 13, 15, 23, 25, 27, 29, 31)
+        } else {
+            (12, 14, 16, 24, 26, 28, 30, 32)
+        };
+        let hip = add(pelvis, hip_offset, sign);
+        let shoulder = add(shoulders, [0.0, 0.18, 0.0], sign);
+        // The thigh's angle from straight down is hip flexion plus the trunk line's angle (-trunk).
+        let thigh = p.hip[i] - p.trunk;
+        let knee = add(hip, down_at(thigh), 0.45);
+        let shank = thigh - p.knee[i];
+        let ankle = add(knee, down_at(shank), 0.43);
+        let foot = down_at(shank + 90.0 + p.ankle[i]);
+        let heel = add(add(ankle, foot, -0.05), down_at(shank), 0.04);
+        let toe = add(heel, foot, 0.22);
+        let elbow = add(shoulder, [0.0, 0.0, -1.0], 0.3);
+        let wrist = add(elbow, down_at(p.elbow[i]), 0.27);
+        for (index, point) in [
+            (shoulder_i, shoulder),
+            (elbow_i, elbow),
+            (wrist_i, wrist),
+            (hip_i, hip),
+            (knee_i, knee),
+            (ankle_i, ankle),
+            (heel_i, heel),
+            (toe_i, toe),
+        ] {
+            out[index] = point;
+        }
+    }
+    out
+}
+
+/// Landmarks of a sequence of poses, each point mapped through `transform`.
+pub fn landmarks(poses: &[Pose], transform: impl Fn([f64; 3]) -> [f64; 3]) -> Landmarks {
+    let mut positions = Array3::zeros((poses.len(), 33, 3));
+    for (f, pose) in poses.iter().enumerate() {
+        for (j, point) in joints(pose).into_iter().enumerate() {
+            let p = transform(point);
+            for a in 0..3 {
+                positions[[f, j, a]] = p[a] as f32;
+            }
+        }
+    }
+    Landmarks::new(Layout::MediaPipe33, positions).unwrap()
+}
+
+/// A walk of `frames` frames: the pelvis advancing 0.04 per frame, joint angles swinging with
+/// period `period` frames, left and right half a period apart, obliquity averaging to zero.
+pub fn walk(frames: usize, period: f64, phase: f64) -> Vec<Pose> {
+    (0..frames)
+        .map(|f| {
+            let w = |shift: f64| (2.0 * std::f64::consts::PI * (f as f64 / period + phase + shift)).sin();
+            Pose {
+                pelvis_x: 0.04 * f as f64,
+                trunk: 4.0 + 2.0 * w(0.1),
+                obliquity: 5.0 * w(0.25),
+                hip: [10.0 + 20.0 * w(0.0), 10.0 + 20.0 * w(0.5)],
+                knee: [30.0 + 25.0 * w(0.3), 30.0 + 25.0 * w(0.8)],
+                ankle: [-5.0 + 10.0 * w(0.6), -5.0 + 10.0 * w(0.1)],
+                elbow: [25.0 + 10.0 * w(0.5), 25.0 + 10.0 * w(0.0)],
+            }
+        })
+        .collect()
+}
