@@ -144,6 +144,34 @@ impl Joint {
     }
 }
 
+/// Joint positions of a [`Landmarks`](gait_io::Landmarks) by [`Joint`], in `f64`; a joint the
+/// layout lacks reads as `NaN`, so whatever uses it comes out missing.
+pub(crate) struct Points<'a> {
+    positions: ndarray::ArrayView3<'a, f32>,
+    layout: Layout,
+}
+
+impl<'a> Points<'a> {
+    pub(crate) fn new(landmarks: &'a gait_io::Landmarks) -> Self {
+        Points {
+            positions: landmarks.positions(),
+            layout: landmarks.layout(),
+        }
+    }
+
+    pub(crate) fn frames(&self) -> usize {
+        self.positions.shape()[0]
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, frame: usize, joint: Joint) -> crate::geometry::V3 {
+        match joint.index(self.layout) {
+            Some(j) => [0, 1, 2].map(|axis| f64::from(self.positions[[frame, j, axis]])),
+            None => [f64::NAN; 3],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,33 +205,5 @@ mod tests {
             Layout::KinectV2.joint_names()[Joint::RightToe.index(Layout::KinectV2).unwrap()],
             "foot_right"
         );
-    }
-}
-
-/// Joint positions of a [`Landmarks`](gait_io::Landmarks) by [`Joint`], in `f64`; a joint the
-/// layout lacks reads as `NaN`, so whatever uses it comes out missing.
-pub(crate) struct Points<'a> {
-    positions: ndarray::ArrayView3<'a, f32>,
-    layout: Layout,
-}
-
-impl<'a> Points<'a> {
-    pub(crate) fn new(landmarks: &'a gait_io::Landmarks) -> Self {
-        Points {
-            positions: landmarks.positions(),
-            layout: landmarks.layout(),
-        }
-    }
-
-    pub(crate) fn frames(&self) -> usize {
-        self.positions.shape()[0]
-    }
-
-    #[inline]
-    pub(crate) fn get(&self, frame: usize, joint: Joint) -> crate::geometry::V3 {
-        match joint.index(self.layout) {
-            Some(j) => [0, 1, 2].map(|axis| f64::from(self.positions[[frame, j, axis]])),
-            None => [f64::NAN; 3],
-        }
     }
 }
