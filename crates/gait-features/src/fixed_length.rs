@@ -118,3 +118,45 @@ impl Normalizer {
         Ok(FeatureSequence::new(self.columns.clone(), values)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ndarray::array;
+
+    use super::*;
+
+    fn seq(values: Array2<f64>) -> FeatureSequence {
+        FeatureSequence::new(vec!["a".into(), "b".into()], values).unwrap()
+    }
+
+    #[test]
+    fn short_sequences_are_padded_long_ones_cut_and_the_mask_says_which() {
+        let s = seq(array![[1.0, f64::NAN], [3.0, 4.0], [5.0, 6.0]]);
+        let padded = pad_or_cut(&s, 5, 0.0);
+        assert_eq!(
+            padded.values,
+            array![[1.0f32, 0.0], [3.0, 4.0], [5.0, 6.0], [0.0, 0.0], [0.0, 0.0]]
+        );
+        assert_eq!(padded.mask.to_vec(), vec![true, true, true, false, false]);
+        let cut = pad_or_cut(&s, 2, -1.0);
+        assert_eq!(cut.values, array![[1.0f32, -1.0], [3.0, 4.0]]);
+        assert_eq!(cut.valid_frames(), 2);
+    }
+
+    #[test]
+    fn normaliser_uses_valid_frames_within_max_len_and_round_trips_through_json() {
+        let a = seq(array![[1.0, 10.0], [3.0, f64::NAN], [100.0, 100.0]]);
+        let b = seq(array![[5.0, 10.0]]);
+        let n = Normalizer::fit(&[a.clone(), b], 2).unwrap();
+        // Column a: 1, 3, 5 -> mean 3, sample std 2. Column b: 10, 10 -> std 0 -> 1.
+        assert_eq!(n.mean, vec![3.0, 10.0]);
+        assert_eq!(n.std, vec![2.0, 1.0]);
+        let applied = n.apply(&a).unwrap();
+        assert_eq!(applied.get(0, 0), Some(-1.0));
+        assert!(applied.is_missing(1, 1));
+        let json = serde_json::to_string(&n).unwrap();
+        assert_eq!(serde_json::from_str::<Normalizer>(&json).unwrap(), n);
+        let other = FeatureSequence::new(vec!["x".into(), "b".into()], array![[0.0, 0.0]]).unwrap();
+        assert!(n.apply(&other).unwrap_err().to_string().contains("fitted on"));
+    }
+}

@@ -19,8 +19,8 @@
 use gait_io::{FeatureSequence, Landmarks};
 use ndarray::Array2;
 
-use crate::geometry::{angle as seed_angle, dot, sub};
-use crate::skeleton::{Joint, Side};
+use crate::geometry::{V3, angle, dot};
+use crate::skeleton::Joint;
 
 /// The seed columns, in the old pipeline's (and the trained Keras model's) order.
 pub const SEED_COLUMNS: [&str; 11] = [
@@ -37,54 +37,111 @@ pub const SEED_COLUMNS: [&str; 11] = [
     "stride_width",
 ];
 
+/// Frames computed together: their joints are gathered column-wise so that each formula runs as
+/// one vectorised loop.
+const BLOCK: usize = 32;
+
+/// Gathered joint coordinates of a block: `[joint][axis][frame]`, in the order of [`SEED_JOINTS`].
+type Block = [[[f64; BLOCK]; 3]; 12];
+
+/// The joints the formulas use: right then left shoulder, elbow, wrist, hip, knee, ankle.
+const SEED_JOINTS: [Joint; 12] = {
+    use Joint::*;
+    [
+        RightShoulder,
+        RightElbow,
+        RightWrist,
+        RightHip,
+        RightKnee,
+        RightAnkle,
+        LeftShoulder,
+        LeftElbow,
+        LeftWrist,
+        LeftHip,
+        LeftKnee,
+        LeftAnkle,
+    ]
+};
+const SHOULDER: usize = 0;
+const ELBOW: usize = 1;
+const WRIST: usize = 2;
+const HIP: usize = 3;
+const KNEE: usize = 4;
+const ANKLE: usize = 5;
+const LEFT: usize = 6;
+
 /// Computes the seed features of every frame: `frames x 11`, columns [`SEED_COLUMNS`].
 ///
 /// All three layouts have the joints these formulas use.
 pub fn seed_features(landmarks: &Landmarks) -> FeatureSequence {
     let layout = landmarks.layout();
-    let index = |joint: Joint| joint.index(layout).expect("every layout has the seed joints");
-    let sides = [Side::Right, Side::Left].map(|side| {
-        let limb = side.limb();
-        [
-            limb.shoulder,
-            limb.elbow,
-            limb.wrist,
-            limb.hip,
-            limb.knee,
-            limb.ankle,
-        ]
-        .map(index)
-    });
+    let joints = SEED_JOINTS.map(|joint| joint.index(layout).expect("every layout has the seed joints"));
     let positions = landmarks.positions();
     let positions = positions.as_standard_layout();
     let flat = positions.as_slice().expect("standard layout");
     let stride = layout.joints() * 3;
-    let mut values = Vec::with_capacity(landmarks.frames() * SEED_COLUMNS.len());
-    for frame in flat.chunks_exact(stride) {
-        let at = |j: usize| {
-            [
-                f64::from(frame[3 * j]),
-                f64::from(frame[3 * j + 1]),
-                f64::from(frame[3 * j + 2]),
-            ]
-        };
-        for [shoulder, elbow, wrist, hip, knee, ankle] in sides {
-            let (shoulder, elbow, wrist) = (at(shoulder), at(elbow), at(wrist));
-            let (hip, knee, ankle) = (at(hip), at(knee), at(ankle));
-            let (thigh, shin) = (sub(knee, hip), sub(ankle, knee));
-            values.push(seed_angle(sub(elbow, shoulder), sub(wrist, elbow)));
-            values.push(seed_angle(thigh, shin));
-            values.push(seed_angle(thigh, sub(hip, shoulder)));
-            values.push(seed_angle(shin, shin));
+    let width = SEED_COLUMNS.len();
+    let mut values = vec![0.0; landmarks.frames() * width];
+    let mut block: Block = [[[0.0; BLOCK]; 3]; 12];
+    let mut features = [[0.0; BLOCK]; 11];
+    for (frames, out) in flat.chunks(BLOCK * stride).zip(values.chunks_mut(BLOCK * width)) {
+        for (i, frame) in frames.chunks_exact(stride).enumerate() {
+            for (j, &index) in joints.iter().enumerate() {
+                for axis in 0..3 {
+                    block[j][axis][i] = f64::from(frame[3 * index + axis]);
+                }
+            }
         }
-        let [r, l] = sides;
-        let (rs, ls, rh, lh, ra, la) = (at(r[0]), at(l[0]), at(r[3]), at(l[3]), at(r[5]), at(l[5]));
-        values.push(seed_angle(sub(lh, ls), sub(rh, rs)));
-        values.push(dot(sub(ra, la), sub(ra, la)).sqrt());
-        values.push(dot(sub(rh, lh), sub(rh, lh)).sqrt());
+        compute_block(&block, &mut features);
+        for (i, row) in out.chunks_exact_mut(width).enumerate() {
+            for (k, value) in row.iter_mut().enumerate() {
+                *value = features[k][i];
+            }
+        }
     }
-    let values =
-        Array2::from_shape_vec((landmarks.frames(), SEED_COLUMNS.len()), values).expect("11 per frame");
+    let values = Array2::from_shape_vec((landmarks.frames(), width), values).expect("11 per frame");
     FeatureSequence::new(SEED_COLUMNS.iter().map(|c| c.to_string()).collect(), values)
         .expect("distinct names")
+}
+
+/// The vector from joint `b` to joint `a` of frame `i`.
+#[inline(always)]
+fn between(block: &Block, a: usize, b: usize, i: usize) -> V3 {
+    [
+        block[a][0][i] - block[b][0][i],
+        block[a][1][i] - block[b][1][i],
+        block[a][2][i] - block[b][2][i],
+    ]
+}
+
+/// The 11 features of a block of frames, one loop per formula.
+fn compute_block(block: &Block, features: &mut [[f64; BLOCK]; 11]) {
+    for (side, base) in [(0, 0), (1, LEFT)] {
+        let [elbow, knee, hip, ankle] = &mut features[4 * side..4 * side + 4] else {
+            unreachable!()
+        };
+        for i in 0..BLOCK {
+            let thigh = between(block, base + KNEE, base + HIP, i);
+            let shin = between(block, base + ANKLE, base + KNEE, i);
+            let upper = between(block, base + ELBOW, base + SHOULDER, i);
+            let fore = between(block, base + WRIST, base + ELBOW, i);
+            elbow[i] = angle(upper, fore);
+            knee[i] = angle(thigh, shin);
+            hip[i] = angle(thigh, between(block, base + HIP, base + SHOULDER, i));
+            ankle[i] = angle(shin, shin);
+        }
+    }
+    let [trunk, stride_length, stride_width] = &mut features[8..11] else {
+        unreachable!()
+    };
+    for i in 0..BLOCK {
+        trunk[i] = angle(
+            between(block, LEFT + HIP, LEFT + SHOULDER, i),
+            between(block, HIP, SHOULDER, i),
+        );
+        let ankles = between(block, ANKLE, LEFT + ANKLE, i);
+        stride_length[i] = dot(ankles, ankles).sqrt();
+        let hips = between(block, HIP, LEFT + HIP, i);
+        stride_width[i] = dot(hips, hips).sqrt();
+    }
 }

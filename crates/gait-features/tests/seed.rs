@@ -37,6 +37,6 @@ fn seed_features_equal_the_old_pipelines_numpy_values() {
         ours.missing_count() >= 8,
         "the fixture's zero-length vectors give None"
     );
-    // The same operations in the same order: equal to the last bit on this fixture.
-    assert_eq!(worst, 0.0);
+    // The same operations in the same order; only the arc cosine is our own (within a few ulp).
+    assert!(worst <= 1e-12, "largest difference {worst:e}");
 }

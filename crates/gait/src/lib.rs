@@ -3,6 +3,8 @@
 //! It re-exports the workspace's crates under short names and gathers the everyday types in a
 //! [`prelude`]:
 //! - [`io`] (`gait-io`): the old pipeline's `.npy` landmark and angle files and dataset trees.
+//! - [`features`] (`gait-features`): joint angles and gait parameters from landmarks, the old
+//!   pipeline's `seed` set, gait events, cleaning, fixed-length sequences.
 //!
 //! ```
 //! use gait::prelude::*;
@@ -20,10 +22,12 @@
 //! # Ok::<(), gait::io::Error>(())
 //! ```
 
+pub use gait_features as features;
 pub use gait_io as io;
 pub use ndarray;
 
 /// The types most programs need, in one import.
 pub mod prelude {
+    pub use gait_features::{BodyAxes, FeatureSet, Normalizer};
     pub use gait_io::{Dataset, FeatureSequence, Label, Landmarks, Layout, Require, Sample, Split};
 }

@@ -1,0 +1,111 @@
+//! [`Lstm`]: one LSTM layer with PyTorch's weight layout and names, on Candle tensors.
+//!
+//! Weights: `weight_ih` (4H x I), `weight_hh` (4H x H), `bias_ih` and `bias_hh` (4H), gate blocks in
+//! the order input, forget, cell, output (PyTorch's and Keras's order). Per step:
+//! `z = x W_ih^T + b_ih + h W_hh^T + b_hh`, `c = sigmoid(z_f) c + sigmoid(z_i) tanh(z_g)`,
+//! `h = sigmoid(z_o) tanh(c)`, from zero states. The input products of all steps are one matrix
+//! product; only the recurrent product runs per step.
+
+use candle_core::{D, Tensor, Var};
+
+use crate::error::Result;
+use crate::rng::Rng;
+
+/// One LSTM layer's parameters.
+#[derive(Debug, Clone)]
+pub struct Lstm {
+    /// Input weights, `4H x I`.
+    pub weight_ih: Var,
+    /// Recurrent weights, `4H x H`.
+    pub weight_hh: Var,
+    /// Input bias, `4H`.
+    pub bias_ih: Var,
+    /// Recurrent bias, `4H`.
+    pub bias_hh: Var,
+}
+
+impl Lstm {
+    /// A layer initialised as Keras does: Glorot-uniform input weights, orthogonal recurrent
+    /// weights, zero biases but 1 for the forget gate.
+    pub(crate) fn init(input: usize, hidden: usize, rng: &mut Rng) -> Result<Self> {
+        let device = candle_core::Device::Cpu;
+        let limit = (6.0 / (input + 4 * hidden) as f64).sqrt();
+        let w_ih: Vec<f32> = (0..4 * hidden * input)
+            .map(|_| ((2.0 * rng.uniform() - 1.0) * limit) as f32)
+            .collect();
+        let w_hh = orthonormal_columns(4 * hidden, hidden, rng);
+        let mut b_ih = vec![0.0f32; 4 * hidden];
+        b_ih[hidden..2 * hidden].fill(1.0);
+        Ok(Lstm {
+            weight_ih: Var::from_tensor(&Tensor::from_vec(w_ih, (4 * hidden, input), &device)?)?,
+            weight_hh: Var::from_tensor(&Tensor::from_vec(w_hh, (4 * hidden, hidden), &device)?)?,
+            bias_ih: Var::from_tensor(&Tensor::from_vec(b_ih, 4 * hidden, &device)?)?,
+            bias_hh: Var::zeros(4 * hidden, candle_core::DType::F32, &device)?,
+        })
+    }
+
+    /// Hidden size H.
+    pub fn hidden(&self) -> usize {
+        self.weight_hh.dims()[1]
+    }
+
+    /// Runs the layer over `x` (`B x T x I`); returns the hidden state of every step (`B x T x H`).
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (batch, steps, input) = x.dims3()?;
+        let hidden = self.hidden();
+        let bias = (self.bias_ih.as_tensor() + self.bias_hh.as_tensor())?;
+        let projected = x
+            .reshape((batch * steps, input))?
+            .matmul(&self.weight_ih.t()?)?
+            .broadcast_add(&bias)?
+            .reshape((batch, steps, 4 * hidden))?;
+        let w_hh_t = self.weight_hh.t()?;
+        let mut h = Tensor::zeros((batch, hidden), x.dtype(), x.device())?;
+        let mut c = h.clone();
+        let mut outputs = Vec::with_capacity(steps);
+        for step in 0..steps {
+            let z = (projected.narrow(1, step, 1)?.squeeze(1)? + h.matmul(&w_hh_t)?)?;
+            let gates = z.chunk(4, D::Minus1)?;
+            let i = candle_nn::ops::sigmoid(&gates[0])?;
+            let f = candle_nn::ops::sigmoid(&gates[1])?;
+            let g = gates[2].tanh()?;
+            let o = candle_nn::ops::sigmoid(&gates[3])?;
+            c = ((f * &c)? + (i * g)?)?;
+            h = (o * c.tanh()?)?;
+            outputs.push(h.clone());
+        }
+        Ok(Tensor::stack(&outputs, 1)?)
+    }
+
+    /// The parameters with their PyTorch names under `prefix`.
+    pub fn named(&self, prefix: &str) -> Vec<(String, &Var)> {
+        vec![
+            (format!("{prefix}.weight_ih"), &self.weight_ih),
+            (format!("{prefix}.weight_hh"), &self.weight_hh),
+            (format!("{prefix}.bias_ih"), &self.bias_ih),
+            (format!("{prefix}.bias_hh"), &self.bias_hh),
+        ]
+    }
+}
+
+/// A `rows x cols` matrix (`rows >= cols`) with orthonormal columns: Gram–Schmidt on a normal
+/// random matrix, row-major.
+fn orthonormal_columns(rows: usize, cols: usize, rng: &mut Rng) -> Vec<f32> {
+    let mut columns: Vec<Vec<f64>> = Vec::with_capacity(cols);
+    while columns.len() < cols {
+        let mut v: Vec<f64> = (0..rows).map(|_| rng.normal()).collect();
+        for _ in 0..2 {
+            for q in &columns {
+                let d: f64 = v.iter().zip(q).map(|(a, b)| a * b).sum();
+                v.iter_mut().zip(q).for_each(|(a, b)| *a -= d * b);
+            }
+        }
+        let n = v.iter().map(|a| a * a).sum::<f64>().sqrt();
+        if n > 1e-6 {
+            columns.push(v.into_iter().map(|a| a / n).collect());
+        }
+    }
+    (0..rows)
+        .flat_map(|r| columns.iter().map(move |c| c[r] as f32))
+        .collect()
+}

@@ -1,0 +1,88 @@
+//! The network: LSTM(F→64, all steps) → LSTM(64→32, state at the last valid step) →
+//! Dense(16, ReLU) → Dense(2) logits.
+
+use candle_core::{DType, Device, Tensor, Var};
+
+use crate::config::ModelConfig;
+use crate::error::Result;
+use crate::lstm::Lstm;
+use crate::rng::Rng;
+
+/// A dense layer `y = x W^T + b`, PyTorch layout (`weight` is out x in).
+#[derive(Debug, Clone)]
+pub struct Dense {
+    /// `out x in`.
+    pub weight: Var,
+    /// `out`.
+    pub bias: Var,
+}
+
+impl Dense {
+    fn init(input: usize, output: usize, rng: &mut Rng) -> Result<Self> {
+        let limit = (6.0 / (input + output) as f64).sqrt();
+        let w: Vec<f32> = (0..input * output)
+            .map(|_| ((2.0 * rng.uniform() - 1.0) * limit) as f32)
+            .collect();
+        Ok(Dense {
+            weight: Var::from_tensor(&Tensor::from_vec(w, (output, input), &Device::Cpu)?)?,
+            bias: Var::zeros(output, DType::F32, &Device::Cpu)?,
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(x.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)?)
+    }
+}
+
+/// The classifier's layers.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// First LSTM, all steps out.
+    pub lstm1: Lstm,
+    /// Second LSTM, read at the last valid step.
+    pub lstm2: Lstm,
+    /// Hidden dense layer (ReLU).
+    pub dense1: Dense,
+    /// Output layer: two logits, Normal and Abnormal.
+    pub dense2: Dense,
+}
+
+impl Network {
+    /// A freshly initialised network for `config` (Keras's initialisers), from `seed`.
+    pub fn init(config: &ModelConfig, seed: u64) -> Result<Self> {
+        let mut rng = Rng::new(seed);
+        let [h1, h2] = config.lstm_sizes;
+        Ok(Network {
+            lstm1: Lstm::init(config.columns.len(), h1, &mut rng)?,
+            lstm2: Lstm::init(h1, h2, &mut rng)?,
+            dense1: Dense::init(h2, config.dense_size, &mut rng)?,
+            dense2: Dense::init(config.dense_size, 2, &mut rng)?,
+        })
+    }
+
+    /// Logits (`B x 2`) of a batch `x` (`B x T x F`), each sequence read at step `last[b]`
+    /// (`u32`, `B`).
+    pub fn forward(&self, x: &Tensor, last: &Tensor) -> Result<Tensor> {
+        let (batch, steps, _) = x.dims3()?;
+        let h1 = self.lstm1.forward(x)?;
+        let h2 = self.lstm2.forward(&h1)?;
+        let offsets = Tensor::arange(0u32, batch as u32, x.device())?.affine(steps as f64, 0.0)?;
+        let rows = (offsets + last)?;
+        let final_state = h2
+            .reshape((batch * steps, self.lstm2.hidden()))?
+            .index_select(&rows, 0)?;
+        let hidden = self.dense1.forward(&final_state)?.relu()?;
+        self.dense2.forward(&hidden)
+    }
+
+    /// All parameters with their PyTorch-style names (the names in `model.safetensors`).
+    pub fn named(&self) -> Vec<(String, &Var)> {
+        let mut all = self.lstm1.named("lstm1");
+        all.extend(self.lstm2.named("lstm2"));
+        for (name, dense) in [("dense1", &self.dense1), ("dense2", &self.dense2)] {
+            all.push((format!("{name}.weight"), &dense.weight));
+            all.push((format!("{name}.bias"), &dense.bias));
+        }
+        all
+    }
+}

@@ -1,0 +1,291 @@
+//! Training: a validation part split off by recording, Adam on class-weighted cross-entropy in
+//! shuffled batches, early stopping on validation loss with the best weights restored.
+
+use std::collections::BTreeMap;
+
+use candle_core::{D, Device, Tensor};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use gait_features::{FeatureSet, Normalizer};
+use gait_io::{FeatureSequence, Label};
+use serde::{Deserialize, Serialize};
+
+use crate::classifier::Classifier;
+use crate::config::ModelConfig;
+use crate::error::{Error, Result};
+use crate::network::Network;
+use crate::rng::Rng;
+
+/// One training example: a clip's features, its label, and the recording it comes from (clips of
+/// one recording never straddle the training/validation split).
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// Per-frame features.
+    pub sequence: FeatureSequence,
+    /// Normal or Abnormal.
+    pub label: Label,
+    /// The recording (walk, subject) the clip was cut from.
+    pub recording: String,
+}
+
+/// How to weigh the two classes in the loss.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum ClassWeights {
+    /// Inverse class frequency in the training part, so each class counts alike.
+    Balanced,
+    /// Every sample counts alike.
+    Uniform,
+}
+
+/// Training options; the defaults suit small, imbalanced data sets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainOptions {
+    /// Most passes over the training part.
+    pub epochs: usize,
+    /// Sequences per optimiser step.
+    pub batch_size: usize,
+    /// Adam learning rate.
+    pub learning_rate: f64,
+    /// Seed of initialisation, split and shuffling: same seed and data, same weights.
+    pub seed: u64,
+    /// Share of the training recordings (per class) held out for validation.
+    pub validation_fraction: f64,
+    /// Epochs without a better validation loss before stopping.
+    pub patience: usize,
+    /// Frames per sequence (cut or padded).
+    pub max_len: usize,
+    /// Class weighting of the loss.
+    pub class_weights: ClassWeights,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            epochs: 60,
+            batch_size: 32,
+            learning_rate: 1e-3,
+            seed: 0,
+            validation_fraction: 0.2,
+            patience: 10,
+            max_len: 110,
+            class_weights: ClassWeights::Balanced,
+        }
+    }
+}
+
+/// Loss and accuracy after one epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean weighted loss over the epoch's batches.
+    pub train_loss: f64,
+    /// Accuracy over the epoch's batches.
+    pub train_accuracy: f64,
+    /// Weighted loss on the validation part (`NaN` without one).
+    pub val_loss: f64,
+    /// Accuracy on the validation part.
+    pub val_accuracy: f64,
+}
+
+/// What training did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    /// One report per epoch run.
+    pub epochs: Vec<EpochReport>,
+    /// The epoch whose weights were kept.
+    pub best_epoch: usize,
+    /// Recordings used for training and for validation.
+    pub recordings: [usize; 2],
+}
+
+/// Tensors of a prepared set: inputs, read steps, labels and per-sample loss weights.
+struct Prepared {
+    x: Tensor,
+    last: Tensor,
+    labels: Tensor,
+    weights: Tensor,
+    len: usize,
+}
+
+impl Classifier {
+    /// Trains a new classifier on `examples` (all of one feature set and columns).
+    ///
+    /// `on_epoch` is called after every epoch (for progress display).
+    pub fn fit(
+        examples: &[Example],
+        feature_set: FeatureSet,
+        options: &TrainOptions,
+        mut on_epoch: impl FnMut(&EpochReport),
+    ) -> Result<(Classifier, History)> {
+        let first = examples
+            .first()
+            .ok_or_else(|| Error::Input("no training examples".into()))?;
+        if options.batch_size == 0 || options.max_len == 0 {
+            return Err(Error::Input("batch size and max_len must be positive".into()));
+        }
+        let (train, val) = split_by_recording(examples, options.validation_fraction, options.seed);
+        let train_sequences: Vec<FeatureSequence> = train.iter().map(|e| e.sequence.clone()).collect();
+        let mut config = ModelConfig::new(feature_set, first.sequence.columns().to_vec(), options.max_len);
+        config.normalizer = Some(Normalizer::fit(&train_sequences, options.max_len)?);
+        let classifier = Classifier {
+            network: Network::init(&config, options.seed)?,
+            config,
+        };
+
+        let counts = Label::ALL.map(|l| train.iter().filter(|e| e.label == l).count());
+        let class_weight = match options.class_weights {
+            ClassWeights::Balanced => counts.map(|n| {
+                if n == 0 {
+                    0.0
+                } else {
+                    train.len() as f32 / (2.0 * n as f32)
+                }
+            }),
+            ClassWeights::Uniform => [1.0, 1.0],
+        };
+        let train_set = classifier.prepared(&train, class_weight)?;
+        let val_set = if val.is_empty() {
+            None
+        } else {
+            Some(classifier.prepared(&val, class_weight)?)
+        };
+
+        let params = ParamsAdamW {
+            lr: options.learning_rate,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-7,
+            weight_decay: 0.0,
+        };
+        let mut optimizer = AdamW::new(classifier.vars(), params)?;
+        let mut rng = Rng::new(options.seed.wrapping_add(1));
+        let mut history = History {
+            epochs: Vec::new(),
+            best_epoch: 0,
+            recordings: [recordings(&train), recordings(&val)],
+        };
+        let mut best = (f64::INFINITY, classifier.snapshot()?);
+        for epoch in 1..=options.epochs {
+            let mut order: Vec<u32> = (0..train_set.len as u32).collect();
+            rng.shuffle(&mut order);
+            let (mut loss_sum, mut weight_sum, mut correct) = (0.0, 0.0, 0.0);
+            for batch in order.chunks(options.batch_size) {
+                let index = Tensor::from_slice(batch, batch.len(), &Device::Cpu)?;
+                let (loss, weight, hits) = classifier.loss(&train_set, Some(&index))?;
+                optimizer.backward_step(&loss)?;
+                loss_sum += f64::from(loss.to_scalar::<f32>()?) * weight;
+                weight_sum += weight;
+                correct += hits;
+            }
+            let (val_loss, val_accuracy) = match &val_set {
+                Some(v) => {
+                    let (loss, _, hits) = classifier.loss(v, None)?;
+                    (f64::from(loss.to_scalar::<f32>()?), hits / v.len as f64)
+                }
+                None => (f64::NAN, f64::NAN),
+            };
+            let report = EpochReport {
+                epoch,
+                train_loss: loss_sum / weight_sum,
+                train_accuracy: correct / train_set.len as f64,
+                val_loss,
+                val_accuracy,
+            };
+            on_epoch(&report);
+            history.epochs.push(report);
+            // Without a validation part, the training loss decides.
+            let watched = if val_set.is_some() {
+                val_loss
+            } else {
+                report.train_loss
+            };
+            if watched < best.0 {
+                best = (watched, classifier.snapshot()?);
+                history.best_epoch = epoch;
+            } else if epoch - history.best_epoch >= options.patience {
+                break;
+            }
+        }
+        classifier.restore(&best.1)?;
+        Ok((classifier, history))
+    }
+
+    fn prepared(&self, examples: &[&Example], class_weight: [f32; 2]) -> Result<Prepared> {
+        let sequences: Vec<&FeatureSequence> = examples.iter().map(|e| &e.sequence).collect();
+        let (x, last) = self.prepare(&sequences)?;
+        let labels: Vec<u32> = examples.iter().map(|e| e.label.index() as u32).collect();
+        let weights: Vec<f32> = examples.iter().map(|e| class_weight[e.label.index()]).collect();
+        Ok(Prepared {
+            x,
+            last,
+            labels: Tensor::from_vec(labels, examples.len(), &Device::Cpu)?,
+            weights: Tensor::from_vec(weights, examples.len(), &Device::Cpu)?,
+            len: examples.len(),
+        })
+    }
+
+    /// Weighted mean cross-entropy of the rows `index` of `set` (all rows if `None`); with the
+    /// total weight and the number of right predictions.
+    fn loss(&self, set: &Prepared, index: Option<&Tensor>) -> Result<(Tensor, f64, f64)> {
+        let pick = |t: &Tensor| -> Result<Tensor> {
+            Ok(match index {
+                Some(i) => t.index_select(i, 0)?,
+                None => t.clone(),
+            })
+        };
+        let (x, last, labels, weights) = (
+            pick(&set.x)?,
+            pick(&set.last)?,
+            pick(&set.labels)?,
+            pick(&set.weights)?,
+        );
+        let logits = self.network.forward(&x, &last)?;
+        let log_p = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
+        let nll = log_p.gather(&labels.unsqueeze(1)?, 1)?.squeeze(1)?.neg()?;
+        let total = f64::from(weights.sum_all()?.to_scalar::<f32>()?);
+        let loss = ((nll * &weights)?.sum_all()? / total.max(1e-12))?;
+        let predicted = logits.argmax(D::Minus1)?;
+        let hits = f64::from(
+            predicted
+                .eq(&labels)?
+                .to_dtype(candle_core::DType::F32)?
+                .sum_all()?
+                .to_scalar::<f32>()?,
+        );
+        Ok((loss, total, hits))
+    }
+}
+
+fn recordings(examples: &[&Example]) -> usize {
+    let mut names: Vec<(&str, Label)> = examples.iter().map(|e| (e.recording.as_str(), e.label)).collect();
+    names.sort();
+    names.dedup();
+    names.len()
+}
+
+/// Splits off `fraction` of the recordings of each class (at least one when the class has two or
+/// more) for validation.
+fn split_by_recording(examples: &[Example], fraction: f64, seed: u64) -> (Vec<&Example>, Vec<&Example>) {
+    let mut by_recording: BTreeMap<(Label, &str), Vec<&Example>> = BTreeMap::new();
+    for e in examples {
+        by_recording
+            .entry((e.label, e.recording.as_str()))
+            .or_default()
+            .push(e);
+    }
+    let mut rng = Rng::new(seed.wrapping_add(2));
+    let (mut train, mut val) = (Vec::new(), Vec::new());
+    for label in Label::ALL {
+        let mut keys: Vec<(Label, &str)> = by_recording.keys().copied().filter(|k| k.0 == label).collect();
+        rng.shuffle(&mut keys);
+        let mut held = (keys.len() as f64 * fraction).round() as usize;
+        if fraction > 0.0 && keys.len() >= 2 {
+            held = held.clamp(1, keys.len() - 1);
+        }
+        for (i, key) in keys.iter().enumerate() {
+            let target = if i < held { &mut val } else { &mut train };
+            target.extend(by_recording[key].iter().copied());
+        }
+    }
+    (train, val)
+}
