@@ -14,7 +14,6 @@ mod keras;
 mod lstm;
 mod metrics;
 mod network;
-mod rng;
 mod train;
 
 pub use classifier::Classifier;

@@ -9,7 +9,9 @@
 use candle_core::{D, Tensor, Var};
 
 use crate::error::Result;
-use crate::rng::Rng;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
 
 /// One LSTM layer's parameters.
 #[derive(Debug, Clone)]
@@ -27,11 +29,11 @@ pub struct Lstm {
 impl Lstm {
     /// A layer initialised as Keras does: Glorot-uniform input weights, orthogonal recurrent
     /// weights, zero biases but 1 for the forget gate.
-    pub(crate) fn init(input: usize, hidden: usize, rng: &mut Rng) -> Result<Self> {
+    pub(crate) fn init(input: usize, hidden: usize, rng: &mut ChaCha8Rng) -> Result<Self> {
         let device = candle_core::Device::Cpu;
         let limit = (6.0 / (input + 4 * hidden) as f64).sqrt();
         let w_ih: Vec<f32> = (0..4 * hidden * input)
-            .map(|_| ((2.0 * rng.uniform() - 1.0) * limit) as f32)
+            .map(|_| ((2.0 * rng.random::<f64>() - 1.0) * limit) as f32)
             .collect();
         let w_hh = orthonormal_columns(4 * hidden, hidden, rng);
         let mut b_ih = vec![0.0f32; 4 * hidden];
@@ -90,10 +92,10 @@ impl Lstm {
 
 /// A `rows x cols` matrix (`rows >= cols`) with orthonormal columns: Gram–Schmidt on a normal
 /// random matrix, row-major.
-fn orthonormal_columns(rows: usize, cols: usize, rng: &mut Rng) -> Vec<f32> {
+fn orthonormal_columns(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> Vec<f32> {
     let mut columns: Vec<Vec<f64>> = Vec::with_capacity(cols);
     while columns.len() < cols {
-        let mut v: Vec<f64> = (0..rows).map(|_| rng.normal()).collect();
+        let mut v: Vec<f64> = (0..rows).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
         for _ in 0..2 {
             for q in &columns {
                 let d: f64 = v.iter().zip(q).map(|(a, b)| a * b).sum();

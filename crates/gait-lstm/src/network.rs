@@ -6,7 +6,8 @@ use candle_core::{DType, Device, Tensor, Var};
 use crate::config::ModelConfig;
 use crate::error::Result;
 use crate::lstm::Lstm;
-use crate::rng::Rng;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 /// A dense layer `y = x W^T + b`, PyTorch layout (`weight` is out x in).
 #[derive(Debug, Clone)]
@@ -18,10 +19,10 @@ pub struct Dense {
 }
 
 impl Dense {
-    fn init(input: usize, output: usize, rng: &mut Rng) -> Result<Self> {
+    fn init(input: usize, output: usize, rng: &mut ChaCha8Rng) -> Result<Self> {
         let limit = (6.0 / (input + output) as f64).sqrt();
         let w: Vec<f32> = (0..input * output)
-            .map(|_| ((2.0 * rng.uniform() - 1.0) * limit) as f32)
+            .map(|_| ((2.0 * rng.random::<f64>() - 1.0) * limit) as f32)
             .collect();
         Ok(Dense {
             weight: Var::from_tensor(&Tensor::from_vec(w, (output, input), &Device::Cpu)?)?,
@@ -50,7 +51,7 @@ pub struct Network {
 impl Network {
     /// A freshly initialised network for `config` (Keras's initialisers), from `seed`.
     pub fn init(config: &ModelConfig, seed: u64) -> Result<Self> {
-        let mut rng = Rng::new(seed);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let [h1, h2] = config.lstm_sizes;
         Ok(Network {
             lstm1: Lstm::init(config.columns.len(), h1, &mut rng)?,

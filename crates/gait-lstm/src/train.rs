@@ -13,7 +13,9 @@ use crate::classifier::Classifier;
 use crate::config::ModelConfig;
 use crate::error::{Error, Result};
 use crate::network::Network;
-use crate::rng::Rng;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
 
 /// One training example: a clip's features, its label, and the recording it comes from (clips of
 /// one recording never straddle the training/validation split).
@@ -158,7 +160,7 @@ impl Classifier {
             weight_decay: 0.0,
         };
         let mut optimizer = AdamW::new(classifier.vars(), params)?;
-        let mut rng = Rng::new(options.seed.wrapping_add(1));
+        let mut rng = ChaCha8Rng::seed_from_u64(options.seed.wrapping_add(1));
         let mut history = History {
             epochs: Vec::new(),
             best_epoch: 0,
@@ -167,7 +169,7 @@ impl Classifier {
         let mut best = (f64::INFINITY, classifier.snapshot()?);
         for epoch in 1..=options.epochs {
             let mut order: Vec<u32> = (0..train_set.len as u32).collect();
-            rng.shuffle(&mut order);
+            order.shuffle(&mut rng);
             let (mut loss_sum, mut weight_sum, mut correct) = (0.0, 0.0, 0.0);
             for batch in order.chunks(options.batch_size) {
                 let index = Tensor::from_slice(batch, batch.len(), &Device::Cpu)?;
@@ -273,11 +275,11 @@ fn split_by_recording(examples: &[Example], fraction: f64, seed: u64) -> (Vec<&E
             .or_default()
             .push(e);
     }
-    let mut rng = Rng::new(seed.wrapping_add(2));
+    let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(2));
     let (mut train, mut val) = (Vec::new(), Vec::new());
     for label in Label::ALL {
         let mut keys: Vec<(Label, &str)> = by_recording.keys().copied().filter(|k| k.0 == label).collect();
-        rng.shuffle(&mut keys);
+        keys.shuffle(&mut rng);
         let mut held = (keys.len() as f64 * fraction).round() as usize;
         if fraction > 0.0 && keys.len() >= 2 {
             held = held.clamp(1, keys.len() - 1);

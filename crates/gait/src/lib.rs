@@ -1,33 +1,51 @@
 //! `gait`: one crate to depend on for gait analysis from body-pose landmarks.
 //!
-//! It re-exports the workspace's crates under short names and gathers the everyday types in a
-//! [`prelude`]:
 //! - [`io`] (`gait-io`): the old pipeline's `.npy` landmark and angle files and dataset trees.
 //! - [`features`] (`gait-features`): joint angles and gait parameters from landmarks, the old
 //!   pipeline's `seed` set, gait events, cleaning, fixed-length sequences.
+//! - [`lstm`] (`gait-lstm`): the LSTM classifier — train, evaluate, save, load, predict, and the
+//!   old Keras `gait_model.h5`.
+//! - [`synth`] (`gait-synth`): synthetic walkers, normal and pathological.
+//!
+//! and the calls most programs need: [`load_examples`], [`features_of_file`],
+//! [`prediction_inputs`], [`write_synthetic_dataset`].
 //!
 //! ```
 //! use gait::prelude::*;
 //!
+//! // A small synthetic dataset in the old pipeline's layout...
 //! let dir = std::env::temp_dir().join(format!("gait-doc-{}", std::process::id()));
-//! let columns = vec!["right_knee_flexion".to_string(), "stride_length".to_string()];
-//! let values = gait::ndarray::array![[12.5, 0.31], [f64::NAN, 0.29]];
-//! let sequence = FeatureSequence::new(columns, values)?;
-//! let path = dir.join("Training/Normal/walk01/1_angles.npy");
-//! gait::io::write_angles(&path, &sequence)?;
-//! let back = gait::io::read_angles(&path)?;
-//! assert_eq!(back.get(0, 0), Some(12.5));
-//! assert!(back.is_missing(1, 0));
+//! let cohort = CohortOptions { normal_subjects: 3, abnormal_subjects: 3, seconds: 5.0, ..Default::default() };
+//! gait::write_synthetic_dataset(&dir, &cohort, 1)?;
+//! // ...its training clips as features, a model trained for two epochs...
+//! let (train, _skipped) = gait::load_examples(&dir, Split::Training, FeatureSet::Default)?;
+//! let examples: Vec<Example> = train.into_iter().map(|(_, e)| e).collect();
+//! let options = TrainOptions { epochs: 2, ..Default::default() };
+//! let (model, _history) = Classifier::fit(&examples, FeatureSet::Default, &options, |_| {})?;
+//! // ...and a prediction for a clip.
+//! let p = model.predict_proba(&[&examples[0].sequence])?;
+//! assert!((0.0..=1.0).contains(&p[0]));
 //! # std::fs::remove_dir_all(&dir).ok();
-//! # Ok::<(), gait::io::Error>(())
+//! # Ok::<(), gait::Error>(())
 //! ```
 
+mod error;
+mod pipeline;
+mod synthetic;
+
+pub use error::{Error, Result};
 pub use gait_features as features;
 pub use gait_io as io;
+pub use gait_lstm as lstm;
+pub use gait_synth as synth;
 pub use ndarray;
+pub use pipeline::{SampleExamples, feature_set_for, features_of_file, load_examples, prediction_inputs};
+pub use synthetic::write_synthetic_dataset;
 
 /// The types most programs need, in one import.
 pub mod prelude {
     pub use gait_features::{BodyAxes, FeatureSet, Normalizer};
     pub use gait_io::{Dataset, FeatureSequence, Label, Landmarks, Layout, Require, Sample, Split};
+    pub use gait_lstm::{Classifier, Example, Metrics, TrainOptions};
+    pub use gait_synth::CohortOptions;
 }

@@ -1,0 +1,3 @@
+//! m
+#![allow(missing_docs)]
+fn main() {}

@@ -1,0 +1,121 @@
+//! Bad input gives a clear error, never a panic: broken model folders, a `.h5` of another
+//! architecture, sequences of the wrong width, empty or all-missing sequences.
+
+use std::path::Path;
+
+use gait_features::FeatureSet;
+use gait_io::{FeatureSequence, Label};
+use gait_lstm::{Classifier, Example, TrainOptions};
+use ndarray::Array2;
+
+fn sequence(columns: &[&str], frames: usize, value: f64) -> FeatureSequence {
+    let values = Array2::from_shape_fn((frames, columns.len()), |(f, c)| value + (f * 3 + c) as f64 * 0.1);
+    FeatureSequence::new(columns.iter().map(|c| c.to_string()).collect(), values).unwrap()
+}
+
+fn tiny_model() -> Classifier {
+    let examples: Vec<Example> = (0..8)
+        .map(|i| Example {
+            sequence: sequence(&["a", "b"], 5 + i, i as f64),
+            label: if i % 2 == 0 {
+                Label::Normal
+            } else {
+                Label::Abnormal
+            },
+            recording: format!("r{i}"),
+        })
+        .collect();
+    let options = TrainOptions {
+        epochs: 1,
+        max_len: 12,
+        ..TrainOptions::default()
+    };
+    Classifier::fit(&examples, FeatureSet::Default, &options, |_| {})
+        .unwrap()
+        .0
+}
+
+fn error_of<T: std::fmt::Debug>(result: gait_lstm::Result<T>) -> String {
+    result.unwrap_err().to_string()
+}
+
+#[test]
+fn broken_model_folders_are_refused_naming_the_file() {
+    let model = tiny_model();
+    let dir = tempfile::tempdir().unwrap();
+    let err = error_of(Classifier::load(dir.path()));
+    assert!(
+        err.contains("config.json") && err.contains("model.safetensors"),
+        "{err}"
+    );
+
+    model.save(dir.path()).unwrap();
+    let config = dir.path().join("config.json");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("\"format_version\": 1", "\"format_version\": 9"),
+    )
+    .unwrap();
+    assert!(error_of(Classifier::load(dir.path())).contains("format version 9"));
+    std::fs::write(&config, "{ not json").unwrap();
+    assert!(error_of(Classifier::load(dir.path())).contains("not a gait model configuration"));
+
+    model.save(dir.path()).unwrap();
+    std::fs::write(&config, text.replace("\"a\",", "\"a\", \"extra\",")).unwrap();
+    let err = error_of(Classifier::load(dir.path()));
+    assert!(
+        err.contains("lstm1.weight_ih") && err.contains("3 features"),
+        "{err}"
+    );
+
+    model.save(dir.path()).unwrap();
+    std::fs::write(
+        dir.path().join("model.safetensors"),
+        b"\x08\x00\x00\x00\x00\x00\x00\x00garbage",
+    )
+    .unwrap();
+    assert!(error_of(Classifier::load(dir.path())).contains("cannot read the weights"));
+    std::fs::remove_file(dir.path().join("model.safetensors")).unwrap();
+    assert!(error_of(Classifier::load(dir.path())).contains("model.safetensors"));
+}
+
+#[test]
+fn a_keras_file_of_another_architecture_or_no_hdf5_is_refused() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let err = error_of(Classifier::from_keras_h5(
+        &fixtures.join("keras/other_architecture.h5"),
+    ));
+    assert!(
+        err.contains("other_architecture.h5") && err.contains("kernel [7, 192]"),
+        "{err}"
+    );
+    let err = error_of(Classifier::from_keras_h5(&fixtures.join("make_other_h5.py")));
+    assert!(err.contains("not a readable HDF5 file"), "{err}");
+}
+
+#[test]
+fn inputs_that_do_not_fit_are_refused() {
+    let model = tiny_model();
+    let wrong = sequence(&["a", "b", "c"], 6, 0.0);
+    let err = error_of(model.predict_proba(&[&wrong]));
+    assert!(
+        err.contains("3 columns") && err.contains("takes the 2 columns"),
+        "{err}"
+    );
+    let empty = sequence(&["a", "b"], 0, 0.0);
+    assert!(error_of(model.predict_proba(&[&empty])).contains("empty or all missing"));
+    let missing = sequence(&["a", "b"], 4, f64::NAN);
+    assert!(error_of(model.predict_proba(&[&missing])).contains("empty or all missing"));
+    let ok = sequence(&["a", "b"], 4, 1.0);
+    assert!(error_of(model.evaluate(&[&ok], &[])).contains("1 sequences but 0 labels"));
+    assert!(
+        error_of(Classifier::fit(
+            &[],
+            FeatureSet::Default,
+            &TrainOptions::default(),
+            |_| {}
+        ))
+        .contains("no training examples")
+    );
+}

@@ -1,0 +1,21 @@
+//! The facade's error: any of the workspace crates' errors.
+
+/// An error from reading files, computing features, or the classifier.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing files.
+    #[error(transparent)]
+    Io(#[from] gait_io::Error),
+    /// Computing features.
+    #[error(transparent)]
+    Features(#[from] gait_features::Error),
+    /// Training, loading or running the classifier.
+    #[error(transparent)]
+    Model(#[from] gait_lstm::Error),
+    /// Nothing usable was found where something was expected.
+    #[error("{0}")]
+    Empty(String),
+}
+
+/// `Result` with [`enum@Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

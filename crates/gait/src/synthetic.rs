@@ -1,0 +1,43 @@
+//! The built-in synthetic dataset, written in the old pipeline's layout.
+
+use std::path::Path;
+
+use gait_features::seed_features;
+use gait_io::{write_angles, write_landmarks};
+use gait_synth::{CohortOptions, cohort};
+use ndarray::s;
+
+use crate::error::Result;
+
+/// Strides per clip: clips run from a left heel strike to the one two strides later.
+const STRIDES_PER_CLIP: usize = 2;
+
+/// Writes a synthetic cohort under `root` as `{Training,Testing}/{Normal,Abnormal}/<recording>/`
+/// `N_landmarks.npy` and `N_angles.npy` (the `seed` features, as the old pipeline wrote them),
+/// clips cut at the walker's true heel strikes. Returns the number of clips written.
+pub fn write_synthetic_dataset(root: &Path, options: &CohortOptions, seed: u64) -> Result<usize> {
+    let mut clips = 0;
+    for recording in cohort(options, seed) {
+        let dir = root
+            .join(recording.split.dir_name())
+            .join(recording.label.dir_name())
+            .join(&recording.name);
+        let strikes = &recording.heel_strikes[0];
+        for (n, window) in strikes
+            .windows(STRIDES_PER_CLIP + 1)
+            .step_by(STRIDES_PER_CLIP)
+            .enumerate()
+        {
+            let frames = recording
+                .landmarks
+                .positions()
+                .slice(s![window[0]..window[STRIDES_PER_CLIP], .., ..])
+                .to_owned();
+            let clip = gait_io::Landmarks::new(recording.landmarks.layout(), frames)?;
+            write_landmarks(&dir.join(format!("{}_landmarks.npy", n + 1)), &clip)?;
+            write_angles(&dir.join(format!("{}_angles.npy", n + 1)), &seed_features(&clip))?;
+            clips += 1;
+        }
+    }
+    Ok(clips)
+}

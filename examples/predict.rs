@@ -1,0 +1,79 @@
+//! Predicts Normal or Abnormal for new walks with a saved model or the old Keras `gait_model.h5`,
+//! without retraining.
+//!
+//! ```text
+//! cargo run --release --example predict -- --model PATH [--json] INPUT...
+//! ```
+//! PATH is a model folder (from `train`) or a Keras `.h5`. INPUT is an `N_angles.npy`, an
+//! `N_landmarks.npy`, a recording folder or a whole tree. One line per clip:
+//! `path<TAB>Normal|Abnormal<TAB>p_abnormal`, or with `--json` one JSON object per line.
+#![allow(clippy::print_stderr)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use gait::lstm::Classifier;
+
+/// Predict Normal or Abnormal for gait clips.
+#[derive(Parser)]
+struct Args {
+    /// A model folder written by `train`, or the old pipeline's Keras `.h5`.
+    #[arg(long)]
+    model: PathBuf,
+    /// One JSON object per line: {"path", "label", "p_abnormal"}.
+    #[arg(long)]
+    json: bool,
+    /// Angles or landmarks files, recording folders, or dataset trees.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let is_h5 = args.model.extension().is_some_and(|e| e == "h5" || e == "hdf5");
+    let model = if is_h5 {
+        Classifier::from_keras_h5(&args.model)
+    } else {
+        Classifier::load(&args.model)
+    }
+    .map_err(|e| e.to_string())?;
+    let features = model.config.feature_set;
+    if is_h5 {
+        eprintln!(
+            "note: the old Keras model was trained on image-normalised MediaPipe data; \
+             inputs in other units (metres, pixels) shift its 0.5 threshold"
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    for input in &args.inputs {
+        let files = gait::prediction_inputs(input, features).map_err(|e| e.to_string())?;
+        for file in files {
+            let sequence = gait::features_of_file(&file, features).map_err(|e| e.to_string())?;
+            let p = model
+                .predict_proba(&[&sequence])
+                .map_err(|e| format!("{}: {e}", file.display()))?[0];
+            let label = if p >= 0.5 { "Abnormal" } else { "Normal" };
+            let written = if args.json {
+                let line = serde_json::json!({ "path": file.display().to_string(), "label": label, "p_abnormal": p });
+                writeln!(out, "{line}")
+            } else {
+                writeln!(out, "{}\t{label}\t{p:.4}", file.display())
+            };
+            if written.is_err() {
+                return Ok(()); // the reader went away (a closed pipe): nothing more to say
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(&Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("predict: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

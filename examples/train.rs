@@ -1,0 +1,277 @@
+//! Trains the gait classifier on a dataset tree and evaluates it once on the Testing split.
+//!
+//! ```text
+//! cargo run --release --example train -- --data DIR --out MODEL_DIR [--epochs N] [--batch-size N]
+//!                                        [--seed N] [--features seed|default]
+//! ```
+//! With no arguments it writes the synthetic dataset to `data/synthetic` (if absent), trains on it
+//! and saves into `model/`. The model folder gets `model.safetensors`, `config.json`,
+//! `metrics.json`, and the plots `training.png` (loss and accuracy per epoch) and `confusion.png`.
+#![allow(clippy::print_stderr, clippy::print_stdout)]
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use gait::features::FeatureSet;
+use gait::io::Split;
+use gait::lstm::{Classifier, EpochReport, Example, Metrics, TrainOptions};
+use gait::synth::CohortOptions;
+use indicatif::{ProgressBar, ProgressStyle};
+use plotters::prelude::*;
+
+/// Train the gait classifier.
+#[derive(Parser)]
+struct Args {
+    /// Dataset tree (Training/ and Testing/); the synthetic dataset is written here if it is absent
+    /// and this is the default.
+    #[arg(long, default_value = "data/synthetic")]
+    data: PathBuf,
+    /// Folder to save the model, metrics and plots into.
+    #[arg(long, default_value = "model")]
+    out: PathBuf,
+    /// Most epochs (training stops early when validation loss stops improving).
+    #[arg(long, default_value_t = TrainOptions::default().epochs)]
+    epochs: usize,
+    /// Sequences per optimiser step.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    /// Seed of initialisation, validation split and shuffling.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Feature set: `default` (biomechanical, from landmarks) or `seed` (the old pipeline's).
+    #[arg(long, default_value = "default")]
+    features: FeatureSet,
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    if !args.data.exists() && args.data == Path::new("data/synthetic") {
+        eprintln!("writing the synthetic dataset to {} ...", args.data.display());
+        let clips = gait::write_synthetic_dataset(&args.data, &CohortOptions::default(), 0)
+            .map_err(|e| e.to_string())?;
+        eprintln!("{clips} clips written");
+    }
+    let features = gait::feature_set_for(&args.data, args.features).map_err(|e| e.to_string())?;
+    if features != args.features {
+        eprintln!(
+            "{} has angles files only: training on the seed features they hold",
+            args.data.display()
+        );
+    }
+    let load = |split| gait::load_examples(&args.data, split, features).map_err(|e| e.to_string());
+    let (train, skipped) = load(Split::Training)?;
+    let (test, _) = load(Split::Testing)?;
+    for s in &skipped {
+        eprintln!("skipped {s}");
+    }
+    let train: Vec<Example> = train.into_iter().map(|(_, e)| e).collect();
+    eprintln!(
+        "{} training clips, {} test clips, {features} features",
+        train.len(),
+        test.len()
+    );
+
+    let options = TrainOptions {
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        seed: args.seed,
+        ..TrainOptions::default()
+    };
+    let bar = ProgressBar::new(options.epochs as u64).with_style(
+        ProgressStyle::with_template("epoch {pos:>3}/{len} {bar:30} {elapsed_precise} {msg}")
+            .expect("valid template"),
+    );
+    let (model, history) = Classifier::fit(&train, features, &options, |r: &EpochReport| {
+        bar.set_message(format!(
+            "loss {:.3} acc {:.3} | val loss {:.3} acc {:.3}",
+            r.train_loss, r.train_accuracy, r.val_loss, r.val_accuracy
+        ));
+        bar.inc(1);
+    })
+    .map_err(|e| e.to_string())?;
+    bar.finish();
+    eprintln!(
+        "kept the weights of epoch {} (lowest validation loss)",
+        history.best_epoch
+    );
+
+    let sequences: Vec<_> = test.iter().map(|(_, e)| &e.sequence).collect();
+    let labels: Vec<_> = test.iter().map(|(_, e)| e.label).collect();
+    let metrics = model.evaluate(&sequences, &labels).map_err(|e| e.to_string())?;
+    model.save(&args.out).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(&metrics).expect("metrics serialise");
+    let metrics_path = args.out.join("metrics.json");
+    std::fs::write(&metrics_path, json).map_err(|e| format!("{}: {e}", metrics_path.display()))?;
+    match plot_training(&args.out.join("training.png"), &history.epochs)
+        .and_then(|()| plot_confusion(&args.out.join("confusion.png"), &metrics))
+    {
+        Ok(()) => {}
+        Err(e) => eprintln!("plots not written: {e}"),
+    }
+    let c = metrics.confusion;
+    println!(
+        "test: accuracy {:.3}, balanced accuracy {:.3}, AUC {:.3} (tn {}, fp {}, fn {}, tp {}; {} clips)",
+        metrics.accuracy, metrics.balanced_accuracy, metrics.auc, c.tn, c.fp, c.fn_, c.tp, metrics.n_test
+    );
+    println!("model saved in {}", args.out.display());
+    Ok(())
+}
+
+/// Registers a system sans-serif font for the plots' text (plotters draws text with ab_glyph).
+fn register_font() -> Result<(), String> {
+    const CANDIDATES: [&str; 3] = [
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+        "/Library/Fonts/Arial Unicode.ttf",
+    ];
+    let bytes = CANDIDATES
+        .iter()
+        .find_map(|p| std::fs::read(p).ok())
+        .ok_or("no DejaVu Sans font found (install fonts-dejavu-core)")?;
+    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+    plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
+        .map_err(|_| "unreadable font".to_string())
+}
+
+fn plot_training(path: &Path, epochs: &[EpochReport]) -> Result<(), String> {
+    register_font()?;
+    let e = |err: DrawingAreaErrorKind<_>| err.to_string();
+    let root = BitMapBackend::new(path, (1100, 450)).into_drawing_area();
+    root.fill(&WHITE).map_err(e)?;
+    let halves = root.split_evenly((1, 2));
+    let last = epochs.len().max(2) as f64;
+    type Curve = Vec<(f64, f64)>;
+    let series: [(&str, Curve, Curve); 2] = [
+        (
+            "loss",
+            epochs.iter().map(|r| (r.epoch as f64, r.train_loss)).collect(),
+            epochs.iter().map(|r| (r.epoch as f64, r.val_loss)).collect(),
+        ),
+        (
+            "accuracy",
+            epochs
+                .iter()
+                .map(|r| (r.epoch as f64, r.train_accuracy))
+                .collect(),
+            epochs.iter().map(|r| (r.epoch as f64, r.val_accuracy)).collect(),
+        ),
+    ];
+    for (area, (name, train, val)) in halves.iter().zip(series) {
+        let top = train
+            .iter()
+            .chain(&val)
+            .map(|p| p.1)
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, f64::max);
+        let top = if name == "accuracy" {
+            1.0
+        } else {
+            top * 1.05 + 1e-9
+        };
+        let mut chart = ChartBuilder::on(area)
+            .caption(format!("{name} per epoch"), ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(35)
+            .y_label_area_size(50)
+            .build_cartesian_2d(1.0..last, 0.0..top)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .y_desc(name)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .draw()
+            .map_err(e)?;
+        for (points, label, color) in [(train, "training", BLUE), (val, "validation", RED)] {
+            chart
+                .draw_series(LineSeries::new(
+                    points.into_iter().filter(|p| p.1.is_finite()),
+                    color.stroke_width(2),
+                ))
+                .map_err(e)?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(e)?;
+    }
+    root.present().map_err(e)
+}
+
+fn plot_confusion(path: &Path, metrics: &Metrics) -> Result<(), String> {
+    let e = |err: DrawingAreaErrorKind<_>| err.to_string();
+    let root = BitMapBackend::new(path, (520, 520)).into_drawing_area();
+    root.fill(&WHITE).map_err(e)?;
+    let c = metrics.confusion;
+    let cells = [[c.tn, c.fp], [c.fn_, c.tp]];
+    let most = cells.iter().flatten().copied().max().unwrap_or(1).max(1) as f64;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("test confusion (AUC {:.3})", metrics.auc),
+            ("sans-serif", 22),
+        )
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..2.0, 0.0..2.0)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(0)
+        .y_labels(0)
+        .draw()
+        .map_err(e)?;
+    let label_style = ("sans-serif", 16).into_font().color(&BLACK);
+    for (text, at) in [
+        ("predicted Normal", (0.5, 0.0)),
+        ("predicted Abnormal", (1.5, 0.0)),
+        ("Normal", (0.0, 1.5)),
+        ("Abnormal", (0.0, 0.5)),
+    ] {
+        let (x, y) = chart.backend_coord(&at);
+        let offset = if at.1 == 0.0 { (-60, 12) } else { (-75, -8) };
+        root.draw(&Text::new(
+            text,
+            (x + offset.0, y + offset.1),
+            label_style.clone(),
+        ))
+        .map_err(e)?;
+    }
+    for (row, values) in cells.iter().enumerate() {
+        for (col, &count) in values.iter().enumerate() {
+            let (x, y) = (col as f64, 1.0 - row as f64);
+            let shade = 1.0 - 0.8 * count as f64 / most;
+            let color = RGBColor((255.0 * shade) as u8, (255.0 * shade) as u8, 255);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x, y), (x + 1.0, y + 1.0)],
+                    color.filled(),
+                )))
+                .map_err(e)?;
+            let text_color = if shade < 0.5 { WHITE } else { BLACK };
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    count.to_string(),
+                    (x + 0.42, y + 0.55),
+                    ("sans-serif", 36).into_font().color(&text_color),
+                )))
+                .map_err(e)?;
+        }
+    }
+    root.present().map_err(e)
+}
+
+fn main() -> ExitCode {
+    match run(&Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("train: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
