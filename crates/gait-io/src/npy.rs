@@ -234,15 +234,16 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
 pub fn read_npy_header(path: &Path) -> Result<NpyHeader> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut head = Vec::with_capacity(512);
-    // A header is at most 4 GiB by the format; real ones are under 1 KiB. Read a bounded prefix and
+    const PREFIX: u64 = 1024;
+    let mut head = Vec::with_capacity(PREFIX as usize);
+    // A header may be up to 4 GiB by the format; real ones are under 1 KiB. Read a short prefix and
     // fall back to the whole file only for the rare long header.
-    file.take(64 * 1024)
+    file.take(PREFIX)
         .read_to_end(&mut head)
         .map_err(|e| Error::io(path, e))?;
     match parse_header(&head) {
         Ok((header, _)) => Ok(header),
-        Err(_) if head.len() == 64 * 1024 => Ok(parse_header(&read_file(path)?)
+        Err(_) if head.len() as u64 == PREFIX => Ok(parse_header(&read_file(path)?)
             .map_err(|r| Error::npy(path, r))?
             .0),
         Err(reason) => Err(Error::npy(path, reason)),

@@ -8,6 +8,7 @@
 //! to each other by index, so deep nesting costs no recursion and memoised objects are shared, not
 //! copied; every allocation is bounded by the bytes of the input.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::npy::{ByteOrder, DType, f16_to_f32};
@@ -77,23 +78,28 @@ enum Callable {
     CodecsEncode,
 }
 
+/// A Python object of the pickle; strings and bytes borrow from the input where they can.
 #[derive(Debug, Clone, PartialEq)]
-enum Obj {
+enum Obj<'a> {
     None,
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
-    Bytes(Vec<u8>),
+    Str(Cow<'a, str>),
+    Bytes(Cow<'a, [u8]>),
     List(Vec<Id>),
-    Tuple(Vec<Id>),
+    /// Items `start..start + len` of the machine's tuple pool (tuples never change).
+    Tuple {
+        start: usize,
+        len: usize,
+    },
     Dict(Vec<(Id, Id)>),
     Global(Callable),
     Dtype(DType, ByteOrder),
     Array { shape: Vec<usize>, items: Vec<Id> },
 }
 
-impl Obj {
+impl Obj<'_> {
     fn kind(&self) -> &'static str {
         match self {
             Obj::None => "None",
@@ -103,7 +109,7 @@ impl Obj {
             Obj::Str(_) => "a str",
             Obj::Bytes(_) => "bytes",
             Obj::List(_) => "a list",
-            Obj::Tuple(_) => "a tuple",
+            Obj::Tuple { .. } => "a tuple",
             Obj::Dict(_) => "a dict",
             Obj::Global(_) => "a callable",
             Obj::Dtype(..) => "a dtype",
@@ -120,23 +126,31 @@ pub(crate) fn read_dict_rows(bytes: &[u8]) -> Result<DictRows, PickleError> {
         arena: Vec::new(),
         stack: Vec::new(),
         marks: Vec::new(),
-        memo: HashMap::new(),
+        memo: Vec::new(),
+        tuples: Vec::new(),
     };
     let root = machine.run()?;
     machine.dict_rows(root, bytes.len())
 }
 
+/// Memo slots not stored to.
+const EMPTY: Id = Id::MAX;
+
 struct Machine<'a> {
     input: &'a [u8],
     pos: usize,
-    arena: Vec<Obj>,
+    arena: Vec<Obj<'a>>,
     stack: Vec<Id>,
     marks: Vec<usize>,
-    memo: HashMap<u32, Id>,
+    /// Memo keys index this directly: picklers number them from 0, so a key beyond the input's
+    /// length is refused and the table stays within the input's size.
+    memo: Vec<Id>,
+    /// The items of all tuples, back to back (one allocation instead of one per tuple).
+    tuples: Vec<Id>,
 }
 
-impl Machine<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], PickleError> {
+impl<'a> Machine<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], PickleError> {
         if self.input.len() - self.pos < n {
             return fail(
                 self.pos,
@@ -182,12 +196,12 @@ impl Machine<'_> {
         Ok(text)
     }
 
-    fn alloc(&mut self, obj: Obj) -> Id {
+    fn alloc(&mut self, obj: Obj<'a>) -> Id {
         self.arena.push(obj);
         self.arena.len() - 1
     }
 
-    fn push(&mut self, obj: Obj) {
+    fn push(&mut self, obj: Obj<'a>) {
         let id = self.alloc(obj);
         self.stack.push(id);
     }
@@ -207,27 +221,53 @@ impl Machine<'_> {
         }
     }
 
-    /// Pops everything above the last mark, and the mark.
-    fn pop_mark(&mut self, at: usize) -> Result<Vec<Id>, PickleError> {
-        let Some(mark) = self.marks.pop() else {
-            return fail(at, "no mark to pop to");
-        };
-        Ok(self.stack.split_off(mark))
+    /// The stack item just below position `from`, which must lie above the current mark.
+    fn top_below(&self, at: usize, from: usize) -> Result<Id, PickleError> {
+        let floor = self.marks.last().copied().unwrap_or(0);
+        if from == 0 || from - 1 < floor {
+            return fail(at, "stack underflow");
+        }
+        Ok(self.stack[from - 1])
+    }
+
+    /// Pops the last mark; the items above it are `self.stack[mark..]`, for the caller to take
+    /// and truncate.
+    fn pop_mark(&mut self, at: usize) -> Result<usize, PickleError> {
+        match self.marks.pop() {
+            Some(mark) => Ok(mark),
+            None => fail(at, "no mark to pop to"),
+        }
+    }
+
+    /// Makes a tuple of the stack items from `from` on, replacing them.
+    fn tuple_from_stack(&mut self, from: usize) {
+        let start = self.tuples.len();
+        self.tuples.extend_from_slice(&self.stack[from..]);
+        let len = self.stack.len() - from;
+        self.stack.truncate(from);
+        self.push(Obj::Tuple { start, len });
     }
 
     fn memo_get(&mut self, at: usize, key: u32) -> Result<(), PickleError> {
-        match self.memo.get(&key) {
-            Some(&id) => {
+        match self.memo.get(key as usize) {
+            Some(&id) if id != EMPTY => {
                 self.stack.push(id);
                 Ok(())
             }
-            None => fail(at, format!("memo key {key} was never stored")),
+            _ => fail(at, format!("memo key {key} was never stored")),
         }
     }
 
     fn memo_put(&mut self, at: usize, key: u32) -> Result<(), PickleError> {
         let id = self.top(at)?;
-        self.memo.insert(key, id);
+        let key = key as usize;
+        if key > self.input.len() {
+            return fail(at, format!("memo key {key} is beyond anything a pickle of this size numbers"));
+        }
+        if key >= self.memo.len() {
+            self.memo.resize(key + 1, EMPTY);
+        }
+        self.memo[key] = id;
         Ok(())
     }
 
@@ -280,7 +320,8 @@ impl Machine<'_> {
                     self.pop(at)?;
                 }
                 b'1' => {
-                    self.pop_mark(at)?;
+                    let mark = self.pop_mark(at)?;
+                    self.stack.truncate(mark);
                 }
                 b'2' => {
                     let id = self.top(at)?;
@@ -325,10 +366,10 @@ impl Machine<'_> {
                     let raw = self.take(n)?;
                     let text = if matches!(op, b'U' | b'T') {
                         // Python 2 byte strings, read as Latin-1 like NumPy's own loader does.
-                        raw.iter().map(|&b| char::from(b)).collect()
+                        Cow::Owned(raw.iter().map(|&b| char::from(b)).collect())
                     } else {
                         match std::str::from_utf8(raw) {
-                            Ok(s) => s.to_string(),
+                            Ok(s) => Cow::Borrowed(s),
                             Err(_) => return fail(at, "string is not valid UTF-8"),
                         }
                     };
@@ -340,26 +381,29 @@ impl Machine<'_> {
                         b'B' => 4,
                         _ => 8,
                     })?;
-                    let raw = self.take(n)?.to_vec();
-                    self.push(Obj::Bytes(raw));
+                    let raw = self.take(n)?;
+                    self.push(Obj::Bytes(Cow::Borrowed(raw)));
                 }
                 b']' => self.push(Obj::List(Vec::new())),
                 b'}' => self.push(Obj::Dict(Vec::new())),
-                b')' => self.push(Obj::Tuple(Vec::new())),
+                b')' => self.push(Obj::Tuple { start: 0, len: 0 }),
                 b'l' => {
-                    let items = self.pop_mark(at)?;
+                    let mark = self.pop_mark(at)?;
+                    let items = self.stack.split_off(mark);
                     self.push(Obj::List(items));
                 }
                 b't' => {
-                    let items = self.pop_mark(at)?;
-                    self.push(Obj::Tuple(items));
+                    let mark = self.pop_mark(at)?;
+                    self.tuple_from_stack(mark);
                 }
                 b'd' => {
-                    let items = self.pop_mark(at)?;
-                    if items.len() % 2 != 0 {
+                    let mark = self.pop_mark(at)?;
+                    if (self.stack.len() - mark) % 2 != 0 {
                         return fail(at, "DICT with an odd number of items");
                     }
-                    self.push(Obj::Dict(items.chunks(2).map(|kv| (kv[0], kv[1])).collect()));
+                    let entries = self.stack[mark..].chunks(2).map(|kv| (kv[0], kv[1])).collect();
+                    self.stack.truncate(mark);
+                    self.push(Obj::Dict(entries));
                 }
                 0x85..=0x87 => {
                     let n = usize::from(op - 0x84);
@@ -367,8 +411,7 @@ impl Machine<'_> {
                     if self.stack.len() < floor + n {
                         return fail(at, "stack underflow");
                     }
-                    let items = self.stack.split_off(self.stack.len() - n);
-                    self.push(Obj::Tuple(items));
+                    self.tuple_from_stack(self.stack.len() - n);
                 }
                 b'a' => {
                     let item = self.pop(at)?;
@@ -379,29 +422,33 @@ impl Machine<'_> {
                     }
                 }
                 b'e' => {
-                    let items = self.pop_mark(at)?;
-                    let list = self.top(at)?;
+                    let mark = self.pop_mark(at)?;
+                    let list = self.top_below(at, mark)?;
                     match &mut self.arena[list] {
-                        Obj::List(existing) => existing.extend(items),
+                        Obj::List(existing) => existing.extend_from_slice(&self.stack[mark..]),
                         other => return fail(at, format!("APPENDS to {}", other.kind())),
                     }
+                    self.stack.truncate(mark);
                 }
                 b's' | b'u' => {
-                    let items = if op == b's' {
-                        let value = self.pop(at)?;
-                        let key = self.pop(at)?;
-                        vec![key, value]
+                    let from = if op == b's' {
+                        let floor = self.marks.last().copied().unwrap_or(0);
+                        if self.stack.len() < floor + 2 {
+                            return fail(at, "stack underflow");
+                        }
+                        self.stack.len() - 2
                     } else {
                         self.pop_mark(at)?
                     };
-                    if items.len() % 2 != 0 {
+                    if (self.stack.len() - from) % 2 != 0 {
                         return fail(at, "SETITEMS with an odd number of items");
                     }
-                    let dict = self.top(at)?;
+                    let dict = self.top_below(at, from)?;
                     match &mut self.arena[dict] {
-                        Obj::Dict(entries) => entries.extend(items.chunks(2).map(|kv| (kv[0], kv[1]))),
+                        Obj::Dict(entries) => entries.extend(self.stack[from..].chunks(2).map(|kv| (kv[0], kv[1]))),
                         other => return fail(at, format!("SETITEM on {}", other.kind())),
                     }
+                    self.stack.truncate(from);
                 }
                 b'c' => {
                     let module = self.line()?;
@@ -459,14 +506,14 @@ impl Machine<'_> {
     }
 
     fn tuple(&self, at: usize, id: Id, what: &str) -> Result<&[Id], PickleError> {
-        match &self.arena[id] {
-            Obj::Tuple(items) => Ok(items),
-            other => fail(at, format!("{what} must be a tuple, found {}", other.kind())),
+        match self.arena[id] {
+            Obj::Tuple { start, len } => Ok(&self.tuples[start..start + len]),
+            ref other => fail(at, format!("{what} must be a tuple, found {}", other.kind())),
         }
     }
 
     /// Applies an allowed callable to its arguments, as data.
-    fn reduce(&self, at: usize, callable: Id, args: Id) -> Result<Obj, PickleError> {
+    fn reduce(&self, at: usize, callable: Id, args: Id) -> Result<Obj<'a>, PickleError> {
         let Obj::Global(callable) = self.arena[callable] else {
             return fail(
                 at,
@@ -503,7 +550,7 @@ impl Machine<'_> {
                     text.chars()
                         .map(|c| u8::try_from(u32::from(c)).ok())
                         .collect::<Option<Vec<u8>>>()
-                        .map(Obj::Bytes)
+                        .map(|b| Obj::Bytes(Cow::Owned(b)))
                         .ok_or_else(|| PickleError::Malformed {
                             offset: at,
                             reason: "a character beyond Latin-1".into(),
@@ -523,7 +570,7 @@ impl Machine<'_> {
             Obj::Dtype(dtype, _) => {
                 let order = match field(1) {
                     Some(Obj::Str(s)) if s == ">" => ByteOrder::Big,
-                    Some(Obj::Str(s)) if ["<", "|", "="].contains(&s.as_str()) => ByteOrder::Little,
+                    Some(Obj::Str(s)) if ["<", "|", "="].contains(&s.as_ref()) => ByteOrder::Little,
                     _ => return fail(at, "dtype state without a byte order"),
                 };
                 self.arena[target] = Obj::Dtype(*dtype, order);
@@ -531,7 +578,7 @@ impl Machine<'_> {
             }
             Obj::Array { .. } => {
                 let shape = match field(1) {
-                    Some(Obj::Tuple(dims)) => dims
+                    Some(&Obj::Tuple { start, len }) => self.tuples[start..start + len]
                         .iter()
                         .map(|&d| match self.arena[d] {
                             Obj::Int(n) => usize::try_from(n).ok(),
@@ -611,6 +658,10 @@ impl Machine<'_> {
         // First pass: every frame is a dict with str keys; the columns in order of appearance.
         let mut columns: Vec<String> = Vec::new();
         let mut column_of: HashMap<&str, usize> = HashMap::new();
+        // Picklers memoise repeated keys, so a frame's keys are mostly the same objects as the last
+        // frame's: look those up by object before hashing names.
+        const RECENT: usize = 64;
+        let mut recent: Vec<(Id, usize)> = Vec::new();
         let mut seen = 0usize;
         for (frame, &item) in items.iter().enumerate() {
             let entries = self.dict_entries(frame, item)?;
@@ -619,11 +670,17 @@ impl Machine<'_> {
                 return Err(refuse(columns.len().max(entries.len())));
             }
             for &(key, _) in entries {
-                let key = self.key(frame, key)?;
-                column_of.entry(key).or_insert_with(|| {
-                    columns.push(key.to_string());
+                if recent.iter().any(|&(id, _)| id == key) {
+                    continue;
+                }
+                let name = self.key(frame, key)?;
+                let column = *column_of.entry(name).or_insert_with(|| {
+                    columns.push(name.to_string());
                     columns.len() - 1
                 });
+                if recent.len() < RECENT {
+                    recent.push((key, column));
+                }
             }
         }
         let total = items.len().saturating_mul(columns.len());
@@ -633,8 +690,12 @@ impl Machine<'_> {
         // Second pass: the values, NaN where a frame has None or lacks the key.
         let mut values = vec![f64::NAN; total];
         for (frame, &item) in items.iter().enumerate() {
-            for &(key, value) in self.dict_entries(frame, item)? {
-                let key = self.key(frame, key)?;
+            for &(key_id, value) in self.dict_entries(frame, item)? {
+                let key = self.key(frame, key_id)?;
+                let column = match recent.iter().find(|&&(id, _)| id == key_id) {
+                    Some(&(_, column)) => column,
+                    None => column_of[key],
+                };
                 let value = match self.arena[value] {
                     Obj::None => f64::NAN,
                     Obj::Float(v) => v,
@@ -648,7 +709,7 @@ impl Machine<'_> {
                         });
                     }
                 };
-                values[frame * columns.len() + column_of[key]] = value;
+                values[frame * columns.len() + column] = value;
             }
         }
         Ok(DictRows {
@@ -660,7 +721,7 @@ impl Machine<'_> {
 }
 
 /// Decodes NumPy scalar bytes (`numpy.core.multiarray.scalar(dtype, bytes)`) to a number.
-fn decode_scalar(dtype: DType, order: ByteOrder, raw: &[u8]) -> Option<Obj> {
+fn decode_scalar(dtype: DType, order: ByteOrder, raw: &[u8]) -> Option<Obj<'static>> {
     if raw.len() != dtype.size() {
         return None;
     }
