@@ -14,11 +14,16 @@ use gait::ndarray::Array2;
 fn sequences(n: usize) -> Vec<Example> {
     (0..n)
         .map(|i| {
-            let values = Array2::from_shape_fn((110, 11), |(f, c)| ((f * 7 + c * 13 + i * 3) % 29) as f64 - 14.0);
+            let values =
+                Array2::from_shape_fn((110, 11), |(f, c)| ((f * 7 + c * 13 + i * 3) % 29) as f64 - 14.0);
             let columns = SEED_COLUMNS.iter().map(|c| c.to_string()).collect();
             Example {
                 sequence: FeatureSequence::new(columns, values).expect("11 columns"),
-                label: if i % 2 == 0 { Label::Normal } else { Label::Abnormal },
+                label: if i % 2 == 0 {
+                    Label::Normal
+                } else {
+                    Label::Abnormal
+                },
                 recording: format!("r{i}"),
             }
         })
@@ -31,15 +36,31 @@ fn model(c: &mut Criterion) {
     let mut group = c.benchmark_group("lstm");
     group.sample_size(10);
     // A model one training step old (its weights do not change the cost).
-    let options = TrainOptions { epochs: 1, validation_fraction: 0.0, ..TrainOptions::default() };
+    let options = TrainOptions {
+        epochs: 1,
+        validation_fraction: 0.0,
+        ..TrainOptions::default()
+    };
     let (classifier, _) = Classifier::fit(&batch32, FeatureSet::Seed, &options, |_| {}).expect("training");
     let refs: Vec<&FeatureSequence> = batch256.iter().map(|e| &e.sequence).collect();
-    group.bench_function("inference_b256", |b| b.iter(|| classifier.predict_proba(&refs).expect("prediction")));
+    group.bench_function("inference_b256", |b| {
+        b.iter(|| classifier.predict_proba(&refs).expect("prediction"))
+    });
     let refs32: Vec<&FeatureSequence> = batch32.iter().map(|e| &e.sequence).collect();
     let (x, last) = classifier.prepare(&refs32).expect("inputs");
     let labels = Tensor::from_vec((0..32u32).map(|i| i % 2).collect(), 32, &Device::Cpu).expect("labels");
-    let vars = classifier.network.named().into_iter().map(|(_, v)| v.clone()).collect();
-    let params = ParamsAdamW { lr: 1e-3, eps: 1e-7, weight_decay: 0.0, ..ParamsAdamW::default() };
+    let vars = classifier
+        .network
+        .named()
+        .into_iter()
+        .map(|(_, v)| v.clone())
+        .collect();
+    let params = ParamsAdamW {
+        lr: 1e-3,
+        eps: 1e-7,
+        weight_decay: 0.0,
+        ..ParamsAdamW::default()
+    };
     let mut adam = AdamW::new(vars, params).expect("optimiser");
     group.bench_function("train_step_b32", |b| {
         b.iter(|| {

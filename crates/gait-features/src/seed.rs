@@ -17,7 +17,7 @@
 //! path, so they equal the old pipeline's to rounding (checked against NumPy fixtures).
 
 use gait_io::{FeatureSequence, Landmarks};
-use ndarray::Array2;
+use ndarray::{Array2, ShapeBuilder};
 
 use crate::geometry::{V3, angle, dot};
 use crate::skeleton::Joint;
@@ -80,26 +80,28 @@ pub fn seed_features(landmarks: &Landmarks) -> FeatureSequence {
     let positions = positions.as_standard_layout();
     let flat = positions.as_slice().expect("standard layout");
     let stride = layout.joints() * 3;
-    let width = SEED_COLUMNS.len();
-    let mut values = vec![0.0; landmarks.frames() * width];
+    let (frames, width) = (landmarks.frames(), SEED_COLUMNS.len());
+    // Column-major, so that each block's result column is one contiguous copy.
+    let mut values = vec![0.0; frames * width];
     let mut block: Block = [[[0.0; BLOCK]; 3]; 12];
     let mut features = [[0.0; BLOCK]; 11];
-    for (frames, out) in flat.chunks(BLOCK * stride).zip(values.chunks_mut(BLOCK * width)) {
-        for (i, frame) in frames.chunks_exact(stride).enumerate() {
+    let compute = block_kernel();
+    for (b, chunk) in flat.chunks(BLOCK * stride).enumerate() {
+        let n = chunk.len() / stride;
+        for (i, frame) in chunk.chunks_exact(stride).enumerate() {
             for (j, &index) in joints.iter().enumerate() {
                 for axis in 0..3 {
                     block[j][axis][i] = f64::from(frame[3 * index + axis]);
                 }
             }
         }
-        compute_block(&block, &mut features);
-        for (i, row) in out.chunks_exact_mut(width).enumerate() {
-            for (k, value) in row.iter_mut().enumerate() {
-                *value = features[k][i];
-            }
+        compute(&block, &mut features);
+        for (k, feature) in features.iter().enumerate() {
+            let start = k * frames + b * BLOCK;
+            values[start..start + n].copy_from_slice(&feature[..n]);
         }
     }
-    let values = Array2::from_shape_vec((landmarks.frames(), width), values).expect("11 per frame");
+    let values = Array2::from_shape_vec((frames, width).f(), values).expect("11 per frame");
     FeatureSequence::new(SEED_COLUMNS.iter().map(|c| c.to_string()).collect(), values)
         .expect("distinct names")
 }
@@ -114,7 +116,31 @@ fn between(block: &Block, a: usize, b: usize, i: usize) -> V3 {
     ]
 }
 
+/// The widest version of [`compute_block`] this CPU runs: the same operations in the same order
+/// (so the same values), four lanes at a time where AVX2 is there.
+fn block_kernel() -> fn(&Block, &mut [[f64; BLOCK]; 11]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        return |block, features| {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            #[allow(unsafe_code)]
+            unsafe {
+                compute_block_avx2(block, features)
+            }
+        };
+    }
+    compute_block
+}
+
+/// [`compute_block`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn compute_block_avx2(block: &Block, features: &mut [[f64; BLOCK]; 11]) {
+    compute_block(block, features);
+}
+
 /// The 11 features of a block of frames, one loop per formula.
+#[inline(always)]
 fn compute_block(block: &Block, features: &mut [[f64; BLOCK]; 11]) {
     for (side, base) in [(0, 0), (1, LEFT)] {
         let [elbow, knee, hip, ankle] = &mut features[4 * side..4 * side + 4] else {

@@ -96,7 +96,10 @@ enum Obj<'a> {
     Dict(Vec<(Id, Id)>),
     Global(Callable),
     Dtype(DType, ByteOrder),
-    Array { shape: Vec<usize>, items: Vec<Id> },
+    Array {
+        shape: Vec<usize>,
+        items: Vec<Id>,
+    },
 }
 
 impl Obj<'_> {
@@ -262,7 +265,10 @@ impl<'a> Machine<'a> {
         let id = self.top(at)?;
         let key = key as usize;
         if key > self.input.len() {
-            return fail(at, format!("memo key {key} is beyond anything a pickle of this size numbers"));
+            return fail(
+                at,
+                format!("memo key {key} is beyond anything a pickle of this size numbers"),
+            );
         }
         if key >= self.memo.len() {
             self.memo.resize(key + 1, EMPTY);
@@ -445,7 +451,9 @@ impl<'a> Machine<'a> {
                     }
                     let dict = self.top_below(at, from)?;
                     match &mut self.arena[dict] {
-                        Obj::Dict(entries) => entries.extend(self.stack[from..].chunks(2).map(|kv| (kv[0], kv[1]))),
+                        Obj::Dict(entries) => {
+                            entries.extend(self.stack[from..].chunks(2).map(|kv| (kv[0], kv[1])))
+                        }
                         other => return fail(at, format!("SETITEM on {}", other.kind())),
                     }
                     self.stack.truncate(from);
