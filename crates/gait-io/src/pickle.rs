@@ -96,10 +96,15 @@ enum Obj<'a> {
     Dict(Vec<(Id, Id)>),
     Global(Callable),
     Dtype(DType, ByteOrder),
-    Array {
-        shape: Vec<usize>,
-        items: Vec<Id>,
-    },
+    /// Boxed, so that the common objects stay small.
+    Array(Box<ArrayObj>),
+}
+
+/// An ndarray of the pickle: its shape and, once built, its objects.
+#[derive(Debug, Clone, PartialEq)]
+struct ArrayObj {
+    shape: Vec<usize>,
+    items: Vec<Id>,
 }
 
 impl Obj<'_> {
@@ -116,7 +121,7 @@ impl Obj<'_> {
             Obj::Dict(_) => "a dict",
             Obj::Global(_) => "a callable",
             Obj::Dtype(..) => "a dtype",
-            Obj::Array { .. } => "an ndarray",
+            Obj::Array(_) => "an ndarray",
         }
     }
 }
@@ -532,10 +537,10 @@ impl<'a> Machine<'a> {
         let arg = |i: usize| args.get(i).map(|&id| &self.arena[id]);
         match callable {
             Callable::Reconstruct => match arg(0) {
-                Some(Obj::Global(Callable::NdArray)) => Ok(Obj::Array {
+                Some(Obj::Global(Callable::NdArray)) => Ok(Obj::Array(Box::new(ArrayObj {
                     shape: vec![0],
                     items: Vec::new(),
-                }),
+                }))),
                 _ => fail(at, "_reconstruct of something other than numpy.ndarray"),
             },
             Callable::Dtype => match arg(0) {
@@ -584,7 +589,7 @@ impl<'a> Machine<'a> {
                 self.arena[target] = Obj::Dtype(*dtype, order);
                 Ok(())
             }
-            Obj::Array { .. } => {
+            Obj::Array(_) => {
                 let shape = match field(1) {
                     Some(&Obj::Tuple { start, len }) => self.tuples[start..start + len]
                         .iter()
@@ -607,7 +612,7 @@ impl<'a> Machine<'a> {
                                 format!("array of shape {shape:?} holds {} objects", items.len()),
                             );
                         }
-                        self.arena[target] = Obj::Array { shape, items };
+                        self.arena[target] = Obj::Array(Box::new(ArrayObj { shape, items }));
                         Ok(())
                     }
                     (Some(Obj::Dtype(dtype, _)), _) => fail(
@@ -642,12 +647,13 @@ impl<'a> Machine<'a> {
 
     /// Interprets the root object as a one-dimensional object array of dicts of numbers.
     fn dict_rows(&self, root: Id, input_len: usize) -> Result<DictRows, PickleError> {
-        let Obj::Array { shape, items } = &self.arena[root] else {
+        let Obj::Array(array) = &self.arena[root] else {
             return Err(PickleError::NotAnArrayOfDicts(format!(
                 "the pickle holds {}, not a NumPy object array",
                 self.arena[root].kind()
             )));
         };
+        let (shape, items) = (&array.shape, &array.items);
         if shape.len() != 1 {
             return Err(PickleError::NotAnArrayOfDicts(format!(
                 "the object array has shape {shape:?}; a list of frames is one-dimensional"
