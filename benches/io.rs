@@ -9,28 +9,16 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use gait::features::SEED_COLUMNS;
 use gait::io::{Dataset, FeatureSequence, Require, write_angles};
 use gait::ndarray::Array2;
 
 const FILES: usize = 1000;
 const FRAMES: usize = 110;
-const KEYS: [&str; 11] = [
-    "right_elbow",
-    "right_knee_flexion",
-    "right_hip",
-    "right_ankle_dorsiflexion",
-    "left_elbow",
-    "left_knee_flexion",
-    "left_hip",
-    "left_ankle_dorsiflexion",
-    "trunk_inclination",
-    "stride_length",
-    "stride_width",
-];
 
 /// 1,000 clips: 50 recordings of 20 clips, split over the tree's four folders.
 fn write_tree(root: &Path) {
-    let columns: Vec<String> = KEYS.iter().map(|k| k.to_string()).collect();
+    let columns: Vec<String> = SEED_COLUMNS.iter().map(|k| k.to_string()).collect();
     for file in 0..FILES {
         let recording = file / 20;
         let folder = [
@@ -39,7 +27,7 @@ fn write_tree(root: &Path) {
             "Testing/Normal",
             "Testing/Abnormal",
         ][recording % 4];
-        let values = Array2::from_shape_fn((FRAMES, KEYS.len()), |(f, k)| {
+        let values = Array2::from_shape_fn((FRAMES, SEED_COLUMNS.len()), |(f, k)| {
             if (f + k + file) % 97 == 0 {
                 f64::NAN
             } else {
