@@ -71,23 +71,25 @@ pub fn detect_events(landmarks: &Landmarks, axes: &BodyAxes, options: &EventOpti
     let points = Points::new(landmarks);
     let min_distance = (options.min_stride_seconds * options.fps).round() as usize;
     let pelvis = |f: usize| mid(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip));
-    let point = |f: usize, joint: Joint, fallback: Joint| {
-        let p = points.get(f, joint);
-        if p.iter().all(|c| c.is_finite()) {
-            p
-        } else {
-            points.get(f, fallback)
-        }
-    };
     let mut strike_signals = [Vec::new(), Vec::new()];
     let mut off_signals = [Vec::new(), Vec::new()];
     for (i, side) in Side::BOTH.into_iter().enumerate() {
         let limb = side.limb();
         strike_signals[i] = (0..points.frames())
-            .map(|f| dot(sub(point(f, limb.heel, limb.ankle), pelvis(f)), axes.forward))
+            .map(|f| {
+                dot(
+                    sub(points.get_or(f, limb.heel, limb.ankle), pelvis(f)),
+                    axes.forward,
+                )
+            })
             .collect::<Vec<f64>>();
         off_signals[i] = (0..points.frames())
-            .map(|f| dot(sub(pelvis(f), point(f, limb.toe, limb.ankle)), axes.forward))
+            .map(|f| {
+                dot(
+                    sub(pelvis(f), points.get_or(f, limb.toe, limb.ankle)),
+                    axes.forward,
+                )
+            })
             .collect::<Vec<f64>>();
     }
     let heel_strikes = alternate(
@@ -212,13 +214,7 @@ pub fn gait_parameters(
     let points = Points::new(landmarks);
     let contact = |frame: usize, side: Side| -> V3 {
         let limb = side.limb();
-        let heel = points.get(frame, limb.heel);
-        let heel = if heel.iter().all(|c| c.is_finite()) {
-            heel
-        } else {
-            points.get(frame, limb.ankle)
-        };
-        reject(heel, axes.up)
+        reject(points.get_or(frame, limb.heel, limb.ankle), axes.up)
     };
     let side_index = |side: Side| if side == Side::Left { 0 } else { 1 };
     let contacts = events.contacts();

@@ -170,6 +170,17 @@ impl<'a> Points<'a> {
             None => [f64::NAN; 3],
         }
     }
+
+    /// The position of `joint`, or of `fallback` where `joint` is missing (a heel in a layout
+    /// without heels, say).
+    pub(crate) fn get_or(&self, frame: usize, joint: Joint, fallback: Joint) -> crate::geometry::V3 {
+        let p = self.get(frame, joint);
+        if p.iter().all(|c| c.is_finite()) {
+            p
+        } else {
+            self.get(frame, fallback)
+        }
+    }
 }
 
 #[cfg(test)]

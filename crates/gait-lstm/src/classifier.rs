@@ -112,23 +112,13 @@ impl Classifier {
             .into_iter()
             .map(|(name, var)| (name, var.as_tensor().clone()))
             .collect();
-        let weights = dir.join("model.safetensors");
-        let temp = tempfile::Builder::new()
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::model(dir, e.to_string()))?;
-        candle_core::safetensors::save(&tensors, temp.path())?;
-        temp.persist(&weights)
-            .map_err(|e| Error::model(&weights, e.to_string()))?;
-        let config = dir.join("config.json");
+        write_atomically(dir, "model.safetensors", |temp| {
+            Ok(candle_core::safetensors::save(&tensors, temp)?)
+        })?;
         let json = serde_json::to_string_pretty(&self.config).expect("config serialises");
-        let temp = tempfile::Builder::new()
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::model(dir, e.to_string()))?;
-        std::fs::write(temp.path(), json).map_err(|e| Error::model(&config, e.to_string()))?;
-        temp.persist(&config)
-            .map_err(|e| Error::model(&config, e.to_string()))?;
+        write_atomically(dir, "config.json", |temp| {
+            std::fs::write(temp, json).map_err(|e| Error::model(dir.join("config.json"), e.to_string()))
+        })?;
         Ok(())
     }
 
@@ -199,4 +189,17 @@ impl Classifier {
     pub(crate) fn vars(&self) -> Vec<Var> {
         self.network.named().into_iter().map(|(_, v)| v.clone()).collect()
     }
+}
+
+/// Writes `dir/name` through `write` (given a temporary path in `dir`), then renames it into place.
+fn write_atomically(dir: &Path, name: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let target = dir.join(name);
+    let temp = tempfile::Builder::new()
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::model(dir, e.to_string()))?;
+    write(temp.path())?;
+    temp.persist(&target)
+        .map_err(|e| Error::model(&target, e.to_string()))?;
+    Ok(())
 }
