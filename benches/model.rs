@@ -64,7 +64,7 @@ fn model(c: &mut Criterion) {
     let mut adam = AdamW::new(vars, params).expect("optimiser");
     group.bench_function("train_step_b32", |b| {
         b.iter(|| {
-            let logits = classifier.network.forward(&x, &last).expect("forward");
+            let logits = classifier.network.forward_t(&x, &last, true).expect("forward");
             let loss = candle_nn::loss::cross_entropy(&logits, &labels).expect("loss");
             adam.backward_step(&loss).expect("step");
         })

@@ -71,7 +71,7 @@ impl Classifier {
         let mut out = Vec::with_capacity(sequences.len());
         for chunk in sequences.chunks(PREDICT_BATCH) {
             let (x, last) = self.prepare(chunk)?;
-            let probabilities = candle_nn::ops::softmax(&self.network.forward(&x, &last)?, 1)?;
+            let probabilities = candle_nn::ops::softmax(&self.network.forward_t(&x, &last, false)?, 1)?;
             out.extend(probabilities.narrow(1, 1, 1)?.squeeze(1)?.to_vec1::<f32>()?);
         }
         Ok(out)

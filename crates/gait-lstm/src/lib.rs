@@ -7,6 +7,7 @@
 //! - [`Classifier::from_keras_h5`] runs the old pipeline's trained `gait_model.h5`.
 //! - [`Lstm`] is the layer, in PyTorch's layout.
 
+mod activation;
 mod classifier;
 mod config;
 mod error;
@@ -14,6 +15,7 @@ mod keras;
 mod lstm;
 mod metrics;
 mod network;
+mod recurrence;
 mod train;
 
 pub use classifier::Classifier;

@@ -4,11 +4,12 @@
 //! the order input, forget, cell, output (PyTorch's and Keras's order). Per step:
 //! `z = x W_ih^T + b_ih + h W_hh^T + b_hh`, `c = sigmoid(z_f) c + sigmoid(z_i) tanh(z_g)`,
 //! `h = sigmoid(z_o) tanh(c)`, from zero states. The input products of all steps are one matrix
-//! product; only the recurrent product runs per step.
+//! product (Candle's); the recurrence is one fused op ([`crate::recurrence`]).
 
-use candle_core::{D, Tensor, Var};
+use candle_core::{Tensor, Var};
 
 use crate::error::Result;
+use crate::recurrence::Recurrence;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -51,32 +52,31 @@ impl Lstm {
         self.weight_hh.dims()[1]
     }
 
-    /// Runs the layer over `x` (`B x T x I`); returns the hidden state of every step (`B x T x H`).
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    /// Runs the layer over `x` (`B x T x I`, f32); returns the hidden state of every step
+    /// (`B x T x H`). With `train`, the result can be differentiated (the recurrence keeps its
+    /// states for the backward pass); without, nothing is kept and no gradient flows back.
+    pub fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         let (batch, steps, input) = x.dims3()?;
         let hidden = self.hidden();
-        let bias = (self.bias_ih.as_tensor() + self.bias_hh.as_tensor())?;
+        let weights = [&self.weight_ih, &self.weight_hh, &self.bias_ih, &self.bias_hh].map(|v| {
+            if train {
+                v.as_tensor().clone()
+            } else {
+                v.as_tensor().detach()
+            }
+        });
+        let [w_ih, w_hh, b_ih, b_hh] = weights;
         let projected = x
             .reshape((batch * steps, input))?
-            .matmul(&self.weight_ih.t()?)?
-            .broadcast_add(&bias)?
+            .matmul(&w_ih.t()?)?
+            .broadcast_add(&(b_ih + b_hh)?)?
             .reshape((batch, steps, 4 * hidden))?;
-        let w_hh_t = self.weight_hh.t()?;
-        let mut h = Tensor::zeros((batch, hidden), x.dtype(), x.device())?;
-        let mut c = h.clone();
-        let mut outputs = Vec::with_capacity(steps);
-        for step in 0..steps {
-            let z = (projected.narrow(1, step, 1)?.squeeze(1)? + h.matmul(&w_hh_t)?)?;
-            let gates = z.chunk(4, D::Minus1)?;
-            let i = candle_nn::ops::sigmoid(&gates[0])?;
-            let f = candle_nn::ops::sigmoid(&gates[1])?;
-            let g = gates[2].tanh()?;
-            let o = candle_nn::ops::sigmoid(&gates[3])?;
-            c = ((f * &c)? + (i * g)?)?;
-            h = (o * c.tanh()?)?;
-            outputs.push(h.clone());
-        }
-        Ok(Tensor::stack(&outputs, 1)?)
+        let w_hh = w_hh.contiguous()?;
+        Ok(if train {
+            projected.apply_op2(&w_hh, Recurrence::training())?
+        } else {
+            projected.apply_op2_no_bwd(&w_hh, &Recurrence::inference())?
+        })
     }
 
     /// The parameters with their PyTorch names under `prefix`.

@@ -62,11 +62,11 @@ impl Network {
     }
 
     /// Logits (`B x 2`) of a batch `x` (`B x T x F`), each sequence read at step `last[b]`
-    /// (`u32`, `B`).
-    pub fn forward(&self, x: &Tensor, last: &Tensor) -> Result<Tensor> {
+    /// (`u32`, `B`). With `train`, the logits can be differentiated (see [`Lstm::forward_t`]).
+    pub fn forward_t(&self, x: &Tensor, last: &Tensor, train: bool) -> Result<Tensor> {
         let (batch, steps, _) = x.dims3()?;
-        let h1 = self.lstm1.forward(x)?;
-        let h2 = self.lstm2.forward(&h1)?;
+        let h1 = self.lstm1.forward_t(x, train)?;
+        let h2 = self.lstm2.forward_t(&h1, train)?;
         let offsets = Tensor::arange(0u32, batch as u32, x.device())?.affine(steps as f64, 0.0)?;
         let rows = (offsets + last)?;
         let final_state = h2

@@ -173,7 +173,7 @@ impl Classifier {
             let (mut loss_sum, mut weight_sum, mut correct) = (0.0, 0.0, 0.0);
             for batch in order.chunks(options.batch_size) {
                 let index = Tensor::from_slice(batch, batch.len(), &Device::Cpu)?;
-                let (loss, weight, hits) = classifier.loss(&train_set, Some(&index))?;
+                let (loss, weight, hits) = classifier.loss(&train_set, Some(&index), true)?;
                 optimizer.backward_step(&loss)?;
                 loss_sum += f64::from(loss.to_scalar::<f32>()?) * weight;
                 weight_sum += weight;
@@ -181,7 +181,7 @@ impl Classifier {
             }
             let (val_loss, val_accuracy) = match &val_set {
                 Some(v) => {
-                    let (loss, _, hits) = classifier.loss(v, None)?;
+                    let (loss, _, hits) = classifier.loss(v, None, false)?;
                     (f64::from(loss.to_scalar::<f32>()?), hits / v.len as f64)
                 }
                 None => (f64::NAN, f64::NAN),
@@ -227,8 +227,9 @@ impl Classifier {
     }
 
     /// Weighted mean cross-entropy of the rows `index` of `set` (all rows if `None`); with the
-    /// total weight and the number of right predictions.
-    fn loss(&self, set: &Prepared, index: Option<&Tensor>) -> Result<(Tensor, f64, f64)> {
+    /// total weight and the number of right predictions. With `train`, the loss can be
+    /// differentiated.
+    fn loss(&self, set: &Prepared, index: Option<&Tensor>, train: bool) -> Result<(Tensor, f64, f64)> {
         let pick = |t: &Tensor| -> Result<Tensor> {
             Ok(match index {
                 Some(i) => t.index_select(i, 0)?,
@@ -241,7 +242,7 @@ impl Classifier {
             pick(&set.labels)?,
             pick(&set.weights)?,
         );
-        let logits = self.network.forward(&x, &last)?;
+        let logits = self.network.forward_t(&x, &last, train)?;
         let log_p = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
         let nll = log_p.gather(&labels.unsqueeze(1)?, 1)?.squeeze(1)?.neg()?;
         let total = f64::from(weights.sum_all()?.to_scalar::<f32>()?);
