@@ -21,6 +21,7 @@ use ndarray::Array2;
 
 use crate::axes::{BodyAxes, leg_length};
 use crate::geometry::{V3, angle, dot, mid, sub};
+use crate::output;
 use crate::skeleton::{Joint, Points, Side};
 
 /// The default columns, in order.
@@ -61,7 +62,9 @@ pub fn default_features(landmarks: &Landmarks, axes: &BodyAxes) -> FeatureSequen
     let points = Points::new(landmarks);
     let leg = leg_length(&points).unwrap_or(f64::NAN);
     let down = [-axes.up[0], -axes.up[1], -axes.up[2]];
-    let mut values = Array2::from_elem((points.frames(), DEFAULT_COLUMNS.len()), f64::NAN);
+    let shape = (points.frames(), DEFAULT_COLUMNS.len());
+    let mut values = Array2::from_shape_vec(shape, output::filled(shape.0 * shape.1, f64::NAN))
+        .expect("frames x columns values");
     for (frame, mut row) in values.rows_mut().into_iter().enumerate() {
         let at = |joint| points.get(frame, joint);
         let shoulders = mid(at(Joint::LeftShoulder), at(Joint::RightShoulder));

@@ -18,6 +18,7 @@ pub mod events;
 pub mod feature_set;
 pub mod fixed_length;
 pub mod geometry;
+mod output;
 pub mod seed;
 pub mod skeleton;
 

@@ -20,6 +20,7 @@ use gait_io::{FeatureSequence, Landmarks};
 use ndarray::{Array2, ShapeBuilder};
 
 use crate::geometry::{V3, angle, dot};
+use crate::output;
 use crate::skeleton::Joint;
 
 /// The seed columns, in the old pipeline's (and the trained Keras model's) order.
@@ -40,6 +41,9 @@ pub const SEED_COLUMNS: [&str; 11] = [
 /// Frames computed together: their joints are gathered column-wise so that each formula runs as
 /// one vectorised loop.
 const BLOCK: usize = 32;
+
+/// Frames ahead of the one gathered whose cache lines are prefetched.
+const PREFETCH_FRAMES: usize = 16;
 
 /// Gathered joint coordinates of a block: `[joint][axis][frame]`, in the order of [`SEED_JOINTS`].
 type Block = [[[f64; BLOCK]; 3]; 12];
@@ -82,25 +86,8 @@ pub fn seed_features(landmarks: &Landmarks) -> FeatureSequence {
     let stride = layout.joints() * 3;
     let (frames, width) = (landmarks.frames(), SEED_COLUMNS.len());
     // Column-major, so that each block's result column is one contiguous copy.
-    let mut values = vec![0.0; frames * width];
-    let mut block: Block = [[[0.0; BLOCK]; 3]; 12];
-    let mut features = [[0.0; BLOCK]; 11];
-    let compute = block_kernel();
-    for (b, chunk) in flat.chunks(BLOCK * stride).enumerate() {
-        let n = chunk.len() / stride;
-        for (i, frame) in chunk.chunks_exact(stride).enumerate() {
-            for (j, &index) in joints.iter().enumerate() {
-                for axis in 0..3 {
-                    block[j][axis][i] = f64::from(frame[3 * index + axis]);
-                }
-            }
-        }
-        compute(&block, &mut features);
-        for (k, feature) in features.iter().enumerate() {
-            let start = k * frames + b * BLOCK;
-            values[start..start + n].copy_from_slice(&feature[..n]);
-        }
-    }
+    let mut values = output::filled(frames * width, 0.0);
+    all_blocks(flat, stride, &joints, &mut values);
     let values = Array2::from_shape_vec((frames, width).f(), values).expect("11 per frame");
     FeatureSequence::new(SEED_COLUMNS.iter().map(|c| c.to_string()).collect(), values)
         .expect("distinct names")
@@ -116,27 +103,82 @@ fn between(block: &Block, a: usize, b: usize, i: usize) -> V3 {
     ]
 }
 
-/// The widest version of [`compute_block`] this CPU runs: the same operations in the same order
-/// (so the same values), four lanes at a time where AVX2 is there.
-fn block_kernel() -> fn(&Block, &mut [[f64; BLOCK]; 11]) {
+/// Every frame of `flat` (frames of `stride` floats) through [`compute_block`], results into
+/// the column-major `values`; compiled for the widest vectors this CPU has (the same operations
+/// in the same order, so the same values): eight f64 lanes with AVX-512, four with AVX2.
+fn all_blocks(flat: &[f32], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        return |block, features| {
+    {
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F, checked just above.
+            #[allow(unsafe_code)]
+            unsafe {
+                return all_blocks_avx512(flat, stride, joints, values);
+            }
+        }
+        if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, checked just above.
             #[allow(unsafe_code)]
             unsafe {
-                compute_block_avx2(block, features)
+                return all_blocks_avx2(flat, stride, joints, values);
             }
-        };
+        }
     }
-    compute_block
+    all_blocks_portable(flat, stride, joints, values)
 }
 
-/// [`compute_block`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn all_blocks_avx512(flat: &[f32], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
+    all_blocks_portable(flat, stride, joints, values)
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn compute_block_avx2(block: &Block, features: &mut [[f64; BLOCK]; 11]) {
-    compute_block(block, features);
+fn all_blocks_avx2(flat: &[f32], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
+    all_blocks_portable(flat, stride, joints, values)
+}
+
+#[inline(always)]
+fn all_blocks_portable(flat: &[f32], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
+    let frames = flat.len() / stride;
+    let mut block: Block = [[[0.0; BLOCK]; 3]; 12];
+    let mut features = [[0.0; BLOCK]; 11];
+    // The span of each frame the joints are read from, in floats (16 floats to a cache line).
+    let first = 3 * joints.iter().min().copied().unwrap_or(0);
+    let last = 3 * joints.iter().max().copied().unwrap_or(0) + 3;
+    for (b, chunk) in flat.chunks(BLOCK * stride).enumerate() {
+        let n = chunk.len() / stride;
+        for (i, frame) in chunk.chunks_exact(stride).enumerate() {
+            // The input streams from memory; the prefetcher misses the gaps between the joints
+            // read, so ask for the lines a few frames ahead (measured: 20.7 -> 22.4 M frames/s).
+            #[cfg(target_arch = "x86_64")]
+            if let Some(ahead) = flat
+                .get((b * BLOCK + i + PREFETCH_FRAMES) * stride..)
+                .filter(|a| a.len() >= stride)
+            {
+                for offset in (first..last).step_by(16) {
+                    // SAFETY: a prefetch only hints the cache; the address is inside `flat`.
+                    #[allow(unsafe_code)]
+                    unsafe {
+                        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+                        _mm_prefetch::<_MM_HINT_T0>(ahead[offset..].as_ptr().cast());
+                    }
+                }
+            }
+            for (j, &index) in joints.iter().enumerate() {
+                let point = &frame[3 * index..3 * index + 3];
+                for axis in 0..3 {
+                    block[j][axis][i] = f64::from(point[axis]);
+                }
+            }
+        }
+        compute_block(&block, &mut features);
+        for (k, feature) in features.iter().enumerate() {
+            let start = k * frames + b * BLOCK;
+            values[start..start + n].copy_from_slice(&feature[..n]);
+        }
+    }
 }
 
 /// The 11 features of a block of frames, one loop per formula.

@@ -1,0 +1,48 @@
+//! Output buffers for feature tables.
+//!
+//! A million frames of features is about 90 MB, and a fresh buffer of that size costs one page
+//! fault per 4 KiB page as it is first written: measured, a fifth of the `seed` features' time.
+//! On Linux the buffer is advised into transparent huge pages (2 MiB, where the system allows
+//! them), which removes nearly all of those faults.
+
+/// A vector of `len` copies of `fill`, backed by huge pages where the OS gives them.
+pub(crate) fn filled(len: usize, fill: f64) -> Vec<f64> {
+    let mut values: Vec<f64> = Vec::with_capacity(len);
+    advise_huge_pages(&mut values);
+    values.resize(len, fill);
+    values
+}
+
+/// Asks for huge pages over the page-aligned part of `values`' allocation, before it is first
+/// written. Only advice: if the kernel declines, nothing changes.
+#[cfg(target_os = "linux")]
+fn advise_huge_pages(values: &mut Vec<f64>) {
+    const PAGE: usize = 4096;
+    let start = values.as_mut_ptr() as usize;
+    let end = start + values.capacity() * std::mem::size_of::<f64>();
+    let aligned = start.next_multiple_of(PAGE);
+    if end >= aligned + 2 * 1024 * 1024 {
+        // SAFETY: madvise with MADV_HUGEPAGE only changes how the kernel backs these pages,
+        // which lie inside the allocation `values` owns; it does not touch their contents.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::madvise(aligned as *mut libc::c_void, end - aligned, libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge_pages(_values: &mut Vec<f64>) {}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn filled_has_the_length_and_the_value() {
+        for len in [0, 1, 1000, 600_000] {
+            let v = super::filled(len, -2.5);
+            assert_eq!(v.len(), len);
+            assert!(v.iter().all(|&x| x == -2.5));
+        }
+        assert!(super::filled(3, f64::NAN).iter().all(|x| x.is_nan()));
+    }
+}
