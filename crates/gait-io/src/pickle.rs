@@ -93,7 +93,13 @@ enum Obj<'a> {
         start: usize,
         len: usize,
     },
-    Dict(Vec<(Id, Id)>),
+    /// Entries `start..start + len` of the machine's entry pool, with `room` slots reserved
+    /// there (see [`Machine::set_items`]).
+    Dict {
+        start: usize,
+        len: usize,
+        room: usize,
+    },
     Global(Callable),
     Dtype(DType, ByteOrder),
     /// Boxed, so that the common objects stay small.
@@ -118,7 +124,7 @@ impl Obj<'_> {
             Obj::Bytes(_) => "bytes",
             Obj::List(_) => "a list",
             Obj::Tuple { .. } => "a tuple",
-            Obj::Dict(_) => "a dict",
+            Obj::Dict { .. } => "a dict",
             Obj::Global(_) => "a callable",
             Obj::Dtype(..) => "a dtype",
             Obj::Array(_) => "an ndarray",
@@ -128,14 +134,19 @@ impl Obj<'_> {
 
 /// Reads the pickle of a one-dimensional NumPy object array of dicts.
 pub(crate) fn read_dict_rows(bytes: &[u8]) -> Result<DictRows, PickleError> {
+    // NumPy's scalars take about 21 bytes each and make three memo entries: reserving for that
+    // up front saves the copies of growing (sized by the input, so bounded by it).
+    let objects = bytes.len() / 6;
     let mut machine = Machine {
         input: bytes,
         pos: 0,
-        arena: Vec::new(),
+        arena: Vec::with_capacity(objects / 3),
         stack: Vec::new(),
         marks: Vec::new(),
-        memo: Vec::new(),
+        memo: Vec::with_capacity(objects),
         tuples: Vec::new(),
+        entries: Vec::with_capacity(objects / 3),
+        lazy: Vec::with_capacity(objects / 3),
     };
     let root = machine.run()?;
     machine.dict_rows(root, bytes.len())
@@ -143,6 +154,35 @@ pub(crate) fn read_dict_rows(bytes: &[u8]) -> Result<DictRows, PickleError> {
 
 /// Memo slots not stored to.
 const EMPTY: Id = Id::MAX;
+/// Memo entries from `LAZY` up (but [`EMPTY`]) stand for objects not made yet; see
+/// [`Machine::numpy_scalar`].
+const LAZY: Id = Id::MAX / 2;
+
+/// A memo store after an object, as [`Machine::match_scalar`] reads it.
+#[derive(Debug, Clone, Copy)]
+enum MemoKey {
+    /// No store.
+    None,
+    /// MEMOIZE: the next key.
+    Next,
+    /// BINPUT or LONG_BINPUT.
+    Key(usize),
+}
+
+impl MemoKey {
+    /// The store at the start of `rest` (if any) and its length in bytes; `None` if truncated.
+    fn read(rest: &[u8]) -> Option<(MemoKey, usize)> {
+        Some(match *rest.first()? {
+            0x94 => (MemoKey::Next, 1),
+            b'q' => (MemoKey::Key(usize::from(*rest.get(1)?)), 2),
+            b'r' => (
+                MemoKey::Key(u32::from_le_bytes(rest.get(1..5)?.try_into().ok()?) as usize),
+                5,
+            ),
+            _ => (MemoKey::None, 0),
+        })
+    }
+}
 
 struct Machine<'a> {
     input: &'a [u8],
@@ -155,6 +195,11 @@ struct Machine<'a> {
     memo: Vec<Id>,
     /// The items of all tuples, back to back (one allocation instead of one per tuple).
     tuples: Vec<Id>,
+    /// The key-value pairs of all dicts, likewise.
+    entries: Vec<(Id, Id)>,
+    /// The dtype and bytes of each scalar read by [`Machine::numpy_scalar`], for its lazy memo
+    /// entries.
+    lazy: Vec<(Id, &'a [u8])>,
 }
 
 impl<'a> Machine<'a> {
@@ -204,6 +249,7 @@ impl<'a> Machine<'a> {
         Ok(text)
     }
 
+    #[inline(always)]
     fn alloc(&mut self, obj: Obj<'a>) -> Id {
         self.arena.push(obj);
         self.arena.len() - 1
@@ -257,13 +303,30 @@ impl<'a> Machine<'a> {
     }
 
     fn memo_get(&mut self, at: usize, key: u32) -> Result<(), PickleError> {
-        match self.memo.get(key as usize) {
-            Some(&id) if id != EMPTY => {
-                self.stack.push(id);
-                Ok(())
-            }
-            _ => fail(at, format!("memo key {key} was never stored")),
-        }
+        let id = match self.memo.get(key as usize) {
+            Some(&id) if id == EMPTY => return fail(at, format!("memo key {key} was never stored")),
+            Some(&id) if id >= LAZY => self.materialise(key as usize, id - LAZY),
+            Some(&id) => id,
+            None => return fail(at, format!("memo key {key} was never stored")),
+        };
+        self.stack.push(id);
+        Ok(())
+    }
+
+    /// Makes the object a lazy memo entry stands for (`lazy`: its scalar's index times two, plus
+    /// one for the argument tuple, zero for the bytes), and puts it in the memo instead.
+    fn materialise(&mut self, key: usize, lazy: usize) -> Id {
+        let (dtype, raw) = self.lazy[lazy / 2];
+        let bytes = self.alloc(Obj::Bytes(Cow::Borrowed(raw)));
+        let id = if lazy % 2 == 0 {
+            bytes
+        } else {
+            let start = self.tuples.len();
+            self.tuples.extend_from_slice(&[dtype, bytes]);
+            self.alloc(Obj::Tuple { start, len: 2 })
+        };
+        self.memo[key] = id;
+        id
     }
 
     fn memo_put(&mut self, at: usize, key: u32) -> Result<(), PickleError> {
@@ -275,11 +338,103 @@ impl<'a> Machine<'a> {
                 format!("memo key {key} is beyond anything a pickle of this size numbers"),
             );
         }
-        if key >= self.memo.len() {
-            self.memo.resize(key + 1, EMPTY);
-        }
-        self.memo[key] = id;
+        self.memo_store(key, id);
         Ok(())
+    }
+
+    /// Stores `id` under `key`, which the caller has checked against the input's length.
+    #[inline(always)]
+    fn memo_store(&mut self, key: usize, id: Id) {
+        if key == self.memo.len() {
+            self.memo.push(id); // the usual case: keys in order
+        } else {
+            if key > self.memo.len() {
+                self.memo.resize(key + 1, EMPTY);
+            }
+            self.memo[key] = id;
+        }
+    }
+
+    /// NumPy writes every scalar as the same opcodes: `scalar` (just pushed from the memo), the
+    /// dtype from the memo, SHORT_BINBYTES of the value, TUPLE2 and REDUCE, each result
+    /// memoised. When the input holds exactly that, this runs it in one go, with the same
+    /// effect on the stack, the memo and the arena as running the opcodes one by one; anything
+    /// else is left to the general loop. Angle files are made of little else, so this is most of
+    /// their reading time.
+    fn numpy_scalar(&mut self) {
+        let rest = &self.input[self.pos..];
+        let Some((dtype_id, raw, keys, len)) = self.match_scalar(rest) else {
+            return;
+        };
+        let Obj::Dtype(dtype, order) = self.arena[dtype_id] else {
+            return;
+        };
+        let Some(value) = decode_scalar(dtype, order, raw) else {
+            return;
+        };
+        // Memo keys in order; MEMOIZE numbers from the memo's length as it grows.
+        let mut next = self.memo.len();
+        let mut resolved = [None; 3];
+        for (to, key) in resolved.iter_mut().zip(keys) {
+            *to = match key {
+                MemoKey::None => None,
+                MemoKey::Next => Some(next),
+                MemoKey::Key(key) => Some(key),
+            };
+            if let Some(key) = *to {
+                if key > self.input.len() {
+                    return; // the general loop reports it
+                }
+                next = next.max(key + 1);
+            }
+        }
+        let callable = self.stack.pop().expect("the scalar callable was just pushed");
+        debug_assert!(matches!(self.arena[callable], Obj::Global(Callable::Scalar)));
+        // The bytes and the argument tuple are memoised as lazy entries: made only if the pickle
+        // ever fetches them (NumPy's never does).
+        let scalar = self.lazy.len();
+        self.lazy.push((dtype_id, raw));
+        let result = self.alloc(value);
+        self.stack.push(result);
+        for (key, id) in resolved
+            .into_iter()
+            .zip([LAZY + 2 * scalar, LAZY + 2 * scalar + 1, result])
+        {
+            if let Some(key) = key {
+                self.memo_store(key, id);
+            }
+        }
+        self.pos += len;
+    }
+
+    /// Matches `BINGET dtype, SHORT_BINBYTES raw, memo?, TUPLE2, memo?, REDUCE, memo?` at the
+    /// start of `rest`: the dtype's object, the raw bytes, the three memo stores and the length.
+    fn match_scalar(&self, rest: &'a [u8]) -> Option<(Id, &'a [u8], [MemoKey; 3], usize)> {
+        let (dtype_key, mut i) = match *rest.first()? {
+            b'h' => (u32::from(*rest.get(1)?), 2),
+            b'j' => (u32::from_le_bytes(rest.get(1..5)?.try_into().ok()?), 5),
+            _ => return None,
+        };
+        let dtype_id = *self.memo.get(dtype_key as usize).filter(|&&id| id < LAZY)?;
+        if *rest.get(i)? != b'C' {
+            return None;
+        }
+        let n = usize::from(*rest.get(i + 1)?);
+        let raw = rest.get(i + 2..i + 2 + n)?;
+        i += 2 + n;
+        let mut keys = [MemoKey::None; 3];
+        for (k, opcode) in [0x86, b'R', 0].into_iter().enumerate() {
+            let (key, used) = MemoKey::read(&rest[i..])?;
+            keys[k] = key;
+            i += used;
+            if opcode != 0 {
+                if *rest.get(i)? != opcode {
+                    return None;
+                }
+                i += 1;
+            }
+        }
+        Some((dtype_id, raw, keys, i))
     }
 
     fn global(&mut self, at: usize, module: &str, name: &str) -> Result<(), PickleError> {
@@ -396,7 +551,11 @@ impl<'a> Machine<'a> {
                     self.push(Obj::Bytes(Cow::Borrowed(raw)));
                 }
                 b']' => self.push(Obj::List(Vec::new())),
-                b'}' => self.push(Obj::Dict(Vec::new())),
+                b'}' => self.push(Obj::Dict {
+                    start: self.entries.len(),
+                    len: 0,
+                    room: 0,
+                }),
                 b')' => self.push(Obj::Tuple { start: 0, len: 0 }),
                 b'l' => {
                     let mark = self.pop_mark(at)?;
@@ -412,9 +571,16 @@ impl<'a> Machine<'a> {
                     if (self.stack.len() - mark) % 2 != 0 {
                         return fail(at, "DICT with an odd number of items");
                     }
-                    let entries = self.stack[mark..].chunks(2).map(|kv| (kv[0], kv[1])).collect();
+                    let start = self.entries.len();
+                    self.entries
+                        .extend(self.stack[mark..].chunks(2).map(|kv| (kv[0], kv[1])));
+                    let len = self.entries.len() - start;
                     self.stack.truncate(mark);
-                    self.push(Obj::Dict(entries));
+                    self.push(Obj::Dict {
+                        start,
+                        len,
+                        room: len,
+                    });
                 }
                 0x85..=0x87 => {
                     let n = usize::from(op - 0x84);
@@ -455,12 +621,7 @@ impl<'a> Machine<'a> {
                         return fail(at, "SETITEMS with an odd number of items");
                     }
                     let dict = self.top_below(at, from)?;
-                    match &mut self.arena[dict] {
-                        Obj::Dict(entries) => {
-                            entries.extend(self.stack[from..].chunks(2).map(|kv| (kv[0], kv[1])))
-                        }
-                        other => return fail(at, format!("SETITEM on {}", other.kind())),
-                    }
+                    self.set_items(at, dict, from)?;
                     self.stack.truncate(from);
                 }
                 b'c' => {
@@ -500,13 +661,19 @@ impl<'a> Machine<'a> {
                     let key = u32::try_from(self.memo.len()).or_else(|_| fail(at, "memo is full"))?;
                     self.memo_put(at, key)?;
                 }
-                b'h' => {
-                    let [key] = self.take_array::<1>()?;
-                    self.memo_get(at, key.into())?;
-                }
-                b'j' => {
-                    let key = u32::from_le_bytes(self.take_array()?);
+                b'h' | b'j' => {
+                    let key = if op == b'h' {
+                        u32::from(self.take_array::<1>()?[0])
+                    } else {
+                        u32::from_le_bytes(self.take_array()?)
+                    };
                     self.memo_get(at, key)?;
+                    if matches!(
+                        self.arena[*self.stack.last().expect("just pushed")],
+                        Obj::Global(Callable::Scalar)
+                    ) {
+                        self.numpy_scalar();
+                    }
                 }
                 other => {
                     return fail(
@@ -516,6 +683,40 @@ impl<'a> Machine<'a> {
                 }
             }
         }
+    }
+
+    /// Adds the stack items from `from` on, as key-value pairs, to the dict `dict`. A dict's
+    /// entries sit in `room` slots of the pool from `start`: they grow in place at the pool's end,
+    /// else move to the end with twice the room (so adding stays amortised constant time).
+    fn set_items(&mut self, at: usize, dict: Id, from: usize) -> Result<(), PickleError> {
+        let Obj::Dict { start, len, room } = self.arena[dict] else {
+            return fail(at, format!("SETITEM on {}", self.arena[dict].kind()));
+        };
+        let need = len + (self.stack.len() - from) / 2;
+        let (start, room) = if need <= room {
+            (start, room)
+        } else if start + room == self.entries.len() {
+            self.entries.resize(start + need, (EMPTY, EMPTY));
+            (start, need)
+        } else {
+            let moved = self.entries.len();
+            let room = need.max(2 * len);
+            self.entries.extend_from_within(start..start + len);
+            self.entries.resize(moved + room, (EMPTY, EMPTY));
+            (moved, room)
+        };
+        for (slot, kv) in self.entries[start + len..start + need]
+            .iter_mut()
+            .zip(self.stack[from..].chunks(2))
+        {
+            *slot = (kv[0], kv[1]);
+        }
+        self.arena[dict] = Obj::Dict {
+            start,
+            len: need,
+            room,
+        };
+        Ok(())
     }
 
     fn tuple(&self, at: usize, id: Id, what: &str) -> Result<&[Id], PickleError> {
@@ -630,7 +831,7 @@ impl<'a> Machine<'a> {
 
     fn dict_entries(&self, frame: usize, item: Id) -> Result<&[(Id, Id)], PickleError> {
         match &self.arena[item] {
-            Obj::Dict(entries) => Ok(entries),
+            &Obj::Dict { start, len, .. } => Ok(&self.entries[start..start + len]),
             other => Err(PickleError::Frame {
                 frame,
                 reason: format!("{}, not a dict", other.kind()),
@@ -670,46 +871,28 @@ impl<'a> Machine<'a> {
             ))
         };
         // First pass: every frame is a dict with str keys; the columns in order of appearance.
-        let mut columns: Vec<String> = Vec::new();
-        let mut column_of: HashMap<&str, usize> = HashMap::new();
-        // Picklers memoise repeated keys, so a frame's keys are mostly the same objects as the last
-        // frame's: look those up by object before hashing names.
-        const RECENT: usize = 64;
-        let mut recent: Vec<(Id, usize)> = Vec::new();
+        let mut keys = KeyColumns::default();
         let mut seen = 0usize;
         for (frame, &item) in items.iter().enumerate() {
             let entries = self.dict_entries(frame, item)?;
             seen += entries.len();
             if seen > budget {
-                return Err(refuse(columns.len().max(entries.len())));
+                return Err(refuse(keys.columns.len().max(entries.len())));
             }
-            for &(key, _) in entries {
-                if recent.iter().any(|&(id, _)| id == key) {
-                    continue;
-                }
-                let name = self.key(frame, key)?;
-                let column = *column_of.entry(name).or_insert_with(|| {
-                    columns.push(name.to_string());
-                    columns.len() - 1
-                });
-                if recent.len() < RECENT {
-                    recent.push((key, column));
-                }
+            for (position, &(key, _)) in entries.iter().enumerate() {
+                keys.column(self, frame, position, key)?;
             }
         }
-        let total = items.len().saturating_mul(columns.len());
+        let columns = keys.columns.len();
+        let total = items.len().saturating_mul(columns);
         if total > budget {
-            return Err(refuse(columns.len()));
+            return Err(refuse(columns));
         }
         // Second pass: the values, NaN where a frame has None or lacks the key.
         let mut values = vec![f64::NAN; total];
         for (frame, &item) in items.iter().enumerate() {
-            for &(key_id, value) in self.dict_entries(frame, item)? {
-                let key = self.key(frame, key_id)?;
-                let column = match recent.iter().find(|&&(id, _)| id == key_id) {
-                    Some(&(_, column)) => column,
-                    None => column_of[key],
-                };
+            for (position, &(key_id, value)) in self.dict_entries(frame, item)?.iter().enumerate() {
+                let column = keys.column(self, frame, position, key_id)?;
                 let value = match self.arena[value] {
                     Obj::None => f64::NAN,
                     Obj::Float(v) => v,
@@ -719,22 +902,72 @@ impl<'a> Machine<'a> {
                     ref other => {
                         return Err(PickleError::Frame {
                             frame,
-                            reason: format!("key {key:?} holds {}, not a number or None", other.kind()),
+                            reason: format!(
+                                "key {:?} holds {}, not a number or None",
+                                self.key(frame, key_id)?,
+                                other.kind()
+                            ),
                         });
                     }
                 };
-                values[frame * columns.len() + column] = value;
+                values[frame * columns + column] = value;
             }
         }
         Ok(DictRows {
-            columns,
+            columns: keys.columns,
             rows: items.len(),
             values,
         })
     }
 }
 
+/// The columns of a table of dicts and the map from key objects to them. Picklers memoise
+/// repeated keys, so a frame's keys are mostly the same objects as the last frame's, in the same
+/// order: a key is looked up by its position in the last frame first, then by name.
+#[derive(Default)]
+struct KeyColumns<'m> {
+    /// Column names in order of appearance.
+    columns: Vec<String>,
+    by_name: HashMap<&'m str, usize>,
+    /// The key object and column at each position of the last frame that had one there.
+    by_position: Vec<(Id, usize)>,
+}
+
+impl<'m> KeyColumns<'m> {
+    /// The column of key object `key` at `position` in `frame`'s dict; a new name is a new column.
+    #[inline(always)]
+    fn column(
+        &mut self,
+        machine: &'m Machine<'_>,
+        frame: usize,
+        position: usize,
+        key: Id,
+    ) -> Result<usize, PickleError> {
+        if let Some(&(id, column)) = self.by_position.get(position)
+            && id == key
+        {
+            return Ok(column);
+        }
+        let name = machine.key(frame, key)?;
+        let column = match self.by_name.get(name) {
+            Some(&column) => column,
+            None => {
+                self.columns.push(name.to_string());
+                self.by_name.insert(name, self.columns.len() - 1);
+                self.columns.len() - 1
+            }
+        };
+        if position < self.by_position.len() {
+            self.by_position[position] = (key, column);
+        } else if position == self.by_position.len() {
+            self.by_position.push((key, column));
+        }
+        Ok(column)
+    }
+}
+
 /// Decodes NumPy scalar bytes (`numpy.core.multiarray.scalar(dtype, bytes)`) to a number.
+#[inline(always)]
 fn decode_scalar(dtype: DType, order: ByteOrder, raw: &[u8]) -> Option<Obj<'static>> {
     if raw.len() != dtype.size() {
         return None;
@@ -903,5 +1136,96 @@ impl Writer {
         self.int(flags);
         self.out.extend_from_slice(b"tb"); // TUPLE, BUILD
         id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A protocol-2 pickle of `[scalar(f8, 1.5), bytes, args, bytes]` where the last three are
+    /// fetched from the memo keys NumPy gives a scalar's bytes and argument tuple: objects the
+    /// fast path leaves lazy.
+    fn pickle_fetching_lazy_entries() -> Vec<u8> {
+        let mut p = vec![0x80, 2];
+        p.extend(b"cnumpy.core.multiarray\nscalar\nq\x00");
+        p.extend(b"cnumpy\ndtype\nX\x02\x00\x00\x00f8\x89\x88\x87Rq\x01");
+        p.extend(b"K\x03X\x01\x00\x00\x00<\x86b0(");
+        p.extend(b"h\x00h\x01C\x08");
+        p.extend(1.5f64.to_le_bytes());
+        p.extend(b"q\x02\x86q\x03Rq\x04h\x02h\x03h\x02l.");
+        p
+    }
+
+    #[test]
+    fn lazy_memo_entries_are_the_objects_the_opcodes_make() {
+        let input = pickle_fetching_lazy_entries();
+        let mut machine = Machine {
+            input: &input,
+            pos: 0,
+            arena: Vec::new(),
+            stack: Vec::new(),
+            marks: Vec::new(),
+            memo: Vec::new(),
+            tuples: Vec::new(),
+            entries: Vec::new(),
+            lazy: Vec::new(),
+        };
+        let root = machine.run().expect("a valid pickle");
+        let Obj::List(items) = &machine.arena[root] else {
+            panic!("root is {:?}", machine.arena[root]);
+        };
+        let raw = 1.5f64.to_le_bytes();
+        assert_eq!(machine.arena[items[0]], Obj::Float(1.5));
+        assert_eq!(machine.arena[items[1]], Obj::Bytes(Cow::Borrowed(&raw[..])));
+        assert_eq!(items[1], items[3], "one memo key, one object");
+        let args = machine.tuple(0, items[2], "args").expect("a tuple");
+        assert_eq!(machine.arena[args[0]], Obj::Dtype(DType::F64, ByteOrder::Little));
+        assert_eq!(machine.arena[args[1]], Obj::Bytes(Cow::Borrowed(&raw[..])));
+        assert_eq!(machine.lazy.len(), 1, "the scalar took the fast path");
+    }
+
+    #[test]
+    fn dicts_filled_in_turns_keep_their_own_entries() {
+        // Two dicts, items added to each in turn (so each must move to grow), then [d0, d1].
+        let input = b"\x80\x02}q\x00}q\x0100h\x00K\x01K\x02s0h\x01K\x03K\x04s0h\x00K\x05K\x06s0h\x01(K\x07K\x08K\x09K\x0au0(h\x00h\x01l.";
+        let mut machine = Machine {
+            input,
+            pos: 0,
+            arena: Vec::new(),
+            stack: Vec::new(),
+            marks: Vec::new(),
+            memo: Vec::new(),
+            tuples: Vec::new(),
+            entries: Vec::new(),
+            lazy: Vec::new(),
+        };
+        let root = machine.run().expect("a valid pickle");
+        let Obj::List(dicts) = machine.arena[root].clone() else {
+            panic!("root is {:?}", machine.arena[root]);
+        };
+        let ints = |dict: Id| -> Vec<(i64, i64)> {
+            let entries = machine.dict_entries(0, dict).expect("a dict");
+            let int = |id: Id| match machine.arena[id] {
+                Obj::Int(v) => v,
+                ref other => panic!("{other:?}"),
+            };
+            entries.iter().map(|&(k, v)| (int(k), int(v))).collect()
+        };
+        assert_eq!(ints(dicts[0]), [(1, 2), (5, 6)]);
+        assert_eq!(ints(dicts[1]), [(3, 4), (7, 8), (9, 10)]);
+    }
+
+    #[test]
+    fn a_lazy_entry_is_never_taken_for_a_dtype() {
+        // As above, then a second scalar whose "dtype" is the first one's lazy bytes entry: the
+        // general path must refuse it, not index the arena with a lazy id.
+        let mut input = pickle_fetching_lazy_entries();
+        input.truncate(input.len() - 8); // drop the fetches, LIST and STOP
+        input.extend(b"h\x00h\x02C\x08");
+        input.extend(2.5f64.to_le_bytes());
+        input.extend(b"\x86R.");
+        let err = read_dict_rows(&input).unwrap_err().to_string();
+        assert!(err.contains("scalar() needs a dtype and bytes"), "{err}");
     }
 }
