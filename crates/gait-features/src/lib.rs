@@ -18,7 +18,6 @@ pub mod events;
 pub mod feature_set;
 pub mod fixed_length;
 pub mod geometry;
-mod output;
 pub mod seed;
 pub mod skeleton;
 

@@ -20,7 +20,6 @@ use gait_io::{FeatureSequence, Landmarks};
 use ndarray::{Array2, ShapeBuilder};
 
 use crate::geometry::{V3, angle, dot};
-use crate::output;
 use crate::skeleton::Joint;
 
 /// The seed columns, in the old pipeline's (and the trained Keras model's) order.
@@ -86,7 +85,7 @@ pub fn seed_features(landmarks: &Landmarks) -> FeatureSequence {
     let stride = layout.joints() * 3;
     let (frames, width) = (landmarks.frames(), SEED_COLUMNS.len());
     // Column-major, so that each block's result column is one contiguous copy.
-    let mut values = output::filled(frames * width, 0.0);
+    let mut values = gait_io::buffer::filled(frames * width, 0.0);
     all_blocks(flat, stride, &joints, &mut values);
     let values = Array2::from_shape_vec((frames, width).f(), values).expect("11 per frame");
     FeatureSequence::new(SEED_COLUMNS.iter().map(|c| c.to_string()).collect(), values)

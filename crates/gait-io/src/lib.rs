@@ -27,6 +27,7 @@
 
 mod angles;
 mod atomic;
+pub mod buffer;
 mod csv;
 mod dataset;
 mod error;
