@@ -318,7 +318,7 @@ impl<'a> Machine<'a> {
     fn materialise(&mut self, key: usize, lazy: usize) -> Id {
         let (dtype, raw) = self.lazy[lazy / 2];
         let bytes = self.alloc(Obj::Bytes(Cow::Borrowed(raw)));
-        let id = if lazy % 2 == 0 {
+        let id = if lazy.is_multiple_of(2) {
             bytes
         } else {
             let start = self.tuples.len();
@@ -568,7 +568,7 @@ impl<'a> Machine<'a> {
                 }
                 b'd' => {
                     let mark = self.pop_mark(at)?;
-                    if (self.stack.len() - mark) % 2 != 0 {
+                    if !(self.stack.len() - mark).is_multiple_of(2) {
                         return fail(at, "DICT with an odd number of items");
                     }
                     let start = self.entries.len();
@@ -617,7 +617,7 @@ impl<'a> Machine<'a> {
                     } else {
                         self.pop_mark(at)?
                     };
-                    if (self.stack.len() - from) % 2 != 0 {
+                    if !(self.stack.len() - from).is_multiple_of(2) {
                         return fail(at, "SETITEMS with an odd number of items");
                     }
                     let dict = self.top_below(at, from)?;

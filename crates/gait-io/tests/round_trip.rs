@@ -64,7 +64,7 @@ proptest! {
         // A cheap deterministic spread of values, a fifth of them missing.
         let values = Array2::from_shape_fn((frames, columns.len()), |(f, c)| {
             let h = (seed ^ (f as u64 * 0x9e37_79b9) ^ (c as u64 * 0x85eb_ca6b)).wrapping_mul(0xff51_afd7_ed55_8ccd);
-            if h % 5 == 0 { f64::NAN } else { f64::from_bits(h >> 2) }
+            if h.is_multiple_of(5) { f64::NAN } else { f64::from_bits(h >> 2) }
         });
         let sequence = FeatureSequence::new(columns, values).unwrap();
         let dir = tempfile::tempdir().unwrap();

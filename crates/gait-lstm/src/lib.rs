@@ -12,10 +12,12 @@ mod classifier;
 mod config;
 mod error;
 mod keras;
+mod kernel;
+#[cfg(target_arch = "x86_64")]
+mod kernel_avx512;
 mod lstm;
 mod metrics;
 mod network;
-mod recurrence;
 mod train;
 
 pub use classifier::Classifier;

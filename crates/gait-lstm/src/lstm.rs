@@ -3,13 +3,13 @@
 //! Weights: `weight_ih` (4H x I), `weight_hh` (4H x H), `bias_ih` and `bias_hh` (4H), gate blocks in
 //! the order input, forget, cell, output (PyTorch's and Keras's order). Per step:
 //! `z = x W_ih^T + b_ih + h W_hh^T + b_hh`, `c = sigmoid(z_f) c + sigmoid(z_i) tanh(z_g)`,
-//! `h = sigmoid(z_o) tanh(c)`, from zero states. The input products of all steps are one matrix
-//! product (Candle's); the recurrence is one fused op ([`crate::recurrence`]).
+//! `h = sigmoid(z_o) tanh(c)`, from zero states. The whole layer, forward and backward through
+//! time, is one fused op ([`crate::kernel`]).
 
 use candle_core::{Tensor, Var};
 
 use crate::error::Result;
-use crate::recurrence::Recurrence;
+use crate::kernel::LstmKernel;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -56,8 +56,6 @@ impl Lstm {
     /// (`B x T x H`). With `train`, the result can be differentiated (the recurrence keeps its
     /// states for the backward pass); without, nothing is kept and no gradient flows back.
     pub fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
-        let (batch, steps, input) = x.dims3()?;
-        let hidden = self.hidden();
         let weights = [&self.weight_ih, &self.weight_hh, &self.bias_ih, &self.bias_hh].map(|v| {
             if train {
                 v.as_tensor().clone()
@@ -66,16 +64,13 @@ impl Lstm {
             }
         });
         let [w_ih, w_hh, b_ih, b_hh] = weights;
-        let projected = x
-            .reshape((batch * steps, input))?
-            .matmul(&w_ih.t()?)?
-            .broadcast_add(&(b_ih + b_hh)?)?
-            .reshape((batch, steps, 4 * hidden))?;
-        let w_hh = w_hh.contiguous()?;
+        let w = Tensor::cat(&[&w_ih, &w_hh], 1)?;
+        let b = (b_ih + b_hh)?;
+        let x = x.contiguous()?;
         Ok(if train {
-            projected.apply_op2(&w_hh, Recurrence::training())?
+            x.apply_op3(&w, &b, LstmKernel::training())?
         } else {
-            projected.apply_op2_no_bwd(&w_hh, &Recurrence::inference())?
+            x.apply_op3_no_bwd(&w, &b, &LstmKernel::inference())?
         })
     }
 

@@ -1,0 +1,348 @@
+//! The LSTM forward pass with AVX-512, for hidden sizes that are a multiple of 16.
+//!
+//! The weights are packed once per call so that, for a block of 16 hidden units, the four gates'
+//! weights of one input (`k`) lie side by side: `[block][k][gate][16]`. A tile of up to
+//! [`TILE`] rows then keeps its 4 x [`TILE`] gate accumulators in registers through both
+//! products (`x_t W_ih^T` and `h_{t-1} W_hh^T`, one broadcast and four FMAs per row and input),
+//! and applies the gates, the cell update and `h` before anything is stored. The
+//! pre-activations never reach memory.
+//!
+//! [`matmul`] is the same tile for the backward pass's products: 6 rows by 64 columns of
+//! accumulators, columns masked at the edge.
+//!
+//! `exp` is the same reduction and degree-6 Taylor polynomial as [`crate::activation`], with FMA
+//! and `scalef`; reciprocals are `rcp14` and one Newton step (relative error about 2^-28).
+
+use std::arch::x86_64::{
+    __m512, __mmask16, _mm512_add_ps, _mm512_fmadd_ps, _mm512_fnmadd_ps, _mm512_loadu_ps,
+    _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps, _mm512_max_ps, _mm512_min_ps, _mm512_mul_ps,
+    _mm512_rcp14_ps, _mm512_roundscale_ps, _mm512_scalef_ps, _mm512_set1_ps, _mm512_setzero_ps,
+    _mm512_storeu_ps,
+};
+
+use crate::kernel::{Dims, Strided};
+
+/// Lanes of a register: hidden units per block.
+const LANES: usize = 16;
+/// Rows per tile: 6 x 4 accumulators, 4 weight registers and a broadcast fit the 32 registers.
+const TILE: usize = 6;
+
+/// The weights and biases of one layer, packed for [`Packed::forward_rows`].
+pub(crate) struct Packed {
+    /// `[block][k][gate][16]`, `k` over the `I + H` inputs of `[x_t | h_{t-1}]`.
+    weights: Vec<f32>,
+    /// `[block][gate][16]`.
+    bias: Vec<f32>,
+}
+
+impl Packed {
+    /// Packs `[W_ih | W_hh]` and `b`; `None` where this path does not apply (no AVX-512F, or `H`
+    /// not a multiple of 16).
+    pub(crate) fn new(d: Dims, w: &[f32], b: &[f32]) -> Option<Packed> {
+        if d.hidden == 0 || !d.hidden.is_multiple_of(LANES) || !std::is_x86_feature_detected!("avx512f") {
+            return None;
+        }
+        let (h, width) = (d.hidden, d.input + d.hidden);
+        let unit = |block: usize, gate: usize, lane: usize| gate * h + block * LANES + lane;
+        let mut weights = Vec::with_capacity(4 * h * width);
+        let mut bias = Vec::with_capacity(4 * h);
+        for block in 0..h / LANES {
+            for k in 0..width {
+                for gate in 0..4 {
+                    weights.extend((0..LANES).map(|lane| w[unit(block, gate, lane) * width + k]));
+                }
+            }
+            for gate in 0..4 {
+                bias.extend((0..LANES).map(|lane| b[unit(block, gate, lane)]));
+            }
+        }
+        Some(Packed { weights, bias })
+    }
+
+    /// `x` (`rows x T x I`) in, `out` (`rows x T x H`) out; with `state` (`rows x T x 5H`), each
+    /// step's cell state and activated gates (c, i, f, g, o) kept there.
+    pub(crate) fn forward_rows(&self, d: Dims, x: &[f32], out: &mut [f32], state: Option<&mut [f32]>) {
+        let (steps, h) = (d.steps, d.hidden);
+        let rows = out.len() / (steps * h);
+        assert_eq!(out.len(), rows * steps * h);
+        assert_eq!(x.len(), rows * steps * d.input);
+        assert_eq!(self.weights.len(), 4 * h * (d.input + h));
+        let state = state.map(|s| {
+            assert_eq!(s.len(), rows * steps * 5 * h);
+            s.as_mut_ptr()
+        });
+        let mut c = vec![0.0f32; rows * h];
+        let ctx = Tile {
+            d,
+            packed: self,
+            x: x.as_ptr(),
+            out: out.as_mut_ptr(),
+            c: c.as_mut_ptr(),
+            state,
+        };
+        // SAFETY: `new` made this only where AVX-512F is; the asserts above give every slice the
+        // size `Tile` addresses, and `out`, `c` and `state` are borrowed mutably for the call.
+        #[allow(unsafe_code)]
+        unsafe {
+            ctx.run(rows)
+        }
+    }
+}
+
+/// One call's pointers: `x`, `out`, `state` as in [`Packed::forward_rows`], `c` the running cell
+/// state (`rows x H`).
+struct Tile<'a> {
+    d: Dims,
+    packed: &'a Packed,
+    x: *const f32,
+    out: *mut f32,
+    c: *mut f32,
+    state: Option<*mut f32>,
+}
+
+/// `acc[r][g] += v_r * w[g]` for the six rows of a tile, on 24 named accumulators (an array of
+/// them, indexed in loops, is kept in memory by the compiler: every FMA then also stores).
+macro_rules! fma_tile {
+    ($w:ident, $value:expr, $([$a0:ident, $a1:ident, $a2:ident, $a3:ident] = $r:literal),*) => {
+        $(
+            let v = _mm512_set1_ps($value($r));
+            $a0 = _mm512_fmadd_ps(v, $w[0], $a0);
+            $a1 = _mm512_fmadd_ps(v, $w[1], $a1);
+            $a2 = _mm512_fmadd_ps(v, $w[2], $a2);
+            $a3 = _mm512_fmadd_ps(v, $w[3], $a3);
+        )*
+    };
+}
+
+impl Tile<'_> {
+    #[target_feature(enable = "avx512f")]
+    #[allow(unsafe_code)]
+    unsafe fn run(&self, rows: usize) {
+        for t in 0..self.d.steps {
+            for first in (0..rows).step_by(TILE) {
+                // SAFETY: rows first..first + valid exist; see `forward_rows`.
+                unsafe { self.step(t, first, (rows - first).min(TILE)) }
+            }
+        }
+    }
+
+    /// Step `t` of rows `first..first + valid` (`valid <= TILE`), every block of hidden units. A
+    /// short tile repeats its last row and stores only the valid ones.
+    #[target_feature(enable = "avx512f")]
+    #[allow(unsafe_code)]
+    unsafe fn step(&self, t: usize, first: usize, valid: usize) {
+        let Dims {
+            steps, input, hidden, ..
+        } = self.d;
+        let width = input + hidden;
+        let row: [usize; TILE] = std::array::from_fn(|r| first + r.min(valid - 1));
+        // SAFETY (all pointer arithmetic below): row < rows, t < steps, k < input or hidden,
+        // block * 16 + 16 <= hidden, so every offset is inside the slice its pointer came from.
+        unsafe {
+            let x = |r: usize, k: usize| *self.x.add((row[r] * steps + t) * input + k);
+            let h = |r: usize, k: usize| *self.out.add((row[r] * steps + t - 1) * hidden + k);
+            for block in 0..hidden / LANES {
+                let weights = self.packed.weights.as_ptr().add(block * width * 4 * LANES);
+                let load4 = |at: *const f32| -> [__m512; 4] {
+                    std::array::from_fn(|g| _mm512_loadu_ps(at.add(g * LANES)))
+                };
+                let [b0, b1, b2, b3] = load4(self.packed.bias.as_ptr().add(block * 4 * LANES));
+                let (mut a00, mut a01, mut a02, mut a03) = (b0, b1, b2, b3);
+                let (mut a10, mut a11, mut a12, mut a13) = (b0, b1, b2, b3);
+                let (mut a20, mut a21, mut a22, mut a23) = (b0, b1, b2, b3);
+                let (mut a30, mut a31, mut a32, mut a33) = (b0, b1, b2, b3);
+                let (mut a40, mut a41, mut a42, mut a43) = (b0, b1, b2, b3);
+                let (mut a50, mut a51, mut a52, mut a53) = (b0, b1, b2, b3);
+                for k in 0..input {
+                    let w = load4(weights.add(k * 4 * LANES));
+                    fma_tile!(
+                        w,
+                        |r| x(r, k),
+                        [a00, a01, a02, a03] = 0,
+                        [a10, a11, a12, a13] = 1,
+                        [a20, a21, a22, a23] = 2,
+                        [a30, a31, a32, a33] = 3,
+                        [a40, a41, a42, a43] = 4,
+                        [a50, a51, a52, a53] = 5
+                    );
+                }
+                if t > 0 {
+                    for k in 0..hidden {
+                        let w = load4(weights.add((input + k) * 4 * LANES));
+                        fma_tile!(
+                            w,
+                            |r| h(r, k),
+                            [a00, a01, a02, a03] = 0,
+                            [a10, a11, a12, a13] = 1,
+                            [a20, a21, a22, a23] = 2,
+                            [a30, a31, a32, a33] = 3,
+                            [a40, a41, a42, a43] = 4,
+                            [a50, a51, a52, a53] = 5
+                        );
+                    }
+                }
+                let tile = [
+                    [a00, a01, a02, a03],
+                    [a10, a11, a12, a13],
+                    [a20, a21, a22, a23],
+                    [a30, a31, a32, a33],
+                    [a40, a41, a42, a43],
+                    [a50, a51, a52, a53],
+                ];
+                for (r, z) in tile.into_iter().enumerate().take(valid) {
+                    self.gates(row[r], t, block, z);
+                }
+            }
+        }
+    }
+
+    /// The gates, cell state and output of one row, step and block from its pre-activations.
+    #[target_feature(enable = "avx512f")]
+    #[allow(unsafe_code)]
+    unsafe fn gates(&self, row: usize, t: usize, block: usize, z: [__m512; 4]) {
+        let Dims { steps, hidden, .. } = self.d;
+        let i = sigmoid(z[0]);
+        let f = sigmoid(z[1]);
+        let g = tanh(z[2]);
+        let o = sigmoid(z[3]);
+        // SAFETY: as in `step`.
+        unsafe {
+            let c_at = self.c.add(row * hidden + block * LANES);
+            let c = _mm512_fmadd_ps(f, _mm512_loadu_ps(c_at), _mm512_mul_ps(i, g));
+            _mm512_storeu_ps(c_at, c);
+            let at = (row * steps + t) * hidden + block * LANES;
+            _mm512_storeu_ps(self.out.add(at), _mm512_mul_ps(o, tanh(c)));
+            if let Some(state) = self.state {
+                let kept = state.add((row * steps + t) * 5 * hidden + block * LANES);
+                for (part, v) in [c, i, f, g, o].into_iter().enumerate() {
+                    _mm512_storeu_ps(kept.add(part * hidden), v);
+                }
+            }
+        }
+    }
+}
+
+/// Whether this CPU runs the kernels of this module.
+pub(crate) fn available() -> bool {
+    std::is_x86_feature_detected!("avx512f")
+}
+
+/// `dst = [dst +] lhs * rhs` (`dst` row-major with row stride `dst_stride`), for `rhs` with
+/// contiguous rows (`col_stride` 1), on a CPU where [`available`]. The caller checks that the
+/// strides stay inside the slices.
+pub(crate) fn matmul(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: Strided, rhs: Strided) {
+    assert!(available() && rhs.col_stride == 1 && lhs.cols == rhs.rows);
+    // SAFETY: AVX-512F is there (asserted); the caller checked every access against the slices.
+    #[allow(unsafe_code)]
+    unsafe {
+        matmul_tiles(dst.as_mut_ptr(), dst_stride, accumulate, lhs, rhs)
+    }
+}
+
+#[target_feature(enable = "avx512f")]
+#[allow(unsafe_code)]
+unsafe fn matmul_tiles(dst: *mut f32, dst_stride: usize, accumulate: bool, a: Strided, b: Strided) {
+    let (m, n, k) = (a.rows, b.cols, a.cols);
+    for col in (0..n).step_by(4 * LANES) {
+        let masks: [__mmask16; 4] = std::array::from_fn(|block| {
+            let start = col + block * LANES;
+            match n.saturating_sub(start) {
+                0 => 0,
+                left if left >= LANES => 0xffff,
+                left => (1 << left) - 1,
+            }
+        });
+        for first in (0..m).step_by(TILE) {
+            let valid = (m - first).min(TILE);
+            let row: [usize; TILE] = std::array::from_fn(|r| first + r.min(valid - 1));
+            // SAFETY (pointer arithmetic): row < m, kk < k, and masked lanes are not accessed,
+            // so every access is one the caller checked.
+            unsafe {
+                let value =
+                    |r: usize, kk: usize| *a.data.as_ptr().add(row[r] * a.row_stride + kk * a.col_stride);
+                let zero = _mm512_setzero_ps();
+                let (mut a00, mut a01, mut a02, mut a03) = (zero, zero, zero, zero);
+                let (mut a10, mut a11, mut a12, mut a13) = (zero, zero, zero, zero);
+                let (mut a20, mut a21, mut a22, mut a23) = (zero, zero, zero, zero);
+                let (mut a30, mut a31, mut a32, mut a33) = (zero, zero, zero, zero);
+                let (mut a40, mut a41, mut a42, mut a43) = (zero, zero, zero, zero);
+                let (mut a50, mut a51, mut a52, mut a53) = (zero, zero, zero, zero);
+                for kk in 0..k {
+                    let at = b.data.as_ptr().add(kk * b.row_stride + col);
+                    let w: [__m512; 4] = std::array::from_fn(|block| {
+                        _mm512_maskz_loadu_ps(masks[block], at.add(block * LANES))
+                    });
+                    fma_tile!(
+                        w,
+                        |r| value(r, kk),
+                        [a00, a01, a02, a03] = 0,
+                        [a10, a11, a12, a13] = 1,
+                        [a20, a21, a22, a23] = 2,
+                        [a30, a31, a32, a33] = 3,
+                        [a40, a41, a42, a43] = 4,
+                        [a50, a51, a52, a53] = 5
+                    );
+                }
+                let tile = [
+                    [a00, a01, a02, a03],
+                    [a10, a11, a12, a13],
+                    [a20, a21, a22, a23],
+                    [a30, a31, a32, a33],
+                    [a40, a41, a42, a43],
+                    [a50, a51, a52, a53],
+                ];
+                for (r, sums) in tile.into_iter().enumerate().take(valid) {
+                    for (block, sum) in sums.into_iter().enumerate() {
+                        let at = dst.add(row[r] * dst_stride + col + block * LANES);
+                        let sum = if accumulate {
+                            _mm512_add_ps(_mm512_maskz_loadu_ps(masks[block], at), sum)
+                        } else {
+                            sum
+                        };
+                        _mm512_mask_storeu_ps(at, masks[block], sum);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `e^x` for 16 lanes; see the module docs.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn exp(x: __m512) -> __m512 {
+    // max/min return their second operand when either is NaN, so NaN passes through.
+    let x = _mm512_min_ps(_mm512_set1_ps(88.0), _mm512_max_ps(_mm512_set1_ps(-86.0), x));
+    // Round to nearest, exceptions suppressed.
+    let n = _mm512_roundscale_ps::<0x08>(_mm512_mul_ps(x, _mm512_set1_ps(std::f32::consts::LOG2_E)));
+    let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(355.0 / 512.0), x);
+    let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.121_944_4e-4), r);
+    let mut p = _mm512_set1_ps(1.0 / 720.0);
+    for c in [1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
+        p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
+    }
+    _mm512_scalef_ps(p, n)
+}
+
+/// `1 / d`: `rcp14` and one Newton step.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn reciprocal(d: __m512) -> __m512 {
+    let r = _mm512_rcp14_ps(d);
+    _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0)))
+}
+
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn sigmoid(x: __m512) -> __m512 {
+    let one = _mm512_set1_ps(1.0);
+    reciprocal(_mm512_add_ps(one, exp(_mm512_mul_ps(x, _mm512_set1_ps(-1.0)))))
+}
+
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn tanh(x: __m512) -> __m512 {
+    let one = _mm512_set1_ps(1.0);
+    let e = exp(_mm512_mul_ps(x, _mm512_set1_ps(2.0)));
+    _mm512_fnmadd_ps(_mm512_set1_ps(2.0), reciprocal(_mm512_add_ps(one, e)), one)
+}
