@@ -102,6 +102,11 @@ impl Normalizer {
         Ok(Normalizer { columns, mean, std })
     }
 
+    /// `(value - mean) / std` of column `column` (missing stays missing).
+    pub fn standardise(&self, column: usize, value: f64) -> f64 {
+        (value - self.mean[column]) / self.std[column]
+    }
+
     /// Standardises `sequence` (missing values stay missing); fails when its columns differ.
     pub fn apply(&self, sequence: &FeatureSequence) -> Result<FeatureSequence> {
         if sequence.columns() != self.columns.as_slice() {
@@ -113,7 +118,7 @@ impl Normalizer {
         }
         let mut values = sequence.values().to_owned();
         for (c, mut column) in values.columns_mut().into_iter().enumerate() {
-            column.mapv_inplace(|v| (v - self.mean[c]) / self.std[c]);
+            column.mapv_inplace(|v| self.standardise(c, v));
         }
         Ok(FeatureSequence::new(self.columns.clone(), values)?)
     }

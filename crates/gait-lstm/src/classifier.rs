@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor, Var};
-use gait_features::pad_or_cut;
 use gait_io::{FeatureSequence, Label};
 
 use crate::config::{FORMAT_VERSION, ModelConfig};
@@ -30,6 +29,14 @@ impl Classifier {
     pub fn prepare(&self, sequences: &[&FeatureSequence]) -> Result<(Tensor, Tensor)> {
         let c = &self.config;
         let width = c.columns.len();
+        if let Some(n) = &c.normalizer
+            && n.columns != c.columns
+        {
+            return Err(Error::Input(format!(
+                "the model's normaliser was fitted on the columns {:?}, not its own {:?}",
+                n.columns, c.columns
+            )));
+        }
         let mut data: Vec<f32> = Vec::with_capacity(sequences.len() * c.max_len * width);
         let mut last = Vec::with_capacity(sequences.len());
         for (i, seq) in sequences.iter().enumerate() {
@@ -48,17 +55,17 @@ impl Classifier {
                     "sequence {i} has no values: it is empty or all missing"
                 )));
             }
-            let standardised;
-            let seq = match &c.normalizer {
-                Some(n) => {
-                    standardised = n.apply(seq)?;
-                    &standardised
-                }
-                None => *seq,
-            };
-            let fixed = pad_or_cut(seq, c.max_len, 0.0);
-            data.extend(fixed.values.iter());
-            let valid = fixed.valid_frames().max(1);
+            // Standardised (if the model was trained so), cut or padded to max_len, missing as 0:
+            // what `Normalizer::apply` then `pad_or_cut` give, without their intermediate tables.
+            let kept = seq.frames().min(c.max_len);
+            for row in seq.values().rows().into_iter().take(kept) {
+                data.extend(row.iter().enumerate().map(|(column, &v)| {
+                    let v = c.normalizer.as_ref().map_or(v, |n| n.standardise(column, v));
+                    if v.is_nan() { 0.0 } else { v as f32 }
+                }));
+            }
+            data.resize(data.len() + (c.max_len - kept) * width, 0.0);
+            let valid = kept.max(1);
             last.push(if c.masked { valid - 1 } else { c.max_len - 1 } as u32);
         }
         let x = Tensor::from_vec(data, (sequences.len(), c.max_len, width), &Device::Cpu)?;
