@@ -266,21 +266,7 @@ fn plot_confusion(path: &Path, metrics: &Metrics) -> Result<(), String> {
     root.present().map_err(e)
 }
 
-/// Candle splits its small LSTM matrix products over all cores; on this workload one thread is
-/// faster (2-core machine: inference on 256 sequences 159 ms against 178 ms, a training step
-/// 153 ms against 212 ms). Unless the user chose, run with one.
-fn one_thread_for_candle() {
-    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
-        // SAFETY: called first thing in main, before any other thread exists.
-        #[allow(unsafe_code)]
-        unsafe {
-            std::env::set_var("RAYON_NUM_THREADS", "1");
-        }
-    }
-}
-
 fn main() -> ExitCode {
-    one_thread_for_candle();
     match run(&Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
