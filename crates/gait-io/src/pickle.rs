@@ -158,30 +158,27 @@ const EMPTY: Id = Id::MAX;
 /// [`Machine::numpy_scalar`].
 const LAZY: Id = Id::MAX / 2;
 
-/// A memo store after an object, as [`Machine::match_scalar`] reads it.
-#[derive(Debug, Clone, Copy)]
-enum MemoKey {
-    /// No store.
-    None,
-    /// MEMOIZE: the next key.
-    Next,
-    /// BINPUT or LONG_BINPUT.
-    Key(usize),
-}
-
-impl MemoKey {
-    /// The store at the start of `rest` (if any) and its length in bytes; `None` if truncated.
-    fn read(rest: &[u8]) -> Option<(MemoKey, usize)> {
-        Some(match *rest.first()? {
-            0x94 => (MemoKey::Next, 1),
-            b'q' => (MemoKey::Key(usize::from(*rest.get(1)?)), 2),
-            b'r' => (
-                MemoKey::Key(u32::from_le_bytes(rest.get(1..5)?.try_into().ok()?) as usize),
-                5,
-            ),
-            _ => (MemoKey::None, 0),
-        })
-    }
+/// Reads the memo store at `rest[*at..]`, if there is one, moving `*at` past it: the key it
+/// stores under. MEMOIZE takes `*next`, the memo's length, which follows the stores as the memo
+/// would grow. `None` if truncated.
+fn memo_store_at(rest: &[u8], at: &mut usize, next: &mut usize) -> Option<Option<usize>> {
+    let key = match *rest.get(*at)? {
+        0x94 => {
+            *at += 1;
+            *next
+        }
+        b'q' => {
+            *at += 2;
+            usize::from(*rest.get(*at - 1)?)
+        }
+        b'r' => {
+            *at += 5;
+            u32::from_le_bytes(rest.get(*at - 4..*at)?.try_into().ok()?) as usize
+        }
+        _ => return Some(None),
+    };
+    *next = (*next).max(key + 1);
+    Some(Some(key))
 }
 
 struct Machine<'a> {
@@ -372,21 +369,8 @@ impl<'a> Machine<'a> {
         let Some(value) = decode_scalar(dtype, order, raw) else {
             return;
         };
-        // Memo keys in order; MEMOIZE numbers from the memo's length as it grows.
-        let mut next = self.memo.len();
-        let mut resolved = [None; 3];
-        for (to, key) in resolved.iter_mut().zip(keys) {
-            *to = match key {
-                MemoKey::None => None,
-                MemoKey::Next => Some(next),
-                MemoKey::Key(key) => Some(key),
-            };
-            if let Some(key) = *to {
-                if key > self.input.len() {
-                    return; // the general loop reports it
-                }
-                next = next.max(key + 1);
-            }
+        if keys.iter().flatten().any(|&key| key > self.input.len()) {
+            return; // the general loop reports it
         }
         let callable = self.stack.pop().expect("the scalar callable was just pushed");
         debug_assert!(matches!(self.arena[callable], Obj::Global(Callable::Scalar)));
@@ -396,7 +380,7 @@ impl<'a> Machine<'a> {
         self.lazy.push((dtype_id, raw));
         let result = self.alloc(value);
         self.stack.push(result);
-        for (key, id) in resolved
+        for (key, id) in keys
             .into_iter()
             .zip([LAZY + 2 * scalar, LAZY + 2 * scalar + 1, result])
         {
@@ -408,33 +392,31 @@ impl<'a> Machine<'a> {
     }
 
     /// Matches `BINGET dtype, SHORT_BINBYTES raw, memo?, TUPLE2, memo?, REDUCE, memo?` at the
-    /// start of `rest`: the dtype's object, the raw bytes, the three memo stores and the length.
-    fn match_scalar(&self, rest: &'a [u8]) -> Option<(Id, &'a [u8], [MemoKey; 3], usize)> {
-        let (dtype_key, mut i) = match *rest.first()? {
+    /// start of `rest`: the dtype's object, the raw bytes, the keys of the three memo stores
+    /// (in the memo as it would grow) and the length.
+    #[allow(clippy::type_complexity)]
+    fn match_scalar(&self, rest: &'a [u8]) -> Option<(Id, &'a [u8], [Option<usize>; 3], usize)> {
+        let (dtype_key, mut at) = match *rest.first()? {
             b'h' => (u32::from(*rest.get(1)?), 2),
             b'j' => (u32::from_le_bytes(rest.get(1..5)?.try_into().ok()?), 5),
             _ => return None,
         };
         let dtype_id = *self.memo.get(dtype_key as usize).filter(|&&id| id < LAZY)?;
-        if *rest.get(i)? != b'C' {
+        if *rest.get(at)? != b'C' {
             return None;
         }
-        let n = usize::from(*rest.get(i + 1)?);
-        let raw = rest.get(i + 2..i + 2 + n)?;
-        i += 2 + n;
-        let mut keys = [MemoKey::None; 3];
-        for (k, opcode) in [0x86, b'R', 0].into_iter().enumerate() {
-            let (key, used) = MemoKey::read(&rest[i..])?;
-            keys[k] = key;
-            i += used;
-            if opcode != 0 {
-                if *rest.get(i)? != opcode {
-                    return None;
-                }
-                i += 1;
-            }
-        }
-        Some((dtype_id, raw, keys, i))
+        let n = usize::from(*rest.get(at + 1)?);
+        let raw = rest.get(at + 2..at + 2 + n)?;
+        at += 2 + n;
+        let mut next = self.memo.len();
+        let bytes = memo_store_at(rest, &mut at, &mut next)?;
+        (*rest.get(at)? == 0x86).then_some(())?;
+        at += 1;
+        let args = memo_store_at(rest, &mut at, &mut next)?;
+        (*rest.get(at)? == b'R').then_some(())?;
+        at += 1;
+        let result = memo_store_at(rest, &mut at, &mut next)?;
+        Some((dtype_id, raw, [bytes, args, result], at))
     }
 
     fn global(&mut self, at: usize, module: &str, name: &str) -> Result<(), PickleError> {
