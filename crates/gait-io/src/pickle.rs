@@ -161,6 +161,7 @@ const LAZY: Id = Id::MAX / 2;
 /// Reads the memo store at `rest[*at..]`, if there is one, moving `*at` past it: the key it
 /// stores under. MEMOIZE takes `*next`, the memo's length, which follows the stores as the memo
 /// would grow. `None` if truncated.
+#[inline(always)]
 fn memo_store_at(rest: &[u8], at: &mut usize, next: &mut usize) -> Option<Option<usize>> {
     let key = match *rest.get(*at)? {
         0x94 => {
