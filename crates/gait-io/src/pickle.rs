@@ -134,20 +134,7 @@ impl Obj<'_> {
 
 /// Reads the pickle of a one-dimensional NumPy object array of dicts.
 pub(crate) fn read_dict_rows(bytes: &[u8]) -> Result<DictRows, PickleError> {
-    // NumPy's scalars take about 21 bytes each and make three memo entries: reserving for that
-    // up front saves the copies of growing (sized by the input, so bounded by it).
-    let objects = bytes.len() / 6;
-    let mut machine = Machine {
-        input: bytes,
-        pos: 0,
-        arena: Vec::with_capacity(objects / 3),
-        stack: Vec::new(),
-        marks: Vec::new(),
-        memo: Vec::with_capacity(objects),
-        tuples: Vec::new(),
-        entries: Vec::with_capacity(objects / 3),
-        lazy: Vec::with_capacity(objects / 3),
-    };
+    let mut machine = Machine::new(bytes);
     let root = machine.run()?;
     machine.dict_rows(root, bytes.len())
 }
@@ -201,6 +188,24 @@ struct Machine<'a> {
 }
 
 impl<'a> Machine<'a> {
+    fn new(input: &'a [u8]) -> Self {
+        // NumPy's scalars take about 21 bytes each and make one object and three memo entries:
+        // reserving for that up front saves the copies of growing (sized by the input, so
+        // bounded by it).
+        let scalars = input.len() / 18;
+        Machine {
+            input,
+            pos: 0,
+            arena: Vec::with_capacity(scalars),
+            stack: Vec::new(),
+            marks: Vec::new(),
+            memo: Vec::with_capacity(3 * scalars),
+            tuples: Vec::new(),
+            entries: Vec::with_capacity(scalars),
+            lazy: Vec::with_capacity(scalars),
+        }
+    }
+
     fn take(&mut self, n: usize) -> Result<&'a [u8], PickleError> {
         if self.input.len() - self.pos < n {
             return fail(
@@ -1143,17 +1148,7 @@ mod tests {
     #[test]
     fn lazy_memo_entries_are_the_objects_the_opcodes_make() {
         let input = pickle_fetching_lazy_entries();
-        let mut machine = Machine {
-            input: &input,
-            pos: 0,
-            arena: Vec::new(),
-            stack: Vec::new(),
-            marks: Vec::new(),
-            memo: Vec::new(),
-            tuples: Vec::new(),
-            entries: Vec::new(),
-            lazy: Vec::new(),
-        };
+        let mut machine = Machine::new(&input[..]);
         let root = machine.run().expect("a valid pickle");
         let Obj::List(items) = &machine.arena[root] else {
             panic!("root is {:?}", machine.arena[root]);
@@ -1172,17 +1167,7 @@ mod tests {
     fn dicts_filled_in_turns_keep_their_own_entries() {
         // Two dicts, items added to each in turn (so each must move to grow), then [d0, d1].
         let input = b"\x80\x02}q\x00}q\x0100h\x00K\x01K\x02s0h\x01K\x03K\x04s0h\x00K\x05K\x06s0h\x01(K\x07K\x08K\x09K\x0au0(h\x00h\x01l.";
-        let mut machine = Machine {
-            input,
-            pos: 0,
-            arena: Vec::new(),
-            stack: Vec::new(),
-            marks: Vec::new(),
-            memo: Vec::new(),
-            tuples: Vec::new(),
-            entries: Vec::new(),
-            lazy: Vec::new(),
-        };
+        let mut machine = Machine::new(&input[..]);
         let root = machine.run().expect("a valid pickle");
         let Obj::List(dicts) = machine.arena[root].clone() else {
             panic!("root is {:?}", machine.arena[root]);

@@ -7,7 +7,7 @@
 //! and applies the gates, the cell update and `h` before anything is stored. The
 //! pre-activations never reach memory.
 //!
-//! [`matmul`] is the same tile for the backward pass's products: 6 rows by 64 columns of
+//! [`matmul`] is the same tile ([`tile_products`]) for the backward pass's products: 6 rows by 64 columns of
 //! accumulators, columns masked at the edge.
 //!
 //! `exp` is the same reduction and degree-6 Taylor polynomial as [`crate::activation`], with FMA
@@ -100,18 +100,55 @@ struct Tile<'a> {
     state: Option<*mut f32>,
 }
 
-/// `acc[r][g] += v_r * w[g]` for the six rows of a tile, on 24 named accumulators (an array of
-/// them, indexed in loops, is kept in memory by the compiler: every FMA then also stores).
-macro_rules! fma_tile {
-    ($w:ident, $value:expr, $([$a0:ident, $a1:ident, $a2:ident, $a3:ident] = $r:literal),*) => {
-        $(
-            let v = _mm512_set1_ps($value($r));
-            $a0 = _mm512_fmadd_ps(v, $w[0], $a0);
-            $a1 = _mm512_fmadd_ps(v, $w[1], $a1);
-            $a2 = _mm512_fmadd_ps(v, $w[2], $a2);
-            $a3 = _mm512_fmadd_ps(v, $w[3], $a3);
-        )*
-    };
+/// Accumulators of a tile: four 16-lane vectors per row.
+type Sums = [[__m512; 4]; TILE];
+
+/// `acc[r][b] += sum over k in ks of value(r, k) * weights(k)[b]`: the products of a tile of six
+/// rows with four vectors of weights per `k`. The 24 sums live in named variables through the
+/// loop: an array of them, indexed in loops, is kept in memory by the compiler, and every FMA
+/// then also stores.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn tile_products(
+    acc: Sums,
+    ks: std::ops::Range<usize>,
+    weights: impl Fn(usize) -> [__m512; 4],
+    value: impl Fn(usize, usize) -> f32,
+) -> Sums {
+    let [
+        [mut a00, mut a01, mut a02, mut a03],
+        [mut a10, mut a11, mut a12, mut a13],
+        [mut a20, mut a21, mut a22, mut a23],
+        [mut a30, mut a31, mut a32, mut a33],
+        [mut a40, mut a41, mut a42, mut a43],
+        [mut a50, mut a51, mut a52, mut a53],
+    ] = acc;
+    for k in ks {
+        let w = weights(k);
+        macro_rules! row {
+            ($r:literal, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
+                let v = _mm512_set1_ps(value($r, k));
+                $a0 = _mm512_fmadd_ps(v, w[0], $a0);
+                $a1 = _mm512_fmadd_ps(v, w[1], $a1);
+                $a2 = _mm512_fmadd_ps(v, w[2], $a2);
+                $a3 = _mm512_fmadd_ps(v, w[3], $a3);
+            };
+        }
+        row!(0, a00, a01, a02, a03);
+        row!(1, a10, a11, a12, a13);
+        row!(2, a20, a21, a22, a23);
+        row!(3, a30, a31, a32, a33);
+        row!(4, a40, a41, a42, a43);
+        row!(5, a50, a51, a52, a53);
+    }
+    [
+        [a00, a01, a02, a03],
+        [a10, a11, a12, a13],
+        [a20, a21, a22, a23],
+        [a30, a31, a32, a33],
+        [a40, a41, a42, a43],
+        [a50, a51, a52, a53],
+    ]
 }
 
 impl Tile<'_> {
@@ -146,49 +183,13 @@ impl Tile<'_> {
                 let load4 = |at: *const f32| -> [__m512; 4] {
                     std::array::from_fn(|g| _mm512_loadu_ps(at.add(g * LANES)))
                 };
-                let [b0, b1, b2, b3] = load4(self.packed.bias.as_ptr().add(block * 4 * LANES));
-                let (mut a00, mut a01, mut a02, mut a03) = (b0, b1, b2, b3);
-                let (mut a10, mut a11, mut a12, mut a13) = (b0, b1, b2, b3);
-                let (mut a20, mut a21, mut a22, mut a23) = (b0, b1, b2, b3);
-                let (mut a30, mut a31, mut a32, mut a33) = (b0, b1, b2, b3);
-                let (mut a40, mut a41, mut a42, mut a43) = (b0, b1, b2, b3);
-                let (mut a50, mut a51, mut a52, mut a53) = (b0, b1, b2, b3);
-                for k in 0..input {
-                    let w = load4(weights.add(k * 4 * LANES));
-                    fma_tile!(
-                        w,
-                        |r| x(r, k),
-                        [a00, a01, a02, a03] = 0,
-                        [a10, a11, a12, a13] = 1,
-                        [a20, a21, a22, a23] = 2,
-                        [a30, a31, a32, a33] = 3,
-                        [a40, a41, a42, a43] = 4,
-                        [a50, a51, a52, a53] = 5
-                    );
-                }
+                let bias = load4(self.packed.bias.as_ptr().add(block * 4 * LANES));
+                let mut tile =
+                    tile_products([bias; TILE], 0..input, |k| load4(weights.add(k * 4 * LANES)), x);
                 if t > 0 {
-                    for k in 0..hidden {
-                        let w = load4(weights.add((input + k) * 4 * LANES));
-                        fma_tile!(
-                            w,
-                            |r| h(r, k),
-                            [a00, a01, a02, a03] = 0,
-                            [a10, a11, a12, a13] = 1,
-                            [a20, a21, a22, a23] = 2,
-                            [a30, a31, a32, a33] = 3,
-                            [a40, a41, a42, a43] = 4,
-                            [a50, a51, a52, a53] = 5
-                        );
-                    }
+                    let recurrent = weights.add(input * 4 * LANES);
+                    tile = tile_products(tile, 0..hidden, |k| load4(recurrent.add(k * 4 * LANES)), h);
                 }
-                let tile = [
-                    [a00, a01, a02, a03],
-                    [a10, a11, a12, a13],
-                    [a20, a21, a22, a23],
-                    [a30, a31, a32, a33],
-                    [a40, a41, a42, a43],
-                    [a50, a51, a52, a53],
-                ];
                 for (r, z) in tile.into_iter().enumerate().take(valid) {
                     self.gates(row[r], t, block, z);
                 }
@@ -260,37 +261,11 @@ unsafe fn matmul_tiles(dst: *mut f32, dst_stride: usize, accumulate: bool, a: St
             unsafe {
                 let value =
                     |r: usize, kk: usize| *a.data.as_ptr().add(row[r] * a.row_stride + kk * a.col_stride);
-                let zero = _mm512_setzero_ps();
-                let (mut a00, mut a01, mut a02, mut a03) = (zero, zero, zero, zero);
-                let (mut a10, mut a11, mut a12, mut a13) = (zero, zero, zero, zero);
-                let (mut a20, mut a21, mut a22, mut a23) = (zero, zero, zero, zero);
-                let (mut a30, mut a31, mut a32, mut a33) = (zero, zero, zero, zero);
-                let (mut a40, mut a41, mut a42, mut a43) = (zero, zero, zero, zero);
-                let (mut a50, mut a51, mut a52, mut a53) = (zero, zero, zero, zero);
-                for kk in 0..k {
+                let weights = |kk: usize| -> [__m512; 4] {
                     let at = b.data.as_ptr().add(kk * b.row_stride + col);
-                    let w: [__m512; 4] = std::array::from_fn(|block| {
-                        _mm512_maskz_loadu_ps(masks[block], at.add(block * LANES))
-                    });
-                    fma_tile!(
-                        w,
-                        |r| value(r, kk),
-                        [a00, a01, a02, a03] = 0,
-                        [a10, a11, a12, a13] = 1,
-                        [a20, a21, a22, a23] = 2,
-                        [a30, a31, a32, a33] = 3,
-                        [a40, a41, a42, a43] = 4,
-                        [a50, a51, a52, a53] = 5
-                    );
-                }
-                let tile = [
-                    [a00, a01, a02, a03],
-                    [a10, a11, a12, a13],
-                    [a20, a21, a22, a23],
-                    [a30, a31, a32, a33],
-                    [a40, a41, a42, a43],
-                    [a50, a51, a52, a53],
-                ];
+                    std::array::from_fn(|block| _mm512_maskz_loadu_ps(masks[block], at.add(block * LANES)))
+                };
+                let tile = tile_products([[_mm512_setzero_ps(); 4]; TILE], 0..k, weights, value);
                 for (r, sums) in tile.into_iter().enumerate().take(valid) {
                     for (block, sum) in sums.into_iter().enumerate() {
                         let at = dst.add(row[r] * dst_stride + col + block * LANES);
