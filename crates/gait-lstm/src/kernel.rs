@@ -241,9 +241,10 @@ impl CustomOp3 for LstmKernel {
             db.iter_mut().zip(row).for_each(|(s, v)| *s += v);
         }
         Ok((
-            match x.track_op() {
-                true => Some(Tensor::from_vec(dx, x.shape(), x.device())?),
-                false => None,
+            if x.track_op() {
+                Some(Tensor::from_vec(dx, x.shape(), x.device())?)
+            } else {
+                None
             },
             Some(Tensor::from_vec(dw, w.shape(), w.device())?),
             Some(Tensor::from_vec(db, b.shape(), b.device())?),

@@ -7,8 +7,8 @@
 //! and applies the gates, the cell update and `h` before anything is stored. The
 //! pre-activations never reach memory.
 //!
-//! [`matmul`] is the same tile ([`tile_products`]) for the backward pass's products: 6 rows by 64 columns of
-//! accumulators, columns masked at the edge.
+//! [`matmul`] runs the same tile ([`tile_products`]) for the backward pass's products: 6 rows by
+//! 64 columns of accumulators, columns masked at the edge.
 //!
 //! `exp` is the same reduction and degree-6 Taylor polynomial as [`crate::activation`], with FMA
 //! and `scalef`; reciprocals are `rcp14` and one Newton step (relative error about 2^-28).
