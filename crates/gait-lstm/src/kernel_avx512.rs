@@ -321,3 +321,48 @@ fn tanh(x: __m512) -> __m512 {
     let e = exp(_mm512_mul_ps(x, _mm512_set1_ps(2.0)));
     _mm512_fnmadd_ps(_mm512_set1_ps(2.0), reciprocal(_mm512_add_ps(one, e)), one)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 16-lane sigmoid and tanh against f64 libm over [-30, 30] and the clamp's edges.
+    #[test]
+    fn sigmoid_and_tanh_are_within_3e_7_of_libm() {
+        if !available() {
+            return; // nothing to check on this CPU
+        }
+        let xs: Vec<f32> = (-30 * 1024..=30 * 1024)
+            .map(|i| i as f32 / 1024.0)
+            .chain([-200.0, -87.0, -86.0, 88.0, 89.0, 200.0, 1e-30, -1e-30])
+            .collect();
+        let (mut worst_sigmoid, mut worst_tanh) = (0.0f64, 0.0f64);
+        for chunk in xs.chunks(LANES) {
+            let mut lanes = [0.0f32; LANES];
+            lanes[..chunk.len()].copy_from_slice(chunk);
+            let (mut s, mut t) = ([0.0f32; LANES], [0.0f32; LANES]);
+            // SAFETY: AVX-512F is there (checked above); the arrays hold 16 lanes.
+            #[allow(unsafe_code)]
+            unsafe {
+                #[target_feature(enable = "avx512f")]
+                fn both(x: &[f32; LANES], s: &mut [f32; LANES], t: &mut [f32; LANES]) {
+                    // SAFETY: 16 lanes in each array.
+                    #[allow(unsafe_code)]
+                    unsafe {
+                        let v = _mm512_loadu_ps(x.as_ptr());
+                        _mm512_storeu_ps(s.as_mut_ptr(), sigmoid(v));
+                        _mm512_storeu_ps(t.as_mut_ptr(), tanh(v));
+                    }
+                }
+                both(&lanes, &mut s, &mut t);
+            }
+            for (i, &x) in chunk.iter().enumerate() {
+                let x = f64::from(x);
+                worst_sigmoid = worst_sigmoid.max((f64::from(s[i]) - 1.0 / (1.0 + (-x).exp())).abs());
+                worst_tanh = worst_tanh.max((f64::from(t[i]) - x.tanh()).abs());
+            }
+        }
+        assert!(worst_sigmoid < 3e-7, "sigmoid off by {worst_sigmoid:e}");
+        assert!(worst_tanh < 3e-7, "tanh off by {worst_tanh:e}");
+    }
+}
