@@ -19,14 +19,14 @@
 //! and step) inside the op. The backward pass reads them: `dz` per step from the gates,
 //! `dh_{t-1} = dz W_hh` as a GEMM per step, then `dW`, `dx` and `db` as whole-batch products.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Storage, Tensor};
 use gait_io::buffer::filled;
-use rayon::prelude::*;
 
 use crate::activation::{sigmoid, tanh};
+use crate::scratch;
 
 /// Fewer rows than this per thread do not pay for the thread.
 const MIN_ROWS_PER_THREAD: usize = 8;
@@ -36,6 +36,15 @@ const MIN_ROWS_PER_THREAD: usize = 8;
 pub(crate) struct LstmKernel {
     /// Cell state then the activated gates i, f, g, o (`B x T x 5H`), set by the forward pass.
     saved: Option<OnceLock<Vec<f32>>>,
+}
+
+impl Drop for LstmKernel {
+    /// The kept states go back to the scratch store when the graph that holds the op goes.
+    fn drop(&mut self) {
+        if let Some(state) = self.saved.as_mut().and_then(OnceLock::take) {
+            scratch::recycle(state);
+        }
+    }
 }
 
 impl LstmKernel {
@@ -84,7 +93,7 @@ impl Dims {
 
     /// Rows of the batch per thread.
     fn rows_per_block(&self) -> usize {
-        let threads = rayon::current_num_threads().max(1);
+        let threads = threads();
         self.batch
             .div_ceil(threads)
             .max(MIN_ROWS_PER_THREAD)
@@ -162,23 +171,20 @@ impl CustomOp3 for LstmKernel {
         let (t, h) = (d.steps, d.hidden);
         let mut out = filled(d.batch * t * h, 0.0f32);
         let mut state = match self.saved {
-            Some(_) => filled(d.batch * t * 5 * h, 0.0f32),
+            Some(_) => scratch::zeros(d.batch * t * 5 * h),
             None => Vec::new(),
         };
         if d.batch * t * h > 0 {
             let rows = d.rows_per_block();
             let forward = Forward::new(d, w, b);
-            let x_blocks = x.par_chunks((rows * t * d.input).max(1));
-            let out_blocks = out.par_chunks_mut(rows * t * h);
+            let blocks = x
+                .chunks((rows * t * d.input).max(1))
+                .zip(out.chunks_mut(rows * t * h));
             if self.saved.is_some() {
-                x_blocks
-                    .zip(out_blocks)
-                    .zip(state.par_chunks_mut(rows * t * 5 * h))
-                    .for_each(|((x, out), state)| forward.rows(x, out, Some(state)));
+                let blocks = blocks.zip(state.chunks_mut(rows * t * 5 * h));
+                in_parallel(blocks, |((x, out), state)| forward.rows(x, out, Some(state)));
             } else {
-                x_blocks
-                    .zip(out_blocks)
-                    .for_each(|(x, out)| forward.rows(x, out, None));
+                in_parallel(blocks, |(x, out)| forward.rows(x, out, None));
             }
         }
         if let Some(saved) = &self.saved {
@@ -212,16 +218,19 @@ impl CustomOp3 for LstmKernel {
             ));
         }
         let grad_out = grad_out.contiguous()?;
-        let mut dz = filled(d.batch * t * 4 * h, 0.0f32);
+        let mut dz = scratch::zeros(d.batch * t * 4 * h);
         let mut dx = filled(if x.track_op() { d.batch * t * d.input } else { 0 }, 0.0f32);
         let mut dw = vec![0.0f32; 4 * h * (d.input + h)];
         with_data(w, |w| {
             with_data(&grad_out, |grad_out| {
                 let rows = d.rows_per_block();
-                dz.par_chunks_mut(rows * t * 4 * h)
-                    .zip(grad_out.par_chunks(rows * t * h))
-                    .zip(state.par_chunks(rows * t * 5 * h))
-                    .for_each(|((dz, grad_out), state)| backward_rows(d, d.w_hh(w), state, grad_out, dz));
+                let blocks = dz
+                    .chunks_mut(rows * t * 4 * h)
+                    .zip(grad_out.chunks(rows * t * h))
+                    .zip(state.chunks(rows * t * 5 * h));
+                in_parallel(blocks, |((dz, grad_out), state)| {
+                    backward_rows(d, d.w_hh(w), state, grad_out, dz)
+                });
                 Ok(())
             })?;
             // The first layer's input is data: no gradient is wanted there.
@@ -240,6 +249,7 @@ impl CustomOp3 for LstmKernel {
         for row in dz.chunks_exact(4 * h) {
             db.iter_mut().zip(row).for_each(|(s, v)| *s += v);
         }
+        scratch::recycle(dz);
         Ok((
             if x.track_op() {
                 Some(Tensor::from_vec(dx, x.shape(), x.device())?)
@@ -250,6 +260,26 @@ impl CustomOp3 for LstmKernel {
             Some(Tensor::from_vec(db, b.shape(), b.device())?),
         ))
     }
+}
+
+/// Threads to split work over: Candle's CPU threads.
+fn threads() -> usize {
+    candle_core::utils::get_num_threads().max(1)
+}
+
+/// Runs `work` on every item, in parallel on Candle's own CPU thread pool: a second pool
+/// (rayon's) competed with it, since Candle's workers spin for a while after each of its parallel
+/// ops, and on two cores that took one from this kernel. Each item is run once, by whichever
+/// thread takes it; items are independent, so the results do not depend on which.
+fn in_parallel<T: Send>(items: impl Iterator<Item = T>, work: impl Fn(T) + Sync) {
+    let slots: Vec<Mutex<Option<T>>> = items.map(|item| Mutex::new(Some(item))).collect();
+    candle_core::utils::barrier_pool().execute_chunked(slots.len(), |range| {
+        for slot in &slots[range] {
+            if let Some(item) = slot.lock().ok().and_then(|mut item| item.take()) {
+                work(item);
+            }
+        }
+    });
 }
 
 /// The forward pass of blocks of rows, by the widest path this CPU and these sizes allow.
@@ -283,25 +313,36 @@ impl<'a> Forward<'a> {
         let (steps, h) = (d.steps, d.hidden);
         let rows = out.len() / (steps * h);
         // The input products of all steps of these rows as one product, then the biases.
-        let mut p = filled(rows * steps * 4 * h, 0.0f32);
-        let x = Strided {
-            data: x,
-            rows: rows * steps,
-            cols: d.input,
-            row_stride: d.input,
-            col_stride: 1,
-        };
-        matmul(&mut p, 4 * h, false, x, d.w_ih(self.w).transposed());
+        let mut p = scratch::zeros(rows * steps * 4 * h);
+        let x = Strided::row_major(x, rows * steps, d.input);
+        // W_ih^T and W_hh^T copied row-major, so every product reads rows of contiguous weights.
+        let w_ih_t = d.w_ih(self.w).transposed().copied();
+        let w_hh_t = d.w_hh(self.w).transposed().copied();
+        matmul(
+            &mut p,
+            4 * h,
+            false,
+            x,
+            Strided::row_major(&w_ih_t, d.input, 4 * h),
+        );
         for row in p.chunks_exact_mut(4 * h) {
             row.iter_mut().zip(self.b).for_each(|(v, b)| *v += b);
         }
         match state {
-            Some(state) => forward_rows(d, d.w_hh(self.w), &p, out, state, true),
+            Some(state) => forward_rows(d, Strided::row_major(&w_hh_t, h, 4 * h), &p, out, state, true),
             None => {
-                let mut scratch = vec![0.0f32; rows * 5 * h];
-                forward_rows(d, d.w_hh(self.w), &p, out, &mut scratch, false)
+                let mut step_state = vec![0.0f32; rows * 5 * h];
+                forward_rows(
+                    d,
+                    Strided::row_major(&w_hh_t, h, 4 * h),
+                    &p,
+                    out,
+                    &mut step_state,
+                    false,
+                )
             }
         }
+        scratch::recycle(p);
     }
 }
 
@@ -315,7 +356,25 @@ pub(crate) struct Strided<'a> {
     pub(crate) col_stride: usize,
 }
 
-impl Strided<'_> {
+impl<'a> Strided<'a> {
+    /// `rows x cols` stored row after row in `data`.
+    pub(crate) fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        Strided {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        }
+    }
+
+    /// The elements, row after row.
+    fn copied(self) -> Vec<f32> {
+        (0..self.rows)
+            .flat_map(|i| (0..self.cols).map(move |j| self.data[i * self.row_stride + j * self.col_stride]))
+            .collect()
+    }
+
     /// The same elements read as the transpose.
     fn transposed(self) -> Self {
         Strided {
@@ -343,68 +402,88 @@ fn matmul(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: Strided, rh
     if rhs.col_stride == 1 && crate::kernel_avx512::available() {
         return crate::kernel_avx512::matmul(dst, dst_stride, accumulate, lhs, rhs);
     }
-    matmul_gemm(dst, dst_stride, accumulate, lhs, rhs)
+    matmul_rows(dst, dst_stride, accumulate, lhs, rhs)
 }
 
-/// [`matmul`] by the `gemm` crate, once [`matmul`] has checked the sizes.
-fn matmul_gemm(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: Strided, rhs: Strided) {
-    let (m, n, k) = (lhs.rows, rhs.cols, lhs.cols);
-    // SAFETY: `matmul` checked that every element the strides reach lies inside the three
-    // slices; `dst` is borrowed mutably, so it aliases neither input.
-    #[allow(unsafe_code)]
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            dst_stride as isize,
-            accumulate,
-            lhs.data.as_ptr(),
-            lhs.col_stride as isize,
-            lhs.row_stride as isize,
-            rhs.data.as_ptr(),
-            rhs.col_stride as isize,
-            rhs.row_stride as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        )
-    }
-}
-
-/// The forward pass of one block of rows: `p` (`rows x T x 4H`) in, `out` (`rows x T x H`) out.
-/// `state` is `rows x T x 5H` when `keep` (every step's state stays there), else `rows x 5H`
-/// reused by every step.
-fn forward_rows(d: Dims, w_hh: Strided, p: &[f32], out: &mut [f32], state: &mut [f32], keep: bool) {
+/// [`matmul`] without AVX-512, once [`matmul`] has checked the sizes: row by row, each row of
+/// `dst` the sum over `k`, in order, of `lhs[i, k]` times row `k` of `rhs`. Every element is
+/// summed in the same order whatever rows are computed together, so the results do not depend on
+/// how the batch is cut among threads.
+fn matmul_rows(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: Strided, rhs: Strided) {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.
         #[allow(unsafe_code)]
         unsafe {
-            return forward_rows_avx2(d, w_hh, p, out, state, keep);
+            return matmul_rows_avx2(dst, dst_stride, accumulate, lhs, rhs);
         }
     }
-    forward_rows_portable(d, w_hh, p, out, state, keep)
+    matmul_rows_portable(dst, dst_stride, accumulate, lhs, rhs)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn forward_rows_avx2(d: Dims, w_hh: Strided, p: &[f32], out: &mut [f32], state: &mut [f32], keep: bool) {
-    forward_rows_portable(d, w_hh, p, out, state, keep)
+fn matmul_rows_avx2(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: Strided, rhs: Strided) {
+    matmul_rows_portable(dst, dst_stride, accumulate, lhs, rhs)
 }
 
 #[inline(always)]
-fn forward_rows_portable(d: Dims, w_hh: Strided, p: &[f32], out: &mut [f32], state: &mut [f32], keep: bool) {
+fn matmul_rows_portable(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: Strided, rhs: Strided) {
+    let n = rhs.cols;
+    for i in 0..lhs.rows {
+        let row = &mut dst[i * dst_stride..i * dst_stride + n];
+        if !accumulate {
+            row.fill(0.0);
+        }
+        for k in 0..lhs.cols {
+            let a = lhs.data[i * lhs.row_stride + k * lhs.col_stride];
+            let b = &rhs.data[k * rhs.row_stride..];
+            if rhs.col_stride == 1 {
+                row.iter_mut().zip(&b[..n]).for_each(|(c, b)| *c += a * b);
+            } else {
+                row.iter_mut()
+                    .enumerate()
+                    .for_each(|(j, c)| *c += a * b[j * rhs.col_stride]);
+            }
+        }
+    }
+}
+
+/// The forward pass of one block of rows: `p` (`rows x T x 4H`) in, `out` (`rows x T x H`) out,
+/// with `w_hh_t` = `W_hh^T` (`H x 4H`).
+/// `state` is `rows x T x 5H` when `keep` (every step's state stays there), else `rows x 5H`
+/// reused by every step.
+fn forward_rows(d: Dims, w_hh_t: Strided, p: &[f32], out: &mut [f32], state: &mut [f32], keep: bool) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        #[allow(unsafe_code)]
+        unsafe {
+            return forward_rows_avx2(d, w_hh_t, p, out, state, keep);
+        }
+    }
+    forward_rows_portable(d, w_hh_t, p, out, state, keep)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn forward_rows_avx2(d: Dims, w_hh_t: Strided, p: &[f32], out: &mut [f32], state: &mut [f32], keep: bool) {
+    forward_rows_portable(d, w_hh_t, p, out, state, keep)
+}
+
+#[inline(always)]
+fn forward_rows_portable(
+    d: Dims,
+    w_hh_t: Strided,
+    p: &[f32],
+    out: &mut [f32],
+    state: &mut [f32],
+    keep: bool,
+) {
     let (steps, h) = (d.steps, d.hidden);
     let rows = out.len() / (steps * h);
     // Where row b's state of step t starts: its own slot when kept, else one slot per row.
     let (row_stride, step_stride) = if keep { (steps * 5 * h, 5 * h) } else { (5 * h, 0) };
-    let w_transposed = w_hh.transposed();
     for t in 0..steps {
         for b in 0..rows {
             let at = b * row_stride + t * step_stride;
@@ -425,7 +504,7 @@ fn forward_rows_portable(d: Dims, w_hh: Strided, p: &[f32], out: &mut [f32], sta
                 row_stride: steps * h,
                 col_stride: 1,
             };
-            matmul(&mut state[first..], row_stride, true, h_prev, w_transposed);
+            matmul(&mut state[first..], row_stride, true, h_prev, w_hh_t);
         }
         for b in 0..rows {
             let at = b * row_stride + t * step_stride;
@@ -600,21 +679,12 @@ fn input_gradient(d: Dims, dz: &[f32], w_ih: Strided, dx: &mut [f32]) {
     if d.input == 0 {
         return;
     }
-    let rows = (d.batch * d.steps)
-        .div_ceil(rayon::current_num_threads().max(1))
-        .max(1);
-    dx.par_chunks_mut(rows * d.input)
-        .zip(dz.par_chunks(rows * 4 * d.hidden))
-        .for_each(|(dx, dz)| {
-            let dz = Strided {
-                data: dz,
-                rows: dz.len() / (4 * d.hidden),
-                cols: 4 * d.hidden,
-                row_stride: 4 * d.hidden,
-                col_stride: 1,
-            };
-            matmul(dx, d.input, false, dz, w_ih);
-        });
+    let rows = (d.batch * d.steps).div_ceil(threads()).max(1);
+    let blocks = dx.chunks_mut(rows * d.input).zip(dz.chunks(rows * 4 * d.hidden));
+    in_parallel(blocks, |(dx, dz)| {
+        let dz = Strided::row_major(dz, dz.len() / (4 * d.hidden), 4 * d.hidden);
+        matmul(dx, d.input, false, dz, w_ih);
+    });
 }
 
 /// `dW = [dW_ih | dW_hh] = sum over rows and steps of dz_t^T [x_t | h_{t-1}]`
@@ -622,28 +692,15 @@ fn input_gradient(d: Dims, dz: &[f32], w_ih: Strided, dx: &mut [f32]) {
 fn weight_gradient(d: Dims, dz: &[f32], x: &[f32], out: &[f32], dw: &mut [f32]) {
     let (steps, h, width) = (d.steps, d.hidden, d.input + d.hidden);
     // h_{t-1} of every row and step: the outputs moved one step later, zero first.
-    let mut shifted = filled(out.len(), 0.0f32);
+    let mut shifted = scratch::zeros(out.len());
     for (to, from) in shifted.chunks_mut(steps * h).zip(out.chunks(steps * h)) {
         to[h..].copy_from_slice(&from[..from.len() - h]);
     }
     let k = d.batch * steps;
-    let x = Strided {
-        data: x,
-        rows: k,
-        cols: d.input,
-        row_stride: d.input,
-        col_stride: 1,
-    };
-    let shifted = Strided {
-        data: &shifted,
-        rows: k,
-        cols: h,
-        row_stride: h,
-        col_stride: 1,
-    };
-    let threads = rayon::current_num_threads().max(1);
-    let block = (4 * h).div_ceil(threads).next_multiple_of(8);
-    dw.par_chunks_mut(block * width).enumerate().for_each(|(n, dw)| {
+    let x = Strided::row_major(x, k, d.input);
+    let shifted_rows = Strided::row_major(&shifted, k, h);
+    let block = (4 * h).div_ceil(threads()).next_multiple_of(8);
+    in_parallel(dw.chunks_mut(block * width).enumerate(), |(n, dw)| {
         // Rows first.. of dW = columns first.. of dz, transposed: dz is k x 4H, row-major.
         let dz_transposed = Strided {
             data: &dz[n * block..],
@@ -653,8 +710,9 @@ fn weight_gradient(d: Dims, dz: &[f32], x: &[f32], out: &[f32], dw: &mut [f32]) 
             col_stride: 4 * h,
         };
         matmul(dw, width, false, dz_transposed, x);
-        matmul(&mut dw[d.input..], width, false, dz_transposed, shifted);
+        matmul(&mut dw[d.input..], width, false, dz_transposed, shifted_rows);
     });
+    scratch::recycle(shifted);
 }
 
 #[cfg(test)]
@@ -675,13 +733,7 @@ mod tests {
         for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 70, 33), (6, 64, 0), (20, 3, 9)] {
             let a = random(m * k + 3, &mut rng);
             let b = random(k * n * 2 + 5, &mut rng);
-            let lhs = Strided {
-                data: &a,
-                rows: m,
-                cols: k,
-                row_stride: k,
-                col_stride: 1,
-            };
+            let lhs = Strided::row_major(&a, m, k);
             // b read as k x n with row stride 2n (every other row of a wider matrix).
             let rhs = Strided {
                 data: &b,
@@ -715,7 +767,7 @@ mod tests {
             for accumulate in [false, true] {
                 let mut paths: Vec<Vec<f32>> = Vec::new();
                 let mut c = start.clone();
-                matmul_gemm(&mut c, n + 1, accumulate, lhs, rhs);
+                matmul_rows(&mut c, n + 1, accumulate, lhs, rhs);
                 paths.push(c);
                 #[cfg(target_arch = "x86_64")]
                 if crate::kernel_avx512::available() {
@@ -744,6 +796,43 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Threads take blocks of rows: how the batch is cut into blocks must not change a bit of
+    /// the outputs, kept states or gate gradients (on both forward paths).
+    #[test]
+    fn cutting_the_batch_into_blocks_changes_no_bit() {
+        for hidden in [16, 7] {
+            let mut rng = ChaCha8Rng::seed_from_u64(5);
+            let d = Dims {
+                batch: 13,
+                steps: 6,
+                input: 5,
+                hidden,
+            };
+            let (t, h) = (d.steps, d.hidden);
+            let x = random(d.batch * t * d.input, &mut rng);
+            let w = random(4 * h * (d.input + h), &mut rng);
+            let b = random(4 * h, &mut rng);
+            let grad_out = random(d.batch * t * h, &mut rng);
+            let forward = Forward::new(d, &w, &b);
+            let run = |rows: usize| {
+                let mut out = vec![0.0; d.batch * t * h];
+                let mut state = vec![0.0; d.batch * t * 5 * h];
+                let mut dz = vec![0.0; d.batch * t * 4 * h];
+                let blocks = x.chunks(rows * t * d.input).zip(out.chunks_mut(rows * t * h));
+                for ((x, out), state) in blocks.zip(state.chunks_mut(rows * t * 5 * h)) {
+                    forward.rows(x, out, Some(state));
+                }
+                let blocks = dz.chunks_mut(rows * t * 4 * h).zip(grad_out.chunks(rows * t * h));
+                for ((dz, grad_out), state) in blocks.zip(state.chunks(rows * t * 5 * h)) {
+                    backward_rows(d, d.w_hh(&w), state, grad_out, dz);
+                }
+                (out, state, dz)
+            };
+            let whole = run(d.batch);
+            assert!(whole == run(5) && whole == run(1), "H = {hidden}");
         }
     }
 

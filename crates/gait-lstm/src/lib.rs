@@ -18,6 +18,7 @@ mod kernel_avx512;
 mod lstm;
 mod metrics;
 mod network;
+mod scratch;
 mod train;
 
 pub use classifier::Classifier;
