@@ -58,7 +58,10 @@ impl Classifier {
             // Standardised (if the model was trained so), cut or padded to max_len, missing as 0:
             // what `Normalizer::apply` then `pad_or_cut` give, without their intermediate tables.
             let kept = seq.frames().min(c.max_len);
-            for row in seq.values().rows().into_iter().take(kept) {
+            let values = seq.values();
+            let values = values.as_standard_layout();
+            let values = values.as_slice().expect("standard layout");
+            for row in values.chunks_exact(width).take(kept) {
                 data.extend(row.iter().enumerate().map(|(column, &v)| {
                     let v = c.normalizer.as_ref().map_or(v, |n| n.standardise(column, v));
                     if v.is_nan() { 0.0 } else { v as f32 }
