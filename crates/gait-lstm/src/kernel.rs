@@ -5,19 +5,23 @@
 //! `z = x_t W_ih^T + h_{t-1} W_hh^T + b`, `i, f, o = sigmoid(z_i, z_f, z_o)`, `g = tanh(z_g)`,
 //! `c = f c + i g`, `h = o tanh(c)`, from zero states.
 //!
-//! Rows of the batch are independent, so the batch is cut into one block of rows per thread and
-//! each block runs all its steps alone: no synchronisation per step, and the same arithmetic in
-//! the same order whatever the thread count (bit-for-bit deterministic).
+//! Rows of the batch are independent, so the batch is cut into one block of rows per thread (on
+//! Candle's own thread pool) and each block runs all its steps alone: no synchronisation per
+//! step, and every value computed in the same order however the batch is cut (bit-for-bit
+//! deterministic, tested).
 //!
-//! Forward, two paths with the same results to rounding:
+//! Two paths, with the same results to rounding:
 //! - with AVX-512 and `H` a multiple of 16 ([`crate::kernel_avx512`]): both products and the
-//!   gates of a step in one pass over tiles of rows, the pre-activations never leaving registers;
-//! - elsewhere: the input products of all steps as one GEMM, then per step the recurrent product
-//!   (the `gemm` crate) and the gates in vectorised blocks ([`crate::activation`]).
+//!   gates of a step in one pass over tiles of rows, the pre-activations never leaving registers,
+//!   and the backward's products on the same register tiles;
+//! - elsewhere: the input products of all steps as one product, then per step the recurrent
+//!   product and the gates in vectorised blocks ([`crate::activation`]); products row by row in a
+//!   fixed order ([`matmul_rows`]).
 //!
 //! For training, the forward pass keeps each step's cell state and gate activations (`5H` per row
-//! and step) inside the op. The backward pass reads them: `dz` per step from the gates,
-//! `dh_{t-1} = dz W_hh` as a GEMM per step, then `dW`, `dx` and `db` as whole-batch products.
+//! and step) inside the op, in buffers reused from step to step ([`crate::scratch`]). The backward
+//! pass reads them: `dz` per step from the gates, `dh_{t-1} = dz W_hh` as a product per step, then
+//! `dW`, `dx` (skipped for data) and `db` as whole-batch products.
 
 use std::sync::{Mutex, OnceLock};
 
