@@ -10,13 +10,15 @@
 //! step, and every value computed in the same order however the batch is cut (bit-for-bit
 //! deterministic, tested).
 //!
-//! Two paths, with the same results to rounding:
+//! Three paths, with the same results to rounding:
 //! - with AVX-512 and `H` a multiple of 16 ([`crate::kernel_avx512`]): both products and the
 //!   gates of a step in one pass over tiles of rows, the pre-activations never leaving registers,
 //!   and the backward's products on the same register tiles;
-//! - elsewhere: the input products of all steps as one product, then per step the recurrent
-//!   product and the gates in vectorised blocks ([`crate::activation`]); products row by row in a
-//!   fixed order ([`matmul_rows`]).
+//! - with AVX2 and FMA and `H` a multiple of 8 ([`crate::kernel_avx2`]): the same forward tile in
+//!   8 lanes;
+//! - elsewhere, and for the backward's products without AVX-512: the input products of all steps
+//!   as one product, then per step the recurrent product and the gates in vectorised blocks
+//!   ([`crate::activation`]); products row by row in a fixed order ([`matmul_rows`]).
 //!
 //! For training, the forward pass keeps each step's cell state and gate activations (`5H` per row
 //! and step) inside the op, in buffers reused from step to step ([`crate::scratch`]). The backward
@@ -291,27 +293,24 @@ struct Forward<'a> {
     d: Dims,
     w: &'a [f32],
     b: &'a [f32],
-    #[cfg(target_arch = "x86_64")]
-    packed: Option<crate::kernel_avx512::Packed>,
+    /// The register tile to run on, if this CPU and `H` allow one.
+    tiles: Option<crate::tile::Packed>,
 }
 
 impl<'a> Forward<'a> {
     fn new(d: Dims, w: &'a [f32], b: &'a [f32]) -> Self {
-        Forward {
-            d,
-            w,
-            b,
-            #[cfg(target_arch = "x86_64")]
-            packed: crate::kernel_avx512::Packed::new(d, w, b),
-        }
+        #[cfg(target_arch = "x86_64")]
+        let tiles = crate::kernel_avx512::packed(d, w, b).or_else(|| crate::kernel_avx2::packed(d, w, b));
+        #[cfg(not(target_arch = "x86_64"))]
+        let tiles = None;
+        Forward { d, w, b, tiles }
     }
 
     /// `x` (`rows x T x I`) in, `out` (`rows x T x H`) out; with `state` (`rows x T x 5H`), every
     /// step's cell state and gates kept there.
     fn rows(&self, x: &[f32], out: &mut [f32], state: Option<&mut [f32]>) {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(packed) = &self.packed {
-            return packed.forward_rows(self.d, x, out, state);
+        if let Some(tiles) = &self.tiles {
+            return tiles.forward_rows(self.d, x, out, state);
         }
         let d = self.d;
         let (steps, h) = (d.steps, d.hidden);
@@ -720,8 +719,25 @@ fn weight_gradient(d: Dims, dz: &[f32], x: &[f32], out: &[f32], dw: &mut [f32]) 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// `f` over `xs` in arrays of `N` (the last one padded with zeros), its two results cut back
+    /// to `xs`'s length.
+    pub(crate) fn by_lanes<const N: usize>(
+        xs: &[f32],
+        f: impl Fn(&[f32; N]) -> ([f32; N], [f32; N]),
+    ) -> (Vec<f32>, Vec<f32>) {
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        for chunk in xs.chunks(N) {
+            let mut lanes = [0.0f32; N];
+            lanes[..chunk.len()].copy_from_slice(chunk);
+            let (a, b) = f(&lanes);
+            first.extend_from_slice(&a[..chunk.len()]);
+            second.extend_from_slice(&b[..chunk.len()]);
+        }
+        (first, second)
+    }
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
@@ -803,11 +819,41 @@ mod tests {
         }
     }
 
+    /// The vector sigmoid and tanh of each register tile against f64 libm over [-30, 30] and the
+    /// clamp's edges, where the CPU has them.
+    #[test]
+    fn vector_sigmoid_and_tanh_are_within_3e_7_of_libm() {
+        let xs: Vec<f32> = (-30 * 1024..=30 * 1024)
+            .map(|i| i as f32 / 1024.0)
+            .chain([-200.0, -87.0, -86.0, 88.0, 89.0, 200.0, 1e-30, -1e-30])
+            .collect();
+        #[cfg(target_arch = "x86_64")]
+        for (name, found) in [
+            ("AVX-512", crate::kernel_avx512::activations(&xs)),
+            ("AVX2", crate::kernel_avx2::activations(&xs)),
+        ] {
+            let Some((sigmoids, tanhs)) = found else {
+                continue; // not on this CPU
+            };
+            for ((&x, &s), &t) in xs.iter().zip(&sigmoids).zip(&tanhs) {
+                let x = f64::from(x);
+                let (ds, dt) = (
+                    (f64::from(s) - 1.0 / (1.0 + (-x).exp())).abs(),
+                    (f64::from(t) - x.tanh()).abs(),
+                );
+                assert!(
+                    ds < 3e-7 && dt < 3e-7,
+                    "{name} at {x}: sigmoid off by {ds:e}, tanh by {dt:e}"
+                );
+            }
+        }
+    }
+
     /// Threads take blocks of rows: how the batch is cut into blocks must not change a bit of
     /// the outputs, kept states or gate gradients (on both forward paths).
     #[test]
     fn cutting_the_batch_into_blocks_changes_no_bit() {
-        for hidden in [16, 7] {
+        for hidden in [16, 8, 7] {
             let mut rng = ChaCha8Rng::seed_from_u64(5);
             let d = Dims {
                 batch: 13,
@@ -840,11 +886,11 @@ mod tests {
         }
     }
 
-    /// The AVX-512 forward pass against the portable one, outputs and kept states.
+    /// Each register-tile forward pass (AVX-512, AVX2) against the portable one, outputs and kept
+    /// states, where the CPU has it.
     #[test]
-    fn both_forward_paths_agree() {
-        #[cfg(target_arch = "x86_64")]
-        for (batch, steps, input, hidden) in [(7, 9, 11, 16), (13, 5, 3, 32)] {
+    fn every_forward_path_agrees_with_the_portable_one() {
+        for (batch, steps, input, hidden) in [(7, 9, 11, 16), (13, 5, 3, 32), (4, 6, 2, 8)] {
             let mut rng = ChaCha8Rng::seed_from_u64(11);
             let d = Dims {
                 batch,
@@ -858,25 +904,31 @@ mod tests {
                 random(4 * hidden, &mut rng),
             );
             let mut forward = Forward::new(d, &w, &b);
-            if forward.packed.is_none() {
-                return; // no AVX-512 here: only the portable path runs
-            }
             let run = |forward: &Forward| {
                 let mut out = vec![0.0; batch * steps * hidden];
                 let mut state = vec![0.0; batch * steps * 5 * hidden];
                 forward.rows(&x, &mut out, Some(&mut state));
                 (out, state)
             };
-            let fused = run(&forward);
-            forward.packed = None;
+            forward.tiles = None;
             let portable = run(&forward);
-            for (a, b) in fused
-                .0
-                .iter()
-                .chain(&fused.1)
-                .zip(portable.0.iter().chain(&portable.1))
+            #[cfg(target_arch = "x86_64")]
             {
-                assert!((a - b).abs() < 1e-5, "{a} against {b}");
+                let mut tiled = Vec::new();
+                for packed in [
+                    crate::kernel_avx512::packed(d, &w, &b),
+                    crate::kernel_avx2::packed(d, &w, &b),
+                ] {
+                    forward.tiles = packed;
+                    if forward.tiles.is_some() {
+                        tiled.push(run(&forward));
+                    }
+                }
+                for (out, state) in tiled {
+                    for (a, b) in out.iter().chain(&state).zip(portable.0.iter().chain(&portable.1)) {
+                        assert!((a - b).abs() < 1e-5, "{a} against {b}");
+                    }
+                }
             }
         }
     }

@@ -1,11 +1,11 @@
 //! The LSTM forward pass with AVX-512, for hidden sizes that are a multiple of 16.
 //!
-//! The weights are packed once per call so that, for a block of 16 hidden units, the four gates'
-//! weights of one input (`k`) lie side by side: `[block][k][gate][16]`. A tile of up to
-//! [`TILE`] rows then keeps its 4 x [`TILE`] gate accumulators in registers through both
-//! products (`x_t W_ih^T` and `h_{t-1} W_hh^T`, one broadcast and four FMAs per row and input),
-//! and applies the gates, the cell update and `h` before anything is stored. The
-//! pre-activations never reach memory.
+//! The weights are packed once per call ([`crate::tile::Packed`]) so that, for a block of 16
+//! hidden units, the four gates' weights of one input (`k`) lie side by side:
+//! `[block][k][gate][16]`. A tile of up to [`TILE`] rows then keeps its 4 x [`TILE`] gate
+//! accumulators in registers through both products (`x_t W_ih^T` and `h_{t-1} W_hh^T`, one
+//! broadcast and four FMAs per row and input), and applies the gates, the cell update and `h`
+//! before anything is stored. The pre-activations never reach memory.
 //!
 //! [`matmul`] runs the same tile ([`tile_products`]) for the backward pass's products: 6 rows by
 //! 64 columns of accumulators, columns masked at the edge.
@@ -21,83 +21,22 @@ use std::arch::x86_64::{
 };
 
 use crate::kernel::{Dims, Strided};
+use crate::tile::{Call, Packed};
 
 /// Lanes of a register: hidden units per block.
 const LANES: usize = 16;
 /// Rows per tile: 6 x 4 accumulators, 4 weight registers and a broadcast fit the 32 registers.
 const TILE: usize = 6;
 
-/// The weights and biases of one layer, packed for [`Packed::forward_rows`].
-pub(crate) struct Packed {
-    /// `[block][k][gate][16]`, `k` over the `I + H` inputs of `[x_t | h_{t-1}]`.
-    weights: Vec<f32>,
-    /// `[block][gate][16]`.
-    bias: Vec<f32>,
-}
-
-impl Packed {
-    /// Packs `[W_ih | W_hh]` and `b`; `None` where this path does not apply (no AVX-512F, or `H`
-    /// not a multiple of 16).
-    pub(crate) fn new(d: Dims, w: &[f32], b: &[f32]) -> Option<Packed> {
-        if d.hidden == 0 || !d.hidden.is_multiple_of(LANES) || !std::is_x86_feature_detected!("avx512f") {
-            return None;
-        }
-        let (h, width) = (d.hidden, d.input + d.hidden);
-        let unit = |block: usize, gate: usize, lane: usize| gate * h + block * LANES + lane;
-        let mut weights = Vec::with_capacity(4 * h * width);
-        let mut bias = Vec::with_capacity(4 * h);
-        for block in 0..h / LANES {
-            for k in 0..width {
-                for gate in 0..4 {
-                    weights.extend((0..LANES).map(|lane| w[unit(block, gate, lane) * width + k]));
-                }
-            }
-            for gate in 0..4 {
-                bias.extend((0..LANES).map(|lane| b[unit(block, gate, lane)]));
-            }
-        }
-        Some(Packed { weights, bias })
+/// The packed weights of a layer for this tile; `None` where it does not apply (no AVX-512F, or
+/// `H` not a multiple of 16).
+pub(crate) fn packed(d: Dims, w: &[f32], b: &[f32]) -> Option<Packed> {
+    if d.hidden == 0 || !d.hidden.is_multiple_of(LANES) || !available() {
+        return None;
     }
-
-    /// `x` (`rows x T x I`) in, `out` (`rows x T x H`) out; with `state` (`rows x T x 5H`), each
-    /// step's cell state and activated gates (c, i, f, g, o) kept there.
-    pub(crate) fn forward_rows(&self, d: Dims, x: &[f32], out: &mut [f32], state: Option<&mut [f32]>) {
-        let (steps, h) = (d.steps, d.hidden);
-        let rows = out.len() / (steps * h);
-        assert_eq!(out.len(), rows * steps * h);
-        assert_eq!(x.len(), rows * steps * d.input);
-        assert_eq!(self.weights.len(), 4 * h * (d.input + h));
-        let state = state.map(|s| {
-            assert_eq!(s.len(), rows * steps * 5 * h);
-            s.as_mut_ptr()
-        });
-        let mut c = vec![0.0f32; rows * h];
-        let ctx = Tile {
-            d,
-            packed: self,
-            x: x.as_ptr(),
-            out: out.as_mut_ptr(),
-            c: c.as_mut_ptr(),
-            state,
-        };
-        // SAFETY: `new` made this only where AVX-512F is; the asserts above give every slice the
-        // size `Tile` addresses, and `out`, `c` and `state` are borrowed mutably for the call.
-        #[allow(unsafe_code)]
-        unsafe {
-            ctx.run(rows)
-        }
-    }
-}
-
-/// One call's pointers: `x`, `out`, `state` as in [`Packed::forward_rows`], `c` the running cell
-/// state (`rows x H`).
-struct Tile<'a> {
-    d: Dims,
-    packed: &'a Packed,
-    x: *const f32,
-    out: *mut f32,
-    c: *mut f32,
-    state: Option<*mut f32>,
+    // SAFETY: `run` needs avx512f, which this CPU has (checked just above).
+    #[allow(unsafe_code)]
+    Some(unsafe { Packed::new(d, w, b, LANES, run) })
 }
 
 /// Accumulators of a tile: four 16-lane vectors per row.
@@ -151,73 +90,70 @@ fn tile_products(
     ]
 }
 
-impl Tile<'_> {
-    #[target_feature(enable = "avx512f")]
-    #[allow(unsafe_code)]
-    unsafe fn run(&self, rows: usize) {
-        for t in 0..self.d.steps {
-            for first in (0..rows).step_by(TILE) {
-                // SAFETY: rows first..first + valid exist; see `forward_rows`.
-                unsafe { self.step(t, first, (rows - first).min(TILE)) }
+#[target_feature(enable = "avx512f")]
+#[allow(unsafe_code)]
+unsafe fn run(call: &Call<'_>, rows: usize) {
+    for t in 0..call.d.steps {
+        for first in (0..rows).step_by(TILE) {
+            // SAFETY: rows first..first + valid exist; see `forward_rows`.
+            unsafe { step(call, t, first, (rows - first).min(TILE)) }
+        }
+    }
+}
+
+/// Step `t` of rows `first..first + valid` (`valid <= TILE`), every block of hidden units. A
+/// short tile repeats its last row and stores only the valid ones.
+#[target_feature(enable = "avx512f")]
+#[allow(unsafe_code)]
+unsafe fn step(call: &Call<'_>, t: usize, first: usize, valid: usize) {
+    let Dims {
+        steps, input, hidden, ..
+    } = call.d;
+    let width = input + hidden;
+    let row: [usize; TILE] = std::array::from_fn(|r| first + r.min(valid - 1));
+    // SAFETY (all pointer arithmetic below): row < rows, t < steps, k < input or hidden,
+    // block * 16 + 16 <= hidden, so every offset is inside the slice its pointer came from.
+    unsafe {
+        let x = |r: usize, k: usize| *call.x.add((row[r] * steps + t) * input + k);
+        let h = |r: usize, k: usize| *call.out.add((row[r] * steps + t - 1) * hidden + k);
+        for block in 0..hidden / LANES {
+            let weights = call.packed.weights.as_ptr().add(block * width * 4 * LANES);
+            let load4 = |at: *const f32| -> [__m512; 4] {
+                std::array::from_fn(|g| _mm512_loadu_ps(at.add(g * LANES)))
+            };
+            let bias = load4(call.packed.bias.as_ptr().add(block * 4 * LANES));
+            let mut tile = tile_products([bias; TILE], 0..input, |k| load4(weights.add(k * 4 * LANES)), x);
+            if t > 0 {
+                let recurrent = weights.add(input * 4 * LANES);
+                tile = tile_products(tile, 0..hidden, |k| load4(recurrent.add(k * 4 * LANES)), h);
+            }
+            for (r, z) in tile.into_iter().enumerate().take(valid) {
+                gates(call, row[r], t, block, z);
             }
         }
     }
+}
 
-    /// Step `t` of rows `first..first + valid` (`valid <= TILE`), every block of hidden units. A
-    /// short tile repeats its last row and stores only the valid ones.
-    #[target_feature(enable = "avx512f")]
-    #[allow(unsafe_code)]
-    unsafe fn step(&self, t: usize, first: usize, valid: usize) {
-        let Dims {
-            steps, input, hidden, ..
-        } = self.d;
-        let width = input + hidden;
-        let row: [usize; TILE] = std::array::from_fn(|r| first + r.min(valid - 1));
-        // SAFETY (all pointer arithmetic below): row < rows, t < steps, k < input or hidden,
-        // block * 16 + 16 <= hidden, so every offset is inside the slice its pointer came from.
-        unsafe {
-            let x = |r: usize, k: usize| *self.x.add((row[r] * steps + t) * input + k);
-            let h = |r: usize, k: usize| *self.out.add((row[r] * steps + t - 1) * hidden + k);
-            for block in 0..hidden / LANES {
-                let weights = self.packed.weights.as_ptr().add(block * width * 4 * LANES);
-                let load4 = |at: *const f32| -> [__m512; 4] {
-                    std::array::from_fn(|g| _mm512_loadu_ps(at.add(g * LANES)))
-                };
-                let bias = load4(self.packed.bias.as_ptr().add(block * 4 * LANES));
-                let mut tile =
-                    tile_products([bias; TILE], 0..input, |k| load4(weights.add(k * 4 * LANES)), x);
-                if t > 0 {
-                    let recurrent = weights.add(input * 4 * LANES);
-                    tile = tile_products(tile, 0..hidden, |k| load4(recurrent.add(k * 4 * LANES)), h);
-                }
-                for (r, z) in tile.into_iter().enumerate().take(valid) {
-                    self.gates(row[r], t, block, z);
-                }
-            }
-        }
-    }
-
-    /// The gates, cell state and output of one row, step and block from its pre-activations.
-    #[target_feature(enable = "avx512f")]
-    #[allow(unsafe_code)]
-    unsafe fn gates(&self, row: usize, t: usize, block: usize, z: [__m512; 4]) {
-        let Dims { steps, hidden, .. } = self.d;
-        let i = sigmoid(z[0]);
-        let f = sigmoid(z[1]);
-        let g = tanh(z[2]);
-        let o = sigmoid(z[3]);
-        // SAFETY: as in `step`.
-        unsafe {
-            let c_at = self.c.add(row * hidden + block * LANES);
-            let c = _mm512_fmadd_ps(f, _mm512_loadu_ps(c_at), _mm512_mul_ps(i, g));
-            _mm512_storeu_ps(c_at, c);
-            let at = (row * steps + t) * hidden + block * LANES;
-            _mm512_storeu_ps(self.out.add(at), _mm512_mul_ps(o, tanh(c)));
-            if let Some(state) = self.state {
-                let kept = state.add((row * steps + t) * 5 * hidden + block * LANES);
-                for (part, v) in [c, i, f, g, o].into_iter().enumerate() {
-                    _mm512_storeu_ps(kept.add(part * hidden), v);
-                }
+/// The gates, cell state and output of one row, step and block from its pre-activations.
+#[target_feature(enable = "avx512f")]
+#[allow(unsafe_code)]
+unsafe fn gates(call: &Call<'_>, row: usize, t: usize, block: usize, z: [__m512; 4]) {
+    let Dims { steps, hidden, .. } = call.d;
+    let i = sigmoid(z[0]);
+    let f = sigmoid(z[1]);
+    let g = tanh(z[2]);
+    let o = sigmoid(z[3]);
+    // SAFETY: as in `step`.
+    unsafe {
+        let c_at = call.c.add(row * hidden + block * LANES);
+        let c = _mm512_fmadd_ps(f, _mm512_loadu_ps(c_at), _mm512_mul_ps(i, g));
+        _mm512_storeu_ps(c_at, c);
+        let at = (row * steps + t) * hidden + block * LANES;
+        _mm512_storeu_ps(call.out.add(at), _mm512_mul_ps(o, tanh(c)));
+        if let Some(state) = call.state {
+            let kept = state.add((row * steps + t) * 5 * hidden + block * LANES);
+            for (part, v) in [c, i, f, g, o].into_iter().enumerate() {
+                _mm512_storeu_ps(kept.add(part * hidden), v);
             }
         }
     }
@@ -322,47 +258,23 @@ fn tanh(x: __m512) -> __m512 {
     _mm512_fnmadd_ps(_mm512_set1_ps(2.0), reciprocal(_mm512_add_ps(one, e)), one)
 }
 
+/// `sigmoid` and `tanh` of every value of `xs` by this module's vector code; `None` where the CPU
+/// lacks it. For the accuracy test in [`crate::kernel`].
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The 16-lane sigmoid and tanh against f64 libm over [-30, 30] and the clamp's edges.
-    #[test]
-    fn sigmoid_and_tanh_are_within_3e_7_of_libm() {
-        if !available() {
-            return; // nothing to check on this CPU
+pub(crate) fn activations(xs: &[f32]) -> Option<(Vec<f32>, Vec<f32>)> {
+    #[target_feature(enable = "avx512f")]
+    fn both(x: &[f32; LANES]) -> ([f32; LANES], [f32; LANES]) {
+        let (mut s, mut t) = ([0.0; LANES], [0.0; LANES]);
+        // SAFETY: LANES values in each array.
+        #[allow(unsafe_code)]
+        unsafe {
+            let v = _mm512_loadu_ps(x.as_ptr());
+            _mm512_storeu_ps(s.as_mut_ptr(), sigmoid(v));
+            _mm512_storeu_ps(t.as_mut_ptr(), tanh(v));
         }
-        let xs: Vec<f32> = (-30 * 1024..=30 * 1024)
-            .map(|i| i as f32 / 1024.0)
-            .chain([-200.0, -87.0, -86.0, 88.0, 89.0, 200.0, 1e-30, -1e-30])
-            .collect();
-        let (mut worst_sigmoid, mut worst_tanh) = (0.0f64, 0.0f64);
-        for chunk in xs.chunks(LANES) {
-            let mut lanes = [0.0f32; LANES];
-            lanes[..chunk.len()].copy_from_slice(chunk);
-            let (mut s, mut t) = ([0.0f32; LANES], [0.0f32; LANES]);
-            // SAFETY: AVX-512F is there (checked above); the arrays hold 16 lanes.
-            #[allow(unsafe_code)]
-            unsafe {
-                #[target_feature(enable = "avx512f")]
-                fn both(x: &[f32; LANES], s: &mut [f32; LANES], t: &mut [f32; LANES]) {
-                    // SAFETY: 16 lanes in each array.
-                    #[allow(unsafe_code)]
-                    unsafe {
-                        let v = _mm512_loadu_ps(x.as_ptr());
-                        _mm512_storeu_ps(s.as_mut_ptr(), sigmoid(v));
-                        _mm512_storeu_ps(t.as_mut_ptr(), tanh(v));
-                    }
-                }
-                both(&lanes, &mut s, &mut t);
-            }
-            for (i, &x) in chunk.iter().enumerate() {
-                let x = f64::from(x);
-                worst_sigmoid = worst_sigmoid.max((f64::from(s[i]) - 1.0 / (1.0 + (-x).exp())).abs());
-                worst_tanh = worst_tanh.max((f64::from(t[i]) - x.tanh()).abs());
-            }
-        }
-        assert!(worst_sigmoid < 3e-7, "sigmoid off by {worst_sigmoid:e}");
-        assert!(worst_tanh < 3e-7, "tanh off by {worst_tanh:e}");
+        (s, t)
     }
+    // SAFETY: `both` runs only where the CPU has its features.
+    #[allow(unsafe_code)]
+    available().then(|| crate::kernel::tests::by_lanes(xs, |x| unsafe { both(x) }))
 }

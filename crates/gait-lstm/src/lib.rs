@@ -14,11 +14,15 @@ mod error;
 mod keras;
 mod kernel;
 #[cfg(target_arch = "x86_64")]
+mod kernel_avx2;
+#[cfg(target_arch = "x86_64")]
 mod kernel_avx512;
 mod lstm;
 mod metrics;
 mod network;
 mod scratch;
+#[cfg(target_arch = "x86_64")]
+mod tile;
 mod train;
 
 pub use classifier::Classifier;
