@@ -34,6 +34,29 @@ use gait_io::buffer::filled;
 use crate::activation::{sigmoid, tanh};
 use crate::scratch;
 
+/// `fn $name(args)` that runs `$portable` (an `#[inline(always)]` function) compiled for AVX2
+/// where the CPU has it, else as it is: the same operations in the same order, wider.
+macro_rules! avx2_where_available {
+    ($(#[$attr:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) => $portable:ident) => {
+        $(#[$attr])*
+        fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx2") {
+                #[target_feature(enable = "avx2")]
+                fn wide($($arg: $ty),*) {
+                    $portable($($arg),*)
+                }
+                // SAFETY: the CPU supports AVX2, checked just above.
+                #[allow(unsafe_code)]
+                unsafe {
+                    return wide($($arg),*);
+                }
+            }
+            $portable($($arg),*)
+        }
+    };
+}
+
 /// Fewer rows than this per thread do not pay for the thread.
 const MIN_ROWS_PER_THREAD: usize = 8;
 
@@ -408,26 +431,18 @@ fn matmul(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: Strided, rh
     matmul_rows(dst, dst_stride, accumulate, lhs, rhs)
 }
 
-/// [`matmul`] without AVX-512, once [`matmul`] has checked the sizes: row by row, each row of
-/// `dst` the sum over `k`, in order, of `lhs[i, k]` times row `k` of `rhs`. Every element is
-/// summed in the same order whatever rows are computed together, so the results do not depend on
-/// how the batch is cut among threads.
-fn matmul_rows(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: Strided, rhs: Strided) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        #[allow(unsafe_code)]
-        unsafe {
-            return matmul_rows_avx2(dst, dst_stride, accumulate, lhs, rhs);
-        }
-    }
-    matmul_rows_portable(dst, dst_stride, accumulate, lhs, rhs)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn matmul_rows_avx2(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: Strided, rhs: Strided) {
-    matmul_rows_portable(dst, dst_stride, accumulate, lhs, rhs)
+avx2_where_available! {
+    /// [`matmul`] without AVX-512, once [`matmul`] has checked the sizes: row by row, each row
+    /// of `dst` the sum over `k`, in order, of `lhs[i, k]` times row `k` of `rhs`. Every element
+    /// is summed in the same order whatever rows are computed together, so the results do not
+    /// depend on how the batch is cut among threads.
+    fn matmul_rows(
+        dst: &mut [f32],
+        dst_stride: usize,
+        accumulate: bool,
+        lhs: Strided,
+        rhs: Strided,
+    ) => matmul_rows_portable
 }
 
 #[inline(always)]
@@ -452,26 +467,18 @@ fn matmul_rows_portable(dst: &mut [f32], dst_stride: usize, accumulate: bool, lh
     }
 }
 
-/// The forward pass of one block of rows: `p` (`rows x T x 4H`) in, `out` (`rows x T x H`) out,
-/// with `w_hh_t` = `W_hh^T` (`H x 4H`).
-/// `state` is `rows x T x 5H` when `keep` (every step's state stays there), else `rows x 5H`
-/// reused by every step.
-fn forward_rows(d: Dims, w_hh_t: Strided, p: &[f32], out: &mut [f32], state: &mut [f32], keep: bool) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        #[allow(unsafe_code)]
-        unsafe {
-            return forward_rows_avx2(d, w_hh_t, p, out, state, keep);
-        }
-    }
-    forward_rows_portable(d, w_hh_t, p, out, state, keep)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn forward_rows_avx2(d: Dims, w_hh_t: Strided, p: &[f32], out: &mut [f32], state: &mut [f32], keep: bool) {
-    forward_rows_portable(d, w_hh_t, p, out, state, keep)
+avx2_where_available! {
+    /// The forward pass of one block of rows: `p` (`rows x T x 4H`) in, `out` (`rows x T x H`)
+    /// out, with `w_hh_t` = `W_hh^T` (`H x 4H`). `state` is `rows x T x 5H` when `keep` (every
+    /// step's state stays there), else `rows x 5H` reused by every step.
+    fn forward_rows(
+        d: Dims,
+        w_hh_t: Strided,
+        p: &[f32],
+        out: &mut [f32],
+        state: &mut [f32],
+        keep: bool,
+    ) => forward_rows_portable
 }
 
 #[inline(always)]
@@ -561,25 +568,17 @@ fn lanes<const N: usize>(s: &[f32], at: usize) -> [f32; N] {
     s[at..at + N].try_into().expect("N values")
 }
 
-/// The backward pass of one block of rows: from the kept `state` (`rows x T x 5H`) and the
-/// gradient of the outputs (`rows x T x H`), the gradient of the pre-activations `dp`
-/// (`rows x T x 4H`).
-fn backward_rows(d: Dims, w_hh: Strided, state: &[f32], grad_out: &[f32], dp: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        #[allow(unsafe_code)]
-        unsafe {
-            return backward_rows_avx2(d, w_hh, state, grad_out, dp);
-        }
-    }
-    backward_rows_portable(d, w_hh, state, grad_out, dp)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn backward_rows_avx2(d: Dims, w_hh: Strided, state: &[f32], grad_out: &[f32], dp: &mut [f32]) {
-    backward_rows_portable(d, w_hh, state, grad_out, dp)
+avx2_where_available! {
+    /// The backward pass of one block of rows: from the kept `state` (`rows x T x 5H`) and the
+    /// gradient of the outputs (`rows x T x H`), the gradient of the pre-activations `dp`
+    /// (`rows x T x 4H`).
+    fn backward_rows(
+        d: Dims,
+        w_hh: Strided,
+        state: &[f32],
+        grad_out: &[f32],
+        dp: &mut [f32],
+    ) => backward_rows_portable
 }
 
 #[inline(always)]
