@@ -104,9 +104,9 @@ impl Dims {
         let (batch, steps, input) = x.shape().dims3()?;
         let (gates, width) = w.shape().dims2()?;
         let hidden = gates / 4;
-        if gates % 4 != 0 || width != input + hidden || b.shape().dims1()? != gates {
+        if input == 0 || !gates.is_multiple_of(4) || width != input + hidden || b.shape().dims1()? != gates {
             return Err(candle_core::Error::Msg(format!(
-                "LSTM: input {:?}, weights {:?} and bias {:?} do not fit (want B x T x I, 4H x (I + H) and 4H)",
+                "LSTM: input {:?}, weights {:?} and bias {:?} do not fit (want B x T x I with I > 0, 4H x (I + H) and 4H)",
                 x.dims(),
                 w.dims(),
                 b.dims()
@@ -206,9 +206,7 @@ impl CustomOp3 for LstmKernel {
         if d.batch * t * h > 0 {
             let rows = d.rows_per_block();
             let forward = Forward::new(d, w, b);
-            let blocks = x
-                .chunks((rows * t * d.input).max(1))
-                .zip(out.chunks_mut(rows * t * h));
+            let blocks = x.chunks(rows * t * d.input).zip(out.chunks_mut(rows * t * h));
             if self.saved.is_some() {
                 let blocks = blocks.zip(state.chunks_mut(rows * t * 5 * h));
                 in_parallel(blocks, |((x, out), state)| forward.rows(x, out, Some(state)));
@@ -311,62 +309,75 @@ fn in_parallel<T: Send>(items: impl Iterator<Item = T>, work: impl Fn(T) + Sync)
     });
 }
 
+/// How a forward pass runs.
+enum Path {
+    /// On a register tile ([`crate::kernel_avx512`], [`crate::kernel_avx2`]).
+    #[cfg(target_arch = "x86_64")]
+    Tiles(crate::tile::Packed),
+    /// Products, then gates ([`forward_rows`]), with `W_ih^T` and `W_hh^T` copied row-major so
+    /// that every product reads rows of contiguous weights.
+    Portable { w_ih_t: Vec<f32>, w_hh_t: Vec<f32> },
+}
+
 /// The forward pass of blocks of rows, by the widest path this CPU and these sizes allow.
 struct Forward<'a> {
     d: Dims,
-    w: &'a [f32],
     b: &'a [f32],
-    /// The register tile to run on, if this CPU and `H` allow one.
-    tiles: Option<crate::tile::Packed>,
+    path: Path,
 }
 
 impl<'a> Forward<'a> {
-    fn new(d: Dims, w: &'a [f32], b: &'a [f32]) -> Self {
+    fn new(d: Dims, w: &[f32], b: &'a [f32]) -> Self {
         #[cfg(target_arch = "x86_64")]
-        let tiles = crate::kernel_avx512::packed(d, w, b).or_else(|| crate::kernel_avx2::packed(d, w, b));
-        #[cfg(not(target_arch = "x86_64"))]
-        let tiles = None;
-        Forward { d, w, b, tiles }
+        if let Some(packed) =
+            crate::kernel_avx512::packed(d, w, b).or_else(|| crate::kernel_avx2::packed(d, w, b))
+        {
+            return Forward {
+                d,
+                b,
+                path: Path::Tiles(packed),
+            };
+        }
+        Forward::portable(d, w, b)
+    }
+
+    /// The portable path, whatever the CPU.
+    fn portable(d: Dims, w: &[f32], b: &'a [f32]) -> Self {
+        let path = Path::Portable {
+            w_ih_t: d.w_ih(w).transposed().copied(),
+            w_hh_t: d.w_hh(w).transposed().copied(),
+        };
+        Forward { d, b, path }
     }
 
     /// `x` (`rows x T x I`) in, `out` (`rows x T x H`) out; with `state` (`rows x T x 5H`), every
     /// step's cell state and gates kept there.
     fn rows(&self, x: &[f32], out: &mut [f32], state: Option<&mut [f32]>) {
-        if let Some(tiles) = &self.tiles {
-            return tiles.forward_rows(self.d, x, out, state);
-        }
+        let (w_ih_t, w_hh_t) = match &self.path {
+            #[cfg(target_arch = "x86_64")]
+            Path::Tiles(packed) => return packed.forward_rows(self.d, x, out, state),
+            Path::Portable { w_ih_t, w_hh_t } => (w_ih_t, w_hh_t),
+        };
         let d = self.d;
         let (steps, h) = (d.steps, d.hidden);
         let rows = out.len() / (steps * h);
         // The input products of all steps of these rows as one product, then the biases.
         let mut p = scratch::zeros(rows * steps * 4 * h);
         let x = Strided::row_major(x, rows * steps, d.input);
-        // W_ih^T and W_hh^T copied row-major, so every product reads rows of contiguous weights.
-        let w_ih_t = d.w_ih(self.w).transposed().copied();
-        let w_hh_t = d.w_hh(self.w).transposed().copied();
         matmul(
             &mut p,
             4 * h,
             false,
             x,
-            Strided::row_major(&w_ih_t, d.input, 4 * h),
+            Strided::row_major(w_ih_t, d.input, 4 * h),
         );
         for row in p.chunks_exact_mut(4 * h) {
             row.iter_mut().zip(self.b).for_each(|(v, b)| *v += b);
         }
+        let w_hh_t = Strided::row_major(w_hh_t, h, 4 * h);
         match state {
-            Some(state) => forward_rows(d, Strided::row_major(&w_hh_t, h, 4 * h), &p, out, state, true),
-            None => {
-                let mut step_state = vec![0.0f32; rows * 5 * h];
-                forward_rows(
-                    d,
-                    Strided::row_major(&w_hh_t, h, 4 * h),
-                    &p,
-                    out,
-                    &mut step_state,
-                    false,
-                )
-            }
+            Some(state) => forward_rows(d, w_hh_t, &p, out, state, true),
+            None => forward_rows(d, w_hh_t, &p, out, &mut vec![0.0f32; rows * 5 * h], false),
         }
         scratch::recycle(p);
     }
@@ -413,10 +424,12 @@ impl<'a> Strided<'a> {
     }
 }
 
-/// `dst = [dst +] lhs * rhs`, `dst` row-major with row stride `dst_stride`; one thread.
+/// `dst = [dst +] lhs * rhs`, `dst` row-major with row stride `dst_stride`, `rhs` with contiguous
+/// rows; one thread.
 fn matmul(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: Strided, rhs: Strided) {
     let (m, n, k) = (lhs.rows, rhs.cols, lhs.cols);
     assert_eq!(k, rhs.rows, "inner dimensions of a product");
+    assert_eq!(rhs.col_stride, 1, "the right factor's rows are contiguous");
     if m == 0 || n == 0 {
         return;
     }
@@ -425,7 +438,7 @@ fn matmul(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: Strided, rh
     };
     assert!(dst.len() >= (m - 1) * dst_stride + n && reaches(lhs) && reaches(rhs));
     #[cfg(target_arch = "x86_64")]
-    if rhs.col_stride == 1 && crate::kernel_avx512::available() {
+    if crate::kernel_avx512::available() {
         return crate::kernel_avx512::matmul(dst, dst_stride, accumulate, lhs, rhs);
     }
     matmul_rows(dst, dst_stride, accumulate, lhs, rhs)
@@ -455,14 +468,8 @@ fn matmul_rows_portable(dst: &mut [f32], dst_stride: usize, accumulate: bool, lh
         }
         for k in 0..lhs.cols {
             let a = lhs.data[i * lhs.row_stride + k * lhs.col_stride];
-            let b = &rhs.data[k * rhs.row_stride..];
-            if rhs.col_stride == 1 {
-                row.iter_mut().zip(&b[..n]).for_each(|(c, b)| *c += a * b);
-            } else {
-                row.iter_mut()
-                    .enumerate()
-                    .for_each(|(j, c)| *c += a * b[j * rhs.col_stride]);
-            }
+            let b = &rhs.data[k * rhs.row_stride..k * rhs.row_stride + n];
+            row.iter_mut().zip(b).for_each(|(c, b)| *c += a * b);
         }
     }
 }
@@ -678,9 +685,6 @@ fn cell_backward_lanes<const N: usize>(
 
 /// `dx = dz W_ih` (`BT x I`), blocks of rows in parallel.
 fn input_gradient(d: Dims, dz: &[f32], w_ih: Strided, dx: &mut [f32]) {
-    if d.input == 0 {
-        return;
-    }
     let rows = (d.batch * d.steps).div_ceil(threads()).max(1);
     let blocks = dx.chunks_mut(rows * d.input).zip(dz.chunks(rows * 4 * d.hidden));
     in_parallel(blocks, |(dx, dz)| {
@@ -719,10 +723,14 @@ fn weight_gradient(d: Dims, dz: &[f32], x: &[f32], out: &[f32], dw: &mut [f32]) 
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
     use super::*;
 
     /// `f` over `xs` in arrays of `N` (the last one padded with zeros), its two results cut back
     /// to `xs`'s length.
+    #[cfg(target_arch = "x86_64")]
     pub(crate) fn by_lanes<const N: usize>(
         xs: &[f32],
         f: impl Fn(&[f32; N]) -> ([f32; N], [f32; N]),
@@ -737,8 +745,6 @@ pub(crate) mod tests {
         }
         (first, second)
     }
-    use rand::{Rng, SeedableRng};
-    use rand_chacha::ChaCha8Rng;
 
     fn random(n: usize, rng: &mut ChaCha8Rng) -> Vec<f32> {
         (0..n).map(|_| rng.random::<f32>() * 2.0 - 1.0).collect()
@@ -849,7 +855,8 @@ pub(crate) mod tests {
     }
 
     /// Threads take blocks of rows: how the batch is cut into blocks must not change a bit of
-    /// the outputs, kept states or gate gradients (on both forward paths).
+    /// the outputs, kept states or gate gradients (H = 16, 8 and 7 take the AVX-512, AVX2 and
+    /// portable paths where the CPU has them).
     #[test]
     fn cutting_the_batch_into_blocks_changes_no_bit() {
         for hidden in [16, 8, 7] {
@@ -902,27 +909,26 @@ pub(crate) mod tests {
                 random(4 * hidden * (input + hidden), &mut rng),
                 random(4 * hidden, &mut rng),
             );
-            let mut forward = Forward::new(d, &w, &b);
             let run = |forward: &Forward| {
                 let mut out = vec![0.0; batch * steps * hidden];
                 let mut state = vec![0.0; batch * steps * 5 * hidden];
                 forward.rows(&x, &mut out, Some(&mut state));
                 (out, state)
             };
-            forward.tiles = None;
-            let portable = run(&forward);
+            let portable = run(&Forward::portable(d, &w, &b));
             #[cfg(target_arch = "x86_64")]
             {
-                let mut tiled = Vec::new();
-                for packed in [
+                let tiles = [
                     crate::kernel_avx512::packed(d, &w, &b),
                     crate::kernel_avx2::packed(d, &w, &b),
-                ] {
-                    forward.tiles = packed;
-                    if forward.tiles.is_some() {
-                        tiled.push(run(&forward));
-                    }
-                }
+                ];
+                let tiled = tiles.into_iter().flatten().map(|packed| {
+                    run(&Forward {
+                        d,
+                        b: &b,
+                        path: Path::Tiles(packed),
+                    })
+                });
                 for (out, state) in tiled {
                     for (a, b) in out.iter().chain(&state).zip(portable.0.iter().chain(&portable.1)) {
                         assert!((a - b).abs() < 1e-5, "{a} against {b}");
