@@ -193,18 +193,22 @@ unsafe fn matmul_tiles(dst: *mut f32, dst_stride: usize, accumulate: bool, a: St
             let valid = (m - first).min(TILE);
             let row: [usize; TILE] = std::array::from_fn(|r| first + r.min(valid - 1));
             // SAFETY (pointer arithmetic): row < m, kk < k, and masked lanes are not accessed,
-            // so every access is one the caller checked.
+            // so every access is one the caller checked. The addresses of blocks past the last
+            // column may lie past the slices, so they are formed with `wrapping_add` and only
+            // used under an empty mask.
             unsafe {
                 let value =
                     |r: usize, kk: usize| *a.data.as_ptr().add(row[r] * a.row_stride + kk * a.col_stride);
                 let weights = |kk: usize| -> [__m512; 4] {
                     let at = b.data.as_ptr().add(kk * b.row_stride + col);
-                    std::array::from_fn(|block| _mm512_maskz_loadu_ps(masks[block], at.add(block * LANES)))
+                    std::array::from_fn(|block| {
+                        _mm512_maskz_loadu_ps(masks[block], at.wrapping_add(block * LANES))
+                    })
                 };
                 let tile = tile_products([[_mm512_setzero_ps(); 4]; TILE], 0..k, weights, value);
                 for (r, sums) in tile.into_iter().enumerate().take(valid) {
                     for (block, sum) in sums.into_iter().enumerate() {
-                        let at = dst.add(row[r] * dst_stride + col + block * LANES);
+                        let at = dst.wrapping_add(row[r] * dst_stride + col + block * LANES);
                         let sum = if accumulate {
                             _mm512_add_ps(_mm512_maskz_loadu_ps(masks[block], at), sum)
                         } else {
