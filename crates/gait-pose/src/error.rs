@@ -1,0 +1,64 @@
+//! The one error type of `gait-pose`: every variant says which file or program it is about.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong turning videos and images into landmarks.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The operating system refused to read or write a file.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// A model file is not one of the pose models this crate runs, or is damaged.
+    #[error("{}: not a usable pose model: {reason}", path.display())]
+    Model {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A video could not be decoded.
+    #[error("{}: {reason}", path.display())]
+    Video {
+        /// The video file.
+        path: PathBuf,
+        /// What went wrong, with what ffmpeg said.
+        reason: String,
+    },
+    /// The `ffmpeg` or `ffprobe` program could not be started.
+    #[error(
+        "cannot run `{program}` ({source}); install FFmpeg (for example `apt-get install ffmpeg`) or put it on PATH"
+    )]
+    FfmpegMissing {
+        /// The program that was looked for.
+        program: &'static str,
+        /// Why it could not be started.
+        source: std::io::Error,
+    },
+    /// An image file could not be decoded.
+    #[error("{}: not a readable image: {reason}", path.display())]
+    Image {
+        /// The image file.
+        path: PathBuf,
+        /// What the decoder said.
+        reason: String,
+    },
+    /// A frame handed to the estimator does not fit its description.
+    #[error("frame {frame}: {reason}")]
+    Frame {
+        /// The frame's index.
+        frame: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Writing landmarks or features failed.
+    #[error(transparent)]
+    Output(#[from] gait_io::Error),
+}
+
+/// `Result` with [`enum@Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,218 @@
+//! [`Network`]: a TFLite model read once and run many times, computing only what its chosen
+//! outputs need, with every buffer allocated up front.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::ops::{self, Hwc};
+use crate::tflite::{Graph, OpKind};
+
+/// A model ready to run: the graph cut down to the chosen outputs, the filters of its
+/// convolutions laid out for the products, and one buffer per computed tensor.
+#[derive(Debug)]
+pub struct Network {
+    graph: Graph,
+    /// The operations that run, in order.
+    plan: Vec<usize>,
+    /// Per operation: the filter of a convolution as `[kh * kw * c_in, c_out]`.
+    filters: Vec<Option<Vec<f32>>>,
+    buffers: Vec<Vec<f32>>,
+    scratch: Vec<f32>,
+    input: usize,
+    outputs: Vec<usize>,
+}
+
+impl Network {
+    /// Reads the model at `path` and prepares it to compute the graph outputs named `outputs`
+    /// (the model's only input is fed by [`Network::run`]).
+    pub fn open(path: &Path, outputs: &[&str]) -> Result<Network> {
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Network::from_bytes(&bytes, outputs).map_err(|reason| Error::Model {
+            path: path.to_path_buf(),
+            reason,
+        })
+    }
+
+    /// As [`Network::open`], from the file's bytes; the error is a description.
+    pub(crate) fn from_bytes(bytes: &[u8], outputs: &[&str]) -> std::result::Result<Network, String> {
+        let graph = Graph::parse(bytes)?;
+        let [input] = graph.inputs[..] else {
+            return Err(format!("{} inputs, expected one", graph.inputs.len()));
+        };
+        let outputs = outputs
+            .iter()
+            .map(|name| {
+                graph
+                    .outputs
+                    .iter()
+                    .copied()
+                    .find(|&t| graph.tensors[t].name == *name)
+                    .ok_or_else(|| format!("no output named {name}; is this the right model?"))
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+
+        // Walk back from the wanted outputs to the operations they need.
+        let mut needed = vec![false; graph.tensors.len()];
+        outputs.iter().for_each(|&t| needed[t] = true);
+        let mut plan = Vec::new();
+        for (n, op) in graph.ops.iter().enumerate().rev() {
+            if needed[op.output] {
+                plan.push(n);
+                op.inputs.iter().for_each(|&t| needed[t] = true);
+            }
+        }
+        plan.reverse();
+        for (t, tensor) in graph.tensors.iter().enumerate() {
+            let produced =
+                t == input || tensor.constant.is_some() || plan.iter().any(|&n| graph.ops[n].output == t);
+            if needed[t] && !produced {
+                return Err(format!("tensor {} is used but never computed", tensor.name));
+            }
+        }
+
+        let mut buffers = vec![Vec::new(); graph.tensors.len()];
+        buffers[input] = vec![0.0; graph.tensors[input].len()];
+        let mut filters = vec![None; graph.ops.len()];
+        for &n in &plan {
+            let op = &graph.ops[n];
+            buffers[op.output] = vec![0.0; graph.tensors[op.output].len()];
+            if let OpKind::Conv2d { .. } = op.kind {
+                let filter = &graph.tensors[op.inputs[1]];
+                let w = filter.constant.as_deref().unwrap_or_default();
+                let out = filter.shape[0];
+                let k = w.len() / out.max(1);
+                let mut t = vec![0.0; w.len()];
+                for o in 0..out {
+                    for r in 0..k {
+                        t[r * out + o] = w[o * k + r];
+                    }
+                }
+                filters[n] = Some(t);
+            }
+        }
+        Ok(Network {
+            graph,
+            plan,
+            filters,
+            buffers,
+            scratch: Vec::new(),
+            input,
+            outputs,
+        })
+    }
+
+    /// The shape the input must have (`[1, height, width, channels]` for the pose models).
+    pub fn input_shape(&self) -> &[usize] {
+        &self.graph.tensors[self.input].shape
+    }
+
+    /// The buffer to fill with the input before [`Network::run`].
+    pub fn input_mut(&mut self) -> &mut [f32] {
+        &mut self.buffers[self.input]
+    }
+
+    /// The chosen output `k` after the last [`Network::run`].
+    pub fn output(&self, k: usize) -> &[f32] {
+        &self.buffers[self.outputs[k]]
+    }
+
+    /// The shape of the chosen output `k`.
+    pub fn output_shape(&self, k: usize) -> &[usize] {
+        &self.graph.tensors[self.outputs[k]].shape
+    }
+
+    /// Runs the model on what [`Network::input_mut`] holds.
+    pub fn run(&mut self) {
+        for &n in &self.plan {
+            let op = &self.graph.ops[n];
+            let mut out = std::mem::take(&mut self.buffers[op.output]);
+            let data = |t: usize| -> &[f32] {
+                self.graph.tensors[t]
+                    .constant
+                    .as_deref()
+                    .unwrap_or(&self.buffers[t])
+            };
+            let shape = |t: usize| -> &[usize] { &self.graph.tensors[t].shape };
+            let hwc = |t: usize| -> Hwc {
+                let s = shape(t);
+                [s[1], s[2], s[3]]
+            };
+            let x = data(op.inputs[0]);
+            match op.kind {
+                OpKind::Conv2d {
+                    stride,
+                    padding,
+                    activation,
+                } => {
+                    let f = shape(op.inputs[1]);
+                    let filter = self.filters[n].as_deref().unwrap_or_default();
+                    let bias = data(op.inputs[2]);
+                    ops::conv2d(
+                        x,
+                        hwc(op.inputs[0]),
+                        filter,
+                        bias,
+                        [f[1], f[2]],
+                        stride,
+                        padding,
+                        activation,
+                        &mut out,
+                        &mut self.scratch,
+                    );
+                }
+                OpKind::DepthwiseConv2d {
+                    stride,
+                    padding,
+                    activation,
+                } => {
+                    let f = shape(op.inputs[1]);
+                    let (filter, bias) = (data(op.inputs[1]), data(op.inputs[2]));
+                    ops::depthwise_conv2d(
+                        x,
+                        hwc(op.inputs[0]),
+                        filter,
+                        bias,
+                        [f[1], f[2]],
+                        stride,
+                        padding,
+                        activation,
+                        &mut out,
+                    );
+                }
+                OpKind::Add { activation } => ops::add(x, data(op.inputs[1]), activation, &mut out),
+                OpKind::Pad { amounts } => ops::pad(x, hwc(op.inputs[0]), &amounts, &mut out),
+                OpKind::MaxPool {
+                    size,
+                    stride,
+                    padding,
+                } => ops::max_pool(x, hwc(op.inputs[0]), size, stride, padding, &mut out),
+                OpKind::ResizeBilinear {
+                    align_corners,
+                    half_pixel_centers,
+                } => {
+                    let o = hwc(op.output);
+                    ops::resize_bilinear(
+                        x,
+                        hwc(op.inputs[0]),
+                        [o[0], o[1]],
+                        align_corners,
+                        half_pixel_centers,
+                        &mut out,
+                    )
+                }
+                OpKind::DepthToSpace { block } => ops::depth_to_space(x, hwc(op.inputs[0]), block, &mut out),
+                OpKind::Concatenation { axis } => {
+                    let inputs: Vec<&[f32]> = op.inputs.iter().map(|&t| data(t)).collect();
+                    let shapes: Vec<&[usize]> = op.inputs.iter().map(|&t| shape(t)).collect();
+                    ops::concatenate(&inputs, &shapes, axis, &mut out)
+                }
+                OpKind::Reshape => out.copy_from_slice(x),
+                OpKind::Logistic => ops::logistic(x, &mut out),
+            }
+            self.buffers[op.output] = out;
+        }
+    }
+}
