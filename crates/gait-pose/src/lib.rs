@@ -1,11 +1,33 @@
 //! `gait-pose`: body-pose landmarks from walking videos, with MediaPipe's BlazePose models run in
 //! pure Rust.
+//!
+//! [`PoseEstimator`] is MediaPipe Pose's graph for one person (`mediapipe.solutions.pose` in
+//! Python): the person detector, the landmark model on the region around the person, MediaPipe's
+//! smoothing, and in video mode the region tracked from frame to frame. [`FrameSource`] gives the
+//! frames of a video (through the `ffmpeg` program) or of a folder of pictures, and [`track`] runs
+//! the estimator over them into [`gait_io::Landmarks`].
+//!
+//! The models are MediaPipe's own `.tflite` files, read and run by this crate's interpreter
+//! ([`Network`]); the detector and the lite and full landmark models come with the workspace
+//! (`models/mediapipe`, Apache-2.0).
 
+mod detector;
 mod error;
+mod estimator;
 mod flatbuffer;
+mod frame;
+mod landmarker;
 mod network;
 mod ops;
+mod smoothing;
+mod source;
 mod tflite;
+mod track;
 
 pub use error::{Error, Result};
+pub use estimator::{DETECTOR_FILE, Mode, Model, Pose, PoseEstimator, PoseOptions, default_model_dir};
+pub use frame::{Frame, Roi};
+pub use landmarker::Landmark;
 pub use network::Network;
+pub use source::{FrameSource, Video, image_files, read_image};
+pub use track::{Track, track};

@@ -1,0 +1,381 @@
+//! Where frames come from: a video decoded by the `ffmpeg` program (turned upright as phones
+//! record it, each frame with its own time), or a folder of PNG and JPEG pictures.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+
+use crate::error::{Error, Result};
+use crate::frame::Frame;
+
+/// File name endings read as pictures.
+const IMAGE_EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
+
+/// Frames in order, each with its time in seconds.
+pub enum FrameSource {
+    /// A video decoded by ffmpeg.
+    Video(Video),
+    /// Pictures of a folder in name order, at a fixed rate.
+    Images {
+        /// The picture files.
+        files: Vec<PathBuf>,
+        /// Frames per second given to them.
+        fps: f64,
+        /// The next picture's index.
+        next: usize,
+    },
+}
+
+impl FrameSource {
+    /// Frames of the video file, or of the pictures in the folder (shown at `fps`) at `path`.
+    pub fn open(path: &Path, fps: f64) -> Result<FrameSource> {
+        if path.is_dir() {
+            let files = image_files(path)?;
+            if files.is_empty() {
+                return Err(Error::Video {
+                    path: path.to_path_buf(),
+                    reason: "the folder holds no .png or .jpg pictures".into(),
+                });
+            }
+            if !(fps.is_finite() && fps > 0.0) {
+                return Err(Error::Video {
+                    path: path.to_path_buf(),
+                    reason: format!("frames per second must be positive, not {fps}"),
+                });
+            }
+            return Ok(FrameSource::Images { files, fps, next: 0 });
+        }
+        Video::open(path).map(FrameSource::Video)
+    }
+
+    /// The file or folder the frames come from.
+    pub fn path(&self) -> &Path {
+        match self {
+            FrameSource::Video(v) => &v.path,
+            FrameSource::Images { files, .. } => files[0].parent().unwrap_or(Path::new(".")),
+        }
+    }
+
+    /// The number of frames, when known before decoding (pictures; videos whose container says).
+    pub fn len_hint(&self) -> Option<usize> {
+        match self {
+            FrameSource::Video(v) => v.frames_hint,
+            FrameSource::Images { files, .. } => Some(files.len()),
+        }
+    }
+}
+
+impl Iterator for FrameSource {
+    type Item = Result<(Frame, f64)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            FrameSource::Video(v) => v.next_frame().transpose(),
+            FrameSource::Images { files, fps, next } => {
+                let path = files.get(*next)?;
+                let index = *next;
+                *next += 1;
+                Some(read_image(path, index).map(|f| (f, index as f64 / *fps)))
+            }
+        }
+    }
+}
+
+/// The pictures of a folder, sorted by name with numbers compared as numbers
+/// (`frame_2.png` before `frame_10.png`).
+pub fn image_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|source| Error::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?
+            .path();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        if path.is_file() && ext.is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.as_str())) {
+            files.push(path);
+        }
+    }
+    files.sort_by_cached_key(|p| natural_key(&p.file_name().unwrap_or_default().to_string_lossy()));
+    Ok(files)
+}
+
+/// A sort key that orders runs of digits by their value.
+fn natural_key(name: &str) -> Vec<(String, u128)> {
+    let mut key = Vec::new();
+    let mut text = String::new();
+    let mut chars = name.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_ascii_digit() {
+            let mut digits = String::new();
+            while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                digits.push(d);
+                chars.next();
+            }
+            key.push((std::mem::take(&mut text), digits.parse().unwrap_or(u128::MAX)));
+        } else {
+            text.push(c);
+            chars.next();
+        }
+    }
+    key.push((text, 0));
+    key
+}
+
+/// Decodes one PNG or JPEG picture.
+pub fn read_image(path: &Path, index: usize) -> Result<Frame> {
+    let image = image::open(path)
+        .map_err(|e| Error::Image {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?
+        .into_rgb8();
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    Frame::new(w, h, image.into_raw(), index)
+}
+
+/// A video being decoded by an `ffmpeg` child process: frames come as PPM pictures on its output,
+/// their times from its `showinfo` filter on its error stream.
+pub struct Video {
+    path: PathBuf,
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+    /// Lines of ffmpeg's error stream: frame times, and messages.
+    log: mpsc::Receiver<String>,
+    frames_hint: Option<usize>,
+    index: usize,
+    /// ffmpeg's messages that are not frame times, for the error if it fails.
+    messages: Vec<String>,
+}
+
+impl Video {
+    /// Starts decoding the video at `path`.
+    pub fn open(path: &Path) -> Result<Video> {
+        if !path.is_file() {
+            let source = std::fs::metadata(path)
+                .err()
+                .unwrap_or_else(|| std::io::Error::other("not a file"));
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+        let mut child = Command::new("ffmpeg")
+            .args(["-nostdin", "-hide_banner", "-loglevel", "info", "-i"])
+            .arg(path)
+            .args([
+                "-map",
+                "0:v:0",
+                "-fps_mode",
+                "passthrough",
+                "-vf",
+                "showinfo",
+                "-f",
+                "image2pipe",
+                "-c:v",
+                "ppm",
+                "-",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| Error::FfmpegMissing {
+                program: "ffmpeg",
+                source,
+            })?;
+        let stdout = BufReader::with_capacity(1 << 20, child.stdout.take().expect("piped"));
+        let stderr = child.stderr.take().expect("piped");
+        let (send, log) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr)
+                .split(b'\n')
+                .map_while(std::result::Result::ok)
+            {
+                let line = String::from_utf8_lossy(&line).into_owned();
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let frames_hint = Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-select_streams",
+                "v:0",
+                "-show_entries",
+                "stream=nb_frames",
+                "-of",
+                "csv=p=0",
+            ])
+            .arg(path)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok());
+        Ok(Video {
+            path: path.to_path_buf(),
+            child,
+            stdout,
+            log,
+            frames_hint,
+            index: 0,
+            messages: Vec::new(),
+        })
+    }
+
+    /// ffmpeg's last messages, for an error.
+    fn failure(&mut self, what: &str) -> Error {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.messages
+            .extend(self.log.try_iter().filter(|l| !l.contains("Parsed_showinfo")));
+        let said: Vec<&str> = self
+            .messages
+            .iter()
+            .map(|l| l.trim())
+            .filter(|l| {
+                !l.is_empty()
+                    && !l.starts_with("Stream")
+                    && !l.starts_with("Input")
+                    && !l.starts_with("Output")
+            })
+            .collect();
+        let tail = said
+            .iter()
+            .rev()
+            .take(2)
+            .rev()
+            .copied()
+            .collect::<Vec<_>>()
+            .join("; ");
+        Error::Video {
+            path: self.path.clone(),
+            reason: if tail.is_empty() {
+                what.to_string()
+            } else {
+                format!("{what}: ffmpeg says: {tail}")
+            },
+        }
+    }
+
+    /// The time of the frame just read, from ffmpeg's showinfo line for it.
+    fn frame_time(&mut self) -> Option<f64> {
+        for line in self.log.iter() {
+            if let Some(rest) = line.split("pts_time:").nth(1) {
+                return rest.split_whitespace().next()?.parse().ok();
+            }
+            self.messages.push(line);
+        }
+        None
+    }
+
+    fn next_frame(&mut self) -> Result<Option<(Frame, f64)>> {
+        let header = match read_ppm_header(&mut self.stdout) {
+            Ok(Some(h)) => h,
+            Ok(None) => {
+                let status = self.child.wait().map_err(|source| Error::Io {
+                    path: self.path.clone(),
+                    source,
+                })?;
+                if !status.success() {
+                    return Err(self.failure("ffmpeg could not decode it"));
+                }
+                if self.index == 0 {
+                    return Err(self.failure("the video has no frames"));
+                }
+                return Ok(None);
+            }
+            Err(e) => return Err(self.failure(&format!("bad frame from ffmpeg ({e})"))),
+        };
+        let (w, h) = header;
+        let mut rgb = vec![0; w * h * 3];
+        if let Err(e) = self.stdout.read_exact(&mut rgb) {
+            return Err(self.failure(&format!("frame {} cut short ({e})", self.index)));
+        }
+        let time = self.frame_time().unwrap_or(f64::NAN);
+        let frame = Frame::new(w, h, rgb, self.index)?;
+        self.index += 1;
+        Ok(Some((frame, time)))
+    }
+}
+
+impl Drop for Video {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads a binary PPM header (`P6 width height 255`), or `None` at the end of the stream.
+fn read_ppm_header(r: &mut impl BufRead) -> std::io::Result<Option<(usize, usize)>> {
+    let mut fields = Vec::new();
+    let mut field = Vec::new();
+    let mut byte = [0u8];
+    while fields.len() < 4 {
+        if r.read(&mut byte)? == 0 {
+            if fields.is_empty() && field.is_empty() {
+                return Ok(None);
+            }
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "header cut short",
+            ));
+        }
+        if byte[0].is_ascii_whitespace() {
+            if !field.is_empty() {
+                fields.push(String::from_utf8_lossy(&std::mem::take(&mut field)).into_owned());
+            }
+        } else if field.len() < 16 {
+            field.push(byte[0]);
+        }
+    }
+    let number = |s: &str| s.parse::<usize>().ok().filter(|&n| n > 0 && n <= 1 << 15);
+    match (
+        fields[0].as_str(),
+        number(&fields[1]),
+        number(&fields[2]),
+        fields[3].as_str(),
+    ) {
+        ("P6", Some(w), Some(h), "255") => Ok(Some((w, h))),
+        _ => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not an 8-bit PPM header: {fields:?}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_names_sort_by_value() {
+        let mut names = vec!["f10.png", "f2.png", "f1.png", "a.png"];
+        names.sort_by_cached_key(|n| natural_key(n));
+        assert_eq!(names, ["a.png", "f1.png", "f2.png", "f10.png"]);
+    }
+
+    #[test]
+    fn ppm_headers() {
+        let mut ok: &[u8] = b"P6\n3 2\n255\n";
+        assert_eq!(read_ppm_header(&mut ok).unwrap(), Some((3, 2)));
+        let mut empty: &[u8] = b"";
+        assert_eq!(read_ppm_header(&mut empty).unwrap(), None);
+        let mut cut: &[u8] = b"P6\n3";
+        assert!(read_ppm_header(&mut cut).is_err());
+        let mut deep: &[u8] = b"P6\n3 2\n65535\n";
+        assert!(read_ppm_header(&mut deep).is_err());
+    }
+}

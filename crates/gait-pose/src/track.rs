@@ -1,0 +1,78 @@
+//! [`track`]: the estimator run over every frame of a source, and what it found as arrays.
+
+use ndarray::{Array2, Array3};
+
+use crate::error::Result;
+use crate::estimator::{Pose, PoseEstimator};
+use crate::source::FrameSource;
+
+/// The poses found in a video: only frames with a person are kept, each with its index and time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Track {
+    /// How many frames were read.
+    pub frames_read: usize,
+    /// The frame size, `[width, height]` in pixels (of the last frame read).
+    pub frame_size: [usize; 2],
+    /// Indices of the frames with a person, increasing.
+    pub frame_indices: Vec<usize>,
+    /// Their times in seconds.
+    pub times: Vec<f64>,
+    /// Their poses.
+    pub poses: Vec<Pose>,
+}
+
+impl Track {
+    /// The landmarks as the old pipeline saved them: `(kept frames, 33, 3)` of `x` and `y` as
+    /// fractions of the frame's width and height and MediaPipe's `z`.
+    pub fn landmarks(&self) -> gait_io::Landmarks {
+        let mut a = Array3::zeros((self.poses.len(), 33, 3));
+        for (f, pose) in self.poses.iter().enumerate() {
+            for (j, l) in pose.iter().enumerate() {
+                a[[f, j, 0]] = l.x;
+                a[[f, j, 1]] = l.y;
+                a[[f, j, 2]] = l.z;
+            }
+        }
+        gait_io::Landmarks::new(gait_io::Layout::MediaPipe33, a).expect("33 joints of 3 values")
+    }
+
+    /// Each kept frame's landmark visibilities, `(kept frames, 33)`.
+    pub fn visibility(&self) -> Array2<f32> {
+        Array2::from_shape_fn((self.poses.len(), 33), |(f, j)| self.poses[f][j].visibility)
+    }
+
+    /// Each kept frame's index and time in seconds, `(kept frames, 2)`.
+    pub fn frames(&self) -> Array2<f64> {
+        Array2::from_shape_fn((self.poses.len(), 2), |(f, c)| {
+            if c == 0 {
+                self.frame_indices[f] as f64
+            } else {
+                self.times[f]
+            }
+        })
+    }
+}
+
+/// Runs `estimator` over every frame of `source` from a fresh start, calling `progress` with the
+/// number of frames read after each.
+pub fn track(
+    estimator: &mut PoseEstimator,
+    source: FrameSource,
+    mut progress: impl FnMut(usize),
+) -> Result<Track> {
+    estimator.reset();
+    let mut track = Track::default();
+    for item in source {
+        let (frame, time) = item?;
+        let index = track.frames_read;
+        track.frames_read += 1;
+        track.frame_size = [frame.width(), frame.height()];
+        if let Some(pose) = estimator.estimate(&frame, time) {
+            track.frame_indices.push(index);
+            track.times.push(time);
+            track.poses.push(pose);
+        }
+        progress(track.frames_read);
+    }
+    Ok(track)
+}
