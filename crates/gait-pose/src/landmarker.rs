@@ -206,9 +206,10 @@ mod tests {
         let roi = region([0.5, 0.5], [0.5, 0.5 - 200.0 / 960.0], &frame);
         assert!(roi.rotation.abs() < 1e-6);
         assert!((roi.width * 640.0 - 500.0).abs() < 1e-3 && (roi.height * 960.0 - 500.0).abs() < 1e-3);
-        // Lying down, head to the right: the region turns by -90 degrees.
+        // Lying down, head to the right: the region turns a quarter clockwise on the screen (y
+        // points down), so that the head is up in the crop.
         let roi = region([0.5, 0.5], [0.5 + 200.0 / 640.0, 0.5], &frame);
-        assert!((roi.rotation + PI / 2.0).abs() < 1e-6, "{}", roi.rotation);
+        assert!((roi.rotation - PI / 2.0).abs() < 1e-6, "{}", roi.rotation);
     }
 
     #[test]

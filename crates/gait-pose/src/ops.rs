@@ -13,6 +13,20 @@ use crate::tflite::{Activation, Padding, out_size, pad_before};
 /// Height, width and channels of an activation tensor.
 pub(crate) type Hwc = [usize; 3];
 
+/// Multiply-adds below which an operation runs on one thread: handing out smaller work costs
+/// more than it saves (measured on the pose models).
+const PARALLEL_WORK: usize = 1 << 16;
+
+/// Calls `f(row index, row)` for each `len`-long row of `out`, on all threads when `work`
+/// (multiply-adds, roughly) is large enough to pay for it.
+fn for_rows(out: &mut [f32], len: usize, work: usize, f: impl Fn(usize, &mut [f32]) + Sync + Send) {
+    if work >= PARALLEL_WORK {
+        out.par_chunks_mut(len).enumerate().for_each(|(i, row)| f(i, row));
+    } else {
+        out.chunks_mut(len).enumerate().for_each(|(i, row)| f(i, row));
+    }
+}
+
 /// Applies a fused activation in place.
 pub(crate) fn activate(values: &mut [f32], activation: Activation) {
     match activation {
@@ -96,7 +110,7 @@ pub(crate) fn conv2d(
         let k = kh * kw * c;
         scratch.clear();
         scratch.resize(oh * ow * k, 0.0);
-        scratch.par_chunks_mut(ow * k).enumerate().for_each(|(oy, rows)| {
+        for_rows(scratch, ow * k, oh * ow * k * n, |oy, rows| {
             for (ox, patch) in rows.chunks_exact_mut(k).enumerate() {
                 for ky in 0..kh {
                     let Some(iy) = (oy * stride + ky).checked_sub(py).filter(|&y| y < h) else {
@@ -117,12 +131,23 @@ pub(crate) fn conv2d(
     activate(out, activation);
 }
 
-/// A depthwise convolution (multiplier 1) with `filter` as `[kh, kw, c]`.
+/// The filter of a stride-1 depthwise convolution laid out for [`depthwise_conv2d`]: each tap's
+/// `c` weights repeated across an output row, so that a tap is one multiply-add over a whole
+/// contiguous row.
+pub(crate) fn tile_depthwise(filter: &[f32], taps: usize, c: usize, ow: usize) -> Vec<f32> {
+    (0..taps)
+        .flat_map(|t| filter[t * c..][..c].iter().copied().cycle().take(ow * c))
+        .collect()
+}
+
+/// A depthwise convolution (multiplier 1) with `filter` as `[kh, kw, c]`; with stride 1, `tiled`
+/// is [`tile_depthwise`] of it.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn depthwise_conv2d(
     input: &[f32],
     [h, w, c]: Hwc,
     filter: &[f32],
+    tiled: Option<&[f32]>,
     bias: &[f32],
     [kh, kw]: [usize; 2],
     stride: usize,
@@ -130,32 +155,62 @@ pub(crate) fn depthwise_conv2d(
     activation: Activation,
     out: &mut [f32],
 ) {
+    let oh = out_size(h, kh, stride, padding).unwrap_or(0);
     let ow = out_size(w, kw, stride, padding).unwrap_or(0);
     let (py, px) = (
         pad_before(h, kh, stride, padding),
         pad_before(w, kw, stride, padding),
     );
-    out.par_chunks_mut(ow * c).enumerate().for_each(|(oy, row)| {
-        for (ox, acc) in row.chunks_exact_mut(c).enumerate() {
-            acc.copy_from_slice(bias);
+    let work = oh * ow * c * kh * kw;
+    match tiled {
+        Some(tiled) if stride == 1 => for_rows(out, ow * c, work, |oy, row| {
+            for acc in row.chunks_exact_mut(c) {
+                acc.copy_from_slice(bias);
+            }
             for ky in 0..kh {
-                let Some(iy) = (oy * stride + ky).checked_sub(py).filter(|&y| y < h) else {
+                let Some(iy) = (oy + ky).checked_sub(py).filter(|&y| y < h) else {
                     continue;
                 };
+                let in_row = &input[iy * w * c..][..w * c];
                 for kx in 0..kw {
-                    let Some(ix) = (ox * stride + kx).checked_sub(px).filter(|&x| x < w) else {
+                    // Output columns whose input column x + kx - px is inside the row.
+                    let (x0, x1) = (px.saturating_sub(kx), ow.min((w + px).saturating_sub(kx)));
+                    if x0 >= x1 {
                         continue;
-                    };
-                    let x = &input[(iy * w + ix) * c..][..c];
-                    let f = &filter[(ky * kw + kx) * c..][..c];
-                    for ((a, &x), &f) in acc.iter_mut().zip(x).zip(f) {
-                        *a += x * f;
+                    }
+                    let len = (x1 - x0) * c;
+                    let o = &mut row[x0 * c..][..len];
+                    let i = &in_row[(x0 + kx - px) * c..][..len];
+                    let f = &tiled[((ky * kw + kx) * ow + x0) * c..][..len];
+                    for ((o, &i), &f) in o.iter_mut().zip(i).zip(f) {
+                        *o += i * f;
                     }
                 }
             }
-            activate(acc, activation);
-        }
-    });
+            activate(row, activation);
+        }),
+        _ => for_rows(out, ow * c, work, |oy, row| {
+            for (ox, acc) in row.chunks_exact_mut(c).enumerate() {
+                acc.copy_from_slice(bias);
+                for ky in 0..kh {
+                    let Some(iy) = (oy * stride + ky).checked_sub(py).filter(|&y| y < h) else {
+                        continue;
+                    };
+                    for kx in 0..kw {
+                        let Some(ix) = (ox * stride + kx).checked_sub(px).filter(|&x| x < w) else {
+                            continue;
+                        };
+                        let x = &input[(iy * w + ix) * c..][..c];
+                        let f = &filter[(ky * kw + kx) * c..][..c];
+                        for ((a, &x), &f) in acc.iter_mut().zip(x).zip(f) {
+                            *a += x * f;
+                        }
+                    }
+                }
+            }
+            activate(row, activation);
+        }),
+    }
 }
 
 /// Element-wise sum of two tensors of the same shape.
@@ -245,7 +300,7 @@ pub(crate) fn resize_bilinear(
         }
     };
     let (sy, sx) = (scale(h, oh), scale(w, ow));
-    out.par_chunks_mut(ow * c).enumerate().for_each(|(y, row)| {
+    for_rows(out, ow * c, oh * ow * c * 4, |y, row| {
         let (fy, y0, y1) = source(y, sy, half_pixel_centers, h);
         let dy = fy - y0 as f32;
         for (x, px) in row.chunks_exact_mut(c).enumerate() {
@@ -358,7 +413,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(40))]
         #[test]
-        fn conv2d_is_the_windowed_sum(h in 1usize..9, w in 1usize..9, c in 1usize..5, n in 1usize..6, k in 1usize..4, stride in 1usize..3, same in any::<bool>()) {
+        fn conv2d_is_the_windowed_sum(h in 1usize..9, w in 1usize..9, c in 1usize..5, n in 1usize..6, k in 1usize..4, stride in 1usize..3, same in any::<bool>(), use_tiles in any::<bool>()) {
             let padding = if same { Padding::Same } else { Padding::Valid };
             prop_assume!(padding == Padding::Same || (h >= k && w >= k));
             let input = values(h * w * c, 1);
@@ -373,7 +428,10 @@ mod tests {
             // Depthwise: each channel alone is a one-channel convolution.
             let dw = values(k * k * c, 3);
             let mut got = vec![0.0; want.len() / n * c];
-            depthwise_conv2d(&input, [h, w, c], &dw, &vec![0.5; c], [k, k], stride, padding, Activation::Relu6, &mut got);
+            let ow = out_size(w, k, stride, padding).unwrap();
+            let tiled = tile_depthwise(&dw, k * k, c, ow);
+            let tiled = (stride == 1 && use_tiles).then_some(&tiled[..]);
+            depthwise_conv2d(&input, [h, w, c], &dw, tiled, &vec![0.5; c], [k, k], stride, padding, Activation::Relu6, &mut got);
             for ch in 0..c {
                 let single: Vec<f32> = (0..h * w).map(|p| input[p * c + ch]).collect();
                 let f: Vec<f32> = (0..k * k).map(|p| dw[p * c + ch]).collect();

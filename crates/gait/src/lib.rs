@@ -37,6 +37,7 @@ pub use error::{Error, Result};
 pub use gait_features as features;
 pub use gait_io as io;
 pub use gait_lstm as lstm;
+pub use gait_pose as pose;
 pub use gait_synth as synth;
 pub use ndarray;
 pub use pipeline::{SampleExamples, feature_set_for, features_of_file, load_examples, prediction_inputs};
