@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::angles::read_angles;
+use crate::clip::ClipFile;
 use crate::error::{Error, Result};
 use crate::feature_sequence::FeatureSequence;
 use crate::landmarks::{Landmarks, read_landmarks};
@@ -154,7 +155,8 @@ impl Dataset {
                 continue;
             }
             match place(root, path) {
-                Ok((split, label, recording, clip, is_angles)) => {
+                Ok(None) => {}
+                Ok(Some((split, label, recording, clip, is_angles))) => {
                     let sample = clips
                         .entry((split, label, recording.clone(), clip))
                         .or_insert(Sample {
@@ -261,8 +263,10 @@ fn sample_dir(root: &Path, sample: &Sample) -> PathBuf {
 }
 
 /// Where a file sits in the tree: split, label, recording, clip number, and whether it is the
-/// angles (or the landmarks) file.
-fn place(root: &Path, path: &Path) -> Result<(Split, Label, String, u64, bool), String> {
+/// angles (or the landmarks) file; `None` for a file that accompanies a clip (`N_frames.npy`,
+/// `N_visibility.npy`).
+type Place = (Split, Label, String, u64, bool);
+fn place(root: &Path, path: &Path) -> Result<Option<Place>, String> {
     let relative = path
         .strip_prefix(root)
         .map_err(|_| "outside the dataset root".to_string())?;
@@ -280,17 +284,15 @@ fn place(root: &Path, path: &Path) -> Result<(Split, Label, String, u64, bool), 
         "Abnormal" => Label::Abnormal,
         other => return Err(format!("{other:?} is not Normal or Abnormal")),
     };
-    let (stem, is_angles) = if let Some(stem) = name.strip_suffix("_angles.npy") {
-        (stem, true)
-    } else if let Some(stem) = name.strip_suffix("_landmarks.npy") {
-        (stem, false)
-    } else {
-        return Err("not named N_angles.npy or N_landmarks.npy".into());
+    let (stem, is_angles) = match ClipFile::parse(name) {
+        Some((_, kind)) if kind.is_companion() => return Ok(None),
+        Some((stem, kind)) => (stem, kind == ClipFile::Angles),
+        None => return Err("not named N_angles.npy or N_landmarks.npy".into()),
     };
     let clip = stem
         .parse()
         .map_err(|_| format!("clip number {stem:?} is not a whole number"))?;
-    Ok((split, label, (*recording).to_string(), clip, is_angles))
+    Ok(Some((split, label, (*recording).to_string(), clip, is_angles)))
 }
 
 /// Checks that a clip has the files `require` asks for, non-empty with readable headers.

@@ -28,6 +28,7 @@
 mod angles;
 mod atomic;
 pub mod buffer;
+mod clip;
 mod csv;
 mod dataset;
 mod error;
@@ -58,6 +59,7 @@ pub mod fuzzing {
 }
 
 pub use angles::{read_angles, write_angles};
+pub use clip::ClipFile;
 pub use csv::write_csv;
 pub use dataset::{Dataset, Label, Require, Sample, Skipped, Split};
 pub use error::{Error, Result};

@@ -35,6 +35,9 @@ fn tree_pairs_clips_in_numeric_order_and_reports_every_skip() {
     clip(&root.join("Testing/Abnormal/walk_b"), 7, 3, true, true);
     clip(&root.join("Testing/Unknown/walk_c"), 1, 3, true, true); // not a label
     clip(&root.join("Training"), 1, 3, true, false); // misplaced
+    // What pose extraction writes beside a clip accompanies it: neither a sample nor a skip.
+    gait_io::write_npy(&walk.join("1_frames.npy"), &Array2::<f64>::zeros((5, 2))).unwrap();
+    gait_io::write_npy(&walk.join("1_visibility.npy"), &Array2::<f32>::zeros((5, 33))).unwrap();
 
     let mut dataset = Dataset::scan(root, Require::Both).unwrap();
     let found: Vec<(Split, Label, &str, u64)> = dataset

@@ -1,0 +1,76 @@
+//! [`ClipFile`]: the files a clip `N` has beside it in a recording folder, and their names.
+
+use std::path::{Path, PathBuf};
+
+/// One of the files of a clip `N`: `N_landmarks.npy`, `N_angles.npy`, and the two that pose
+/// extraction writes beside them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClipFile {
+    /// `N_landmarks.npy`: float64 `(frames, joints, 3)`.
+    Landmarks,
+    /// `N_angles.npy`: the pickled per-frame feature dicts.
+    Angles,
+    /// `N_frames.npy`: float64 `(frames, 2)`, each kept frame's index in the video and its time in
+    /// seconds (frames with no person are left out of the landmarks).
+    Frames,
+    /// `N_visibility.npy`: float32 `(frames, 33)`, each landmark's visibility score.
+    Visibility,
+}
+
+impl ClipFile {
+    /// All of them, samples' files first.
+    pub const ALL: [ClipFile; 4] = [
+        ClipFile::Landmarks,
+        ClipFile::Angles,
+        ClipFile::Frames,
+        ClipFile::Visibility,
+    ];
+
+    /// What follows the clip's name: `_landmarks.npy`, ...
+    pub fn suffix(self) -> &'static str {
+        match self {
+            ClipFile::Landmarks => "_landmarks.npy",
+            ClipFile::Angles => "_angles.npy",
+            ClipFile::Frames => "_frames.npy",
+            ClipFile::Visibility => "_visibility.npy",
+        }
+    }
+
+    /// The file of clip `clip` in folder `dir`.
+    pub fn path(self, dir: &Path, clip: &str) -> PathBuf {
+        dir.join(format!("{clip}{}", self.suffix()))
+    }
+
+    /// The clip's name and the kind of a file name (`"3_angles.npy"` -> `("3", Angles)`), or `None`
+    /// for any other name.
+    pub fn parse(name: &str) -> Option<(&str, ClipFile)> {
+        ClipFile::ALL
+            .into_iter()
+            .find_map(|kind| name.strip_suffix(kind.suffix()).map(|stem| (stem, kind)))
+    }
+
+    /// Whether the file only accompanies a sample (frames, visibility) rather than being one of
+    /// its two files.
+    pub fn is_companion(self) -> bool {
+        matches!(self, ClipFile::Frames | ClipFile::Visibility)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for kind in ClipFile::ALL {
+            let path = kind.path(Path::new("r"), "12");
+            let name = path.file_name().unwrap().to_str().unwrap();
+            assert_eq!(ClipFile::parse(name), Some(("12", kind)));
+        }
+        assert_eq!(ClipFile::parse("12.npy"), None);
+        assert_eq!(
+            ClipFile::parse("walk_angles.npy"),
+            Some(("walk", ClipFile::Angles))
+        );
+    }
+}
