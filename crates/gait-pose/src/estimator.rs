@@ -92,7 +92,10 @@ pub struct PoseEstimator {
 
 /// The folder of the committed models: `models/mediapipe` of this workspace.
 pub fn default_model_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/mediapipe")
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."));
+    crates.parent().unwrap_or(crates).join("models/mediapipe")
 }
 
 impl PoseEstimator {

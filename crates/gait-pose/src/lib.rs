@@ -19,6 +19,7 @@ mod frame;
 mod landmarker;
 mod network;
 mod ops;
+mod overlay;
 mod smoothing;
 mod source;
 mod tflite;
@@ -29,5 +30,6 @@ pub use estimator::{DETECTOR_FILE, Mode, Model, Pose, PoseEstimator, PoseOptions
 pub use frame::{Frame, Roi};
 pub use landmarker::Landmark;
 pub use network::Network;
+pub use overlay::CONNECTIONS;
 pub use source::{FrameSource, Video, image_files, read_image};
 pub use track::{Track, track};

@@ -158,8 +158,14 @@ pub struct Video {
 }
 
 impl Video {
-    /// Starts decoding the video at `path`.
+    /// Starts decoding the video at `path` with the `ffmpeg` found on `PATH`.
     pub fn open(path: &Path) -> Result<Video> {
+        Video::open_with(path, "ffmpeg".as_ref())
+    }
+
+    /// Starts decoding the video at `path` with the ffmpeg program `ffmpeg` (a name looked up on
+    /// `PATH`, or a path); `ffprobe` beside it, if any, gives the frame count ahead.
+    pub fn open_with(path: &Path, ffmpeg: &std::ffi::OsStr) -> Result<Video> {
         if !path.is_file() {
             let source = std::fs::metadata(path)
                 .err()
@@ -169,7 +175,7 @@ impl Video {
                 source,
             });
         }
-        let mut child = Command::new("ffmpeg")
+        let mut child = Command::new(ffmpeg)
             .args(["-nostdin", "-hide_banner", "-loglevel", "info", "-i"])
             .arg(path)
             .args([
@@ -207,23 +213,33 @@ impl Video {
                 }
             }
         });
-        let frames_hint = Command::new("ffprobe")
-            .args([
-                "-v",
-                "error",
-                "-select_streams",
-                "v:0",
-                "-show_entries",
-                "stream=nb_frames",
-                "-of",
-                "csv=p=0",
-            ])
-            .arg(path)
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .ok()
-            .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok());
+        let ffprobe = Path::new(ffmpeg).with_file_name("ffprobe");
+        let frames_hint = Command::new(
+            if Path::new(ffmpeg)
+                .parent()
+                .is_some_and(|p| !p.as_os_str().is_empty())
+            {
+                ffprobe.as_os_str()
+            } else {
+                "ffprobe".as_ref()
+            },
+        )
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=nb_frames",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok());
         Ok(Video {
             path: path.to_path_buf(),
             child,
@@ -290,7 +306,14 @@ impl Video {
                     source,
                 })?;
                 if !status.success() {
-                    return Err(self.failure("ffmpeg could not decode it"));
+                    let err = self.failure("ffmpeg could not decode it");
+                    if self.messages.iter().any(|m| m.contains("matches no streams")) {
+                        return Err(Error::Video {
+                            path: self.path.clone(),
+                            reason: "the file holds no video (no frames)".into(),
+                        });
+                    }
+                    return Err(err);
                 }
                 if self.index == 0 {
                     return Err(self.failure("the video has no frames"));

@@ -4,6 +4,7 @@ use ndarray::{Array2, Array3};
 
 use crate::error::Result;
 use crate::estimator::{Pose, PoseEstimator};
+use crate::frame::Frame;
 use crate::source::FrameSource;
 
 /// The poses found in a video: only frames with a person are kept, each with its index and time.
@@ -53,12 +54,12 @@ impl Track {
     }
 }
 
-/// Runs `estimator` over every frame of `source` from a fresh start, calling `progress` with the
-/// number of frames read after each.
+/// Runs `estimator` over every frame of `source` from a fresh start, calling `on_frame` with each
+/// frame's index, the frame and its pose (if a person was found) as it goes.
 pub fn track(
     estimator: &mut PoseEstimator,
     source: FrameSource,
-    mut progress: impl FnMut(usize),
+    mut on_frame: impl FnMut(usize, &Frame, Option<&Pose>),
 ) -> Result<Track> {
     estimator.reset();
     let mut track = Track::default();
@@ -67,12 +68,13 @@ pub fn track(
         let index = track.frames_read;
         track.frames_read += 1;
         track.frame_size = [frame.width(), frame.height()];
-        if let Some(pose) = estimator.estimate(&frame, time) {
+        let pose = estimator.estimate(&frame, time);
+        on_frame(index, &frame, pose.as_ref());
+        if let Some(pose) = pose {
             track.frame_indices.push(index);
             track.times.push(time);
             track.poses.push(pose);
         }
-        progress(track.frames_read);
     }
     Ok(track)
 }

@@ -28,7 +28,7 @@ fn compare(mode: Mode) -> (f32, f32, f32, usize) {
     };
     let mut estimator = PoseEstimator::open(&default_model_dir(), options).unwrap();
     let source = FrameSource::open(&fixture("walker.mp4"), 30.0).unwrap();
-    let found = track(&mut estimator, source, |_| {}).unwrap();
+    let found = track(&mut estimator, source, |_, _, _| {}).unwrap();
     let [w, h] = found.frame_size.map(|v| v as f32);
     assert_eq!(found.frames_read, reference.shape()[0]);
     let mut distances = Vec::new();

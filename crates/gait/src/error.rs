@@ -12,6 +12,9 @@ pub enum Error {
     /// Training, loading or running the classifier.
     #[error(transparent)]
     Model(#[from] gait_lstm::Error),
+    /// Decoding videos or running the pose models.
+    #[error(transparent)]
+    Pose(#[from] gait_pose::Error),
     /// Nothing usable was found where something was expected.
     #[error("{0}")]
     Empty(String),

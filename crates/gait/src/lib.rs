@@ -6,9 +6,10 @@
 //! - [`lstm`] (`gait-lstm`): the LSTM classifier — train, evaluate, save, load, predict, and the
 //!   old Keras `gait_model.h5`.
 //! - [`synth`] (`gait-synth`): synthetic walkers, normal and pathological.
+//! - [`pose`] (`gait-pose`): body-pose landmarks from videos and pictures with MediaPipe's models.
 //!
 //! and the calls most programs need: [`load_examples`], [`features_of_file`],
-//! [`prediction_inputs`], [`write_synthetic_dataset`].
+//! [`prediction_inputs`], [`write_synthetic_dataset`], [`extract_video`].
 //!
 //! ```
 //! use gait::prelude::*;
@@ -32,6 +33,7 @@
 mod error;
 mod pipeline;
 mod synthetic;
+mod video;
 
 pub use error::{Error, Result};
 pub use gait_features as features;
@@ -42,6 +44,7 @@ pub use gait_synth as synth;
 pub use ndarray;
 pub use pipeline::{SampleExamples, feature_set_for, features_of_file, load_examples, prediction_inputs};
 pub use synthetic::write_synthetic_dataset;
+pub use video::{extract_video, video_outputs};
 
 /// The types most programs need, in one import.
 pub mod prelude {

@@ -1,0 +1,154 @@
+//! Bad input gives one clear error naming the file: not a video, an empty or cut-short file, a
+//! video with no frames, ffmpeg missing, damaged or wrong model files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use gait_pose::{Error, FrameSource, Network, PoseEstimator, PoseOptions, Video, default_model_dir};
+
+fn walker() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/walker.mp4")
+}
+
+/// Reads every frame of `path`, returning the error if any.
+fn decode(path: &Path) -> Result<usize, Error> {
+    FrameSource::open(path, 30.0)?.try_fold(0, |n, frame| frame.map(|_| n + 1))
+}
+
+fn message(path: &Path) -> String {
+    let err = decode(path).expect_err("should fail");
+    let text = err.to_string();
+    assert!(
+        text.contains(&*path.to_string_lossy()),
+        "the error names the file: {text}"
+    );
+    assert!(!text.contains('\n'), "one line: {text}");
+    text
+}
+
+#[test]
+fn broken_videos_are_refused_with_the_file_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_video = dir.path().join("notes.mp4");
+    std::fs::write(&not_video, "these are notes, not a video").unwrap();
+    assert!(message(&not_video).contains("could not decode"));
+
+    let empty = dir.path().join("empty.mp4");
+    std::fs::write(&empty, "").unwrap();
+    assert!(message(&empty).contains("could not decode"));
+
+    // The first half of a video whose index sits at its end.
+    let bytes = std::fs::read(walker()).unwrap();
+    let cut = dir.path().join("cut.mp4");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    message(&cut);
+
+    let zero = dir.path().join("zero.mp4");
+    let made = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=gray:s=64x96:d=1",
+            "-frames:v",
+            "0",
+        ])
+        .arg(&zero)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    assert!(message(&zero).contains("no frames"));
+
+    assert!(matches!(
+        decode(&dir.path().join("missing.mp4")),
+        Err(Error::Io { .. })
+    ));
+}
+
+#[test]
+fn a_missing_ffmpeg_is_named_with_what_to_do() {
+    let err = Video::open_with(&walker(), "/nonexistent/ffmpeg".as_ref())
+        .err()
+        .expect("no such program");
+    assert!(matches!(err, Error::FfmpegMissing { .. }));
+    assert!(err.to_string().contains("install FFmpeg"), "{err}");
+}
+
+#[test]
+fn a_whole_video_decodes_with_its_times() {
+    let frames: Vec<_> = FrameSource::open(&walker(), 30.0)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(frames.len(), 20);
+    for (k, (frame, time)) in frames.iter().enumerate() {
+        assert_eq!((frame.width(), frame.height()), (640, 960));
+        assert!((time - k as f64 / 30.0).abs() < 1e-4, "frame {k} at {time}");
+    }
+}
+
+#[test]
+fn damaged_and_wrong_models_are_refused() {
+    let models = default_model_dir();
+    let bytes = std::fs::read(models.join("pose_detection.tflite")).unwrap();
+    // Cut anywhere (a sample of 64 places, the start more densely), the file is refused.
+    let cuts = (0..32)
+        .map(|k| k * 37)
+        .chain((1..33).map(|k| bytes.len() * k / 33));
+    for cut in cuts {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cut.tflite");
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+        match Network::open(&path, &["Identity"]) {
+            Err(Error::Model { path: p, .. }) => assert_eq!(p, path),
+            other => panic!("a model cut at {cut} bytes: {other:?}"),
+        }
+    }
+    // The detector where the landmark model belongs.
+    let detector = models.join("pose_detection.tflite");
+    let err = PoseEstimator::open_files(&detector, &detector, PoseOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("pose_detection.tflite"), "{err}");
+    // A missing model.
+    let err = PoseEstimator::open_files(
+        &detector,
+        Path::new("/nonexistent/model.tflite"),
+        PoseOptions::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err}");
+}
+
+#[test]
+fn a_picture_folder_is_a_clip_in_name_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let frames: Vec<_> = FrameSource::open(&walker(), 30.0)
+        .unwrap()
+        .take(3)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for (k, (frame, _)) in frames.iter().enumerate() {
+        // frame_10.png sorts after frame_2.png
+        frame
+            .write_png(&dir.path().join(format!("frame_{}.png", [10, 2, 1][k])))
+            .unwrap();
+    }
+    std::fs::write(dir.path().join("notes.txt"), "not a picture").unwrap();
+    let read: Vec<_> = FrameSource::open(dir.path(), 10.0)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(read.len(), 3);
+    assert_eq!(read[0].0, frames[2].0, "frame_1 first");
+    assert_eq!(read[2].0, frames[0].0, "frame_10 last");
+    assert_eq!(read.iter().map(|(_, t)| *t).collect::<Vec<_>>(), [0.0, 0.1, 0.2]);
+    // A damaged picture is named.
+    std::fs::write(dir.path().join("frame_3.png"), "not a png").unwrap();
+    let err = FrameSource::open(dir.path(), 10.0)
+        .unwrap()
+        .find_map(Result::err)
+        .unwrap();
+    assert!(err.to_string().contains("frame_3.png"), "{err}");
+}

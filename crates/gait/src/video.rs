@@ -1,0 +1,48 @@
+//! From a video to the old pipeline's files: pose landmarks, the `seed` angles, and which frames
+//! of the video they come from.
+
+use std::path::{Path, PathBuf};
+
+use gait_features::seed_features;
+use gait_io::{ClipFile, write_angles, write_landmarks, write_npy};
+use gait_pose::{Frame, FrameSource, Pose, PoseEstimator, Track, track};
+
+use crate::error::{Error, Result};
+
+/// The files [`extract_video`] writes for clip `clip` in folder `dir`, in the order it writes them.
+pub fn video_outputs(dir: &Path, clip: &str) -> [PathBuf; 4] {
+    ClipFile::ALL.map(|kind| kind.path(dir, clip))
+}
+
+/// Runs `estimator` over the video (or folder of pictures, shown at `fps`) at `input` and writes
+/// clip `clip` into folder `dir` as the old pipeline did: `clip_landmarks.npy` (float64
+/// `(frames, 33, 3)`, frames with no person left out) and `clip_angles.npy` (the `seed`
+/// features), and beside them `clip_frames.npy` (each kept frame's index and time) and
+/// `clip_visibility.npy`. `on_frame` sees every frame as it is processed.
+///
+/// Nothing is written when no frame shows a person; each file is written whole or not at all.
+pub fn extract_video(
+    estimator: &mut PoseEstimator,
+    input: &Path,
+    fps: f64,
+    dir: &Path,
+    clip: &str,
+    on_frame: impl FnMut(usize, &Frame, Option<&Pose>),
+) -> Result<Track> {
+    let source = FrameSource::open(input, fps)?;
+    let found = track(estimator, source, on_frame)?;
+    if found.poses.is_empty() {
+        return Err(Error::Empty(format!(
+            "{}: no person found in any of its {} frames; nothing written",
+            input.display(),
+            found.frames_read
+        )));
+    }
+    let landmarks = found.landmarks();
+    let [landmarks_path, angles_path, frames_path, visibility_path] = video_outputs(dir, clip);
+    write_landmarks(&landmarks_path, &landmarks)?;
+    write_angles(&angles_path, &seed_features(&landmarks))?;
+    write_npy(&frames_path, &found.frames())?;
+    write_npy(&visibility_path, &found.visibility())?;
+    Ok(found)
+}

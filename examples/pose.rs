@@ -1,0 +1,298 @@
+//! Body-pose landmarks from walking videos, written as the old pipeline wrote them.
+//!
+//! ```text
+//! cargo run --release --example pose -- --input PATH --out OUT [--model lite|full|heavy]
+//!     [--static] [--fps 30] [--force] [--overlay]
+//! ```
+//! PATH is a video, a folder of pictures (PNG, JPEG: one clip), or a tree of videos such as
+//! `Training/Normal/<recording>/N.mp4`. OUT mirrors it: for every video `N.mp4`,
+//! `N_landmarks.npy` (float64 (frames, 33, 3)), `N_angles.npy` (the `seed` features),
+//! `N_frames.npy` (each kept frame's index and time: frames with no person are left out) and
+//! `N_visibility.npy`; a single `walk.mp4` gives `OUT/walk_landmarks.npy` and the rest. The input
+//! is never written to, and existing output is not overwritten without `--force`. `--overlay`
+//! also writes `N_overlay.png`, a frame from the middle of the video with the skeleton drawn.
+//! Videos are decoded by the `ffmpeg` program.
+#![allow(clippy::print_stderr)]
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use clap::{Parser, ValueEnum};
+use gait::pose::{Frame, Mode, Model, PoseEstimator, PoseOptions, default_model_dir, image_files};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+/// File name endings taken as videos when walking a tree.
+const VIDEO_EXTENSIONS: [&str; 7] = ["mp4", "mov", "avi", "mkv", "webm", "m4v", "mpg"];
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Size {
+    Lite,
+    Full,
+    Heavy,
+}
+
+/// Turn walking videos into MediaPipe Pose landmarks and the old pipeline's angle files.
+#[derive(Parser)]
+struct Args {
+    /// A video, a folder of pictures, or a folder tree of videos.
+    #[arg(long)]
+    input: PathBuf,
+    /// Folder to write into, mirroring the input's tree (not inside a folder given as input).
+    #[arg(long)]
+    out: PathBuf,
+    /// Landmark model: lite (fastest), full (MediaPipe's default) or heavy.
+    #[arg(long, value_enum, default_value = "full")]
+    model: Size,
+    /// Folder holding the `.tflite` models (default: the workspace's models/mediapipe).
+    #[arg(long)]
+    models: Option<PathBuf>,
+    /// Treat frames as unrelated pictures: detect every frame, no tracking or smoothing.
+    #[arg(long = "static")]
+    still: bool,
+    /// Frames per second of a folder of pictures (videos carry their own times).
+    #[arg(long, default_value_t = 30.0)]
+    fps: f64,
+    /// Overwrite existing output files.
+    #[arg(long)]
+    force: bool,
+    /// Also write `N_overlay.png`: a frame with the skeleton drawn.
+    #[arg(long)]
+    overlay: bool,
+}
+
+/// One clip to extract: where its frames come from, and the folder and name of its outputs.
+struct Job {
+    input: PathBuf,
+    dir: PathBuf,
+    clip: String,
+}
+
+fn is_video(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The clips of `input`: one video, one folder of pictures, or every video of a tree.
+fn jobs(input: &Path, out: &Path) -> Result<Vec<Job>, String> {
+    if input.is_file() {
+        return Ok(vec![Job {
+            input: input.to_path_buf(),
+            dir: out.to_path_buf(),
+            clip: stem(input),
+        }]);
+    }
+    if !input.is_dir() {
+        return Err(format!("{}: no such file or folder", input.display()));
+    }
+    let mut jobs = Vec::new();
+    for entry in walkdir::WalkDir::new(input)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| format!("{}: {e}", input.display()))?;
+        let path = entry.path();
+        if entry.file_type().is_file() && is_video(path) {
+            let relative = path
+                .parent()
+                .and_then(|p| p.strip_prefix(input).ok())
+                .unwrap_or(Path::new(""));
+            jobs.push(Job {
+                input: path.to_path_buf(),
+                dir: out.join(relative),
+                clip: stem(path),
+            });
+        }
+    }
+    if jobs.is_empty() {
+        let pictures = image_files(input).map_err(|e| e.to_string())?;
+        if pictures.is_empty() {
+            return Err(format!(
+                "{}: no videos ({}) and no pictures found",
+                input.display(),
+                VIDEO_EXTENSIONS.join(", ")
+            ));
+        }
+        jobs.push(Job {
+            input: input.to_path_buf(),
+            dir: out.to_path_buf(),
+            clip: stem(input),
+        });
+    }
+    Ok(jobs)
+}
+
+fn run(args: &Args) -> Result<usize, String> {
+    if !(args.fps.is_finite() && args.fps > 0.0) {
+        return Err(format!("--fps must be a positive number, not {}", args.fps));
+    }
+    let input = args
+        .input
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", args.input.display()))?;
+    let out = std::path::absolute(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    if input.is_dir() && out.starts_with(&input) {
+        return Err(format!(
+            "--out {} is inside --input {}: choose a folder outside it",
+            out.display(),
+            input.display()
+        ));
+    }
+    let jobs = jobs(&input, &out)?;
+    if !args.force {
+        for job in &jobs {
+            let mut files = gait::video_outputs(&job.dir, &job.clip).to_vec();
+            files.push(job.dir.join(format!("{}_overlay.png", job.clip)));
+            if let Some(existing) = files.iter().find(|f| f.exists()) {
+                return Err(format!(
+                    "{} exists: use --force to overwrite, or another --out",
+                    existing.display()
+                ));
+            }
+        }
+    }
+    let model = match args.model {
+        Size::Lite => Model::Lite,
+        Size::Full => Model::Full,
+        Size::Heavy => Model::Heavy,
+    };
+    let options = PoseOptions {
+        model,
+        mode: if args.still { Mode::Static } else { Mode::Video },
+        ..Default::default()
+    };
+    let models = args.models.clone().unwrap_or_else(default_model_dir);
+    // Open the models once up front so that a missing or damaged model is one clear error.
+    PoseEstimator::open(&models, options).map_err(|e| {
+        if model == Model::Heavy && !models.join(model.file_name()).exists() {
+            format!("{e} (fetch it with tools/fetch-pose-models.sh)")
+        } else {
+            e.to_string()
+        }
+    })?;
+
+    let bars = MultiProgress::new();
+    let style = ProgressStyle::with_template("{prefix:30!} [{bar:30}] {pos}/{len} frames, {per_sec} {msg}")
+        .expect("template")
+        .progress_chars("=> ");
+    let overall = bars.add(ProgressBar::new(if jobs.len() > 1 {
+        jobs.len() as u64
+    } else {
+        0
+    }));
+    overall
+        .set_style(ProgressStyle::with_template("{pos}/{len} videos [{elapsed}] {msg}").expect("template"));
+    if let [job] = jobs.as_slice() {
+        // One clip: its error is the program's one line.
+        let bar = bars.add(ProgressBar::new(0));
+        bar.set_style(style);
+        bar.set_prefix(
+            job.input
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+        );
+        let summary = extract(job, &models, options, args, &bar);
+        bar.finish_and_clear();
+        overall.finish_and_clear();
+        eprintln!("{}", summary?);
+        return Ok(1);
+    }
+    let failures = Mutex::new(Vec::new());
+    // Videos run side by side, each with its own estimator (tracking is sequential within one).
+    jobs.par_iter().for_each(|job| {
+        let bar = bars.insert_before(&overall, ProgressBar::new(0));
+        bar.set_style(style.clone());
+        bar.set_prefix(
+            job.input
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+        );
+        let result = extract(job, &models, options, args, &bar);
+        bar.finish_and_clear();
+        match result {
+            Ok(summary) => bars.suspend(|| eprintln!("{summary}")),
+            Err(message) => {
+                bars.suspend(|| eprintln!("pose: {message}"));
+                failures.lock().expect("no panics").push(message);
+            }
+        }
+        overall.inc(1);
+    });
+    overall.finish_and_clear();
+    let failed = failures.into_inner().expect("no panics").len();
+    if failed > 0 {
+        return Err(format!("{failed} of {} videos failed (see above)", jobs.len()));
+    }
+    Ok(jobs.len())
+}
+
+/// Extracts one clip; returns a line saying what was written.
+fn extract(
+    job: &Job,
+    models: &Path,
+    options: PoseOptions,
+    args: &Args,
+    bar: &ProgressBar,
+) -> Result<String, String> {
+    let mut estimator = PoseEstimator::open(models, options).map_err(|e| e.to_string())?;
+    if let Some(n) = gait::pose::FrameSource::open(&job.input, args.fps)
+        .ok()
+        .and_then(|s| s.len_hint())
+    {
+        bar.set_length(n as u64);
+    }
+    let mut overlay: Option<Frame> = None;
+    let middle = bar.length().unwrap_or(0) as usize / 2;
+    let found = gait::extract_video(
+        &mut estimator,
+        &job.input,
+        args.fps,
+        &job.dir,
+        &job.clip,
+        |index, frame, pose| {
+            bar.set_position(index as u64 + 1);
+            if let Some(pose) = pose.filter(|_| args.overlay && (overlay.is_none() || index <= middle)) {
+                let mut drawn = frame.clone();
+                drawn.draw_pose(pose);
+                overlay = Some(drawn);
+            }
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    if let Some(frame) = overlay {
+        frame
+            .write_png(&job.dir.join(format!("{}_overlay.png", job.clip)))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(format!(
+        "{}: a person in {} of {} frames -> {}",
+        job.input.display(),
+        found.poses.len(),
+        found.frames_read,
+        gait::video_outputs(&job.dir, &job.clip)[0].display()
+    ))
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("pose: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

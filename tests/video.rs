@@ -1,0 +1,70 @@
+//! video → landmarks → features → a prediction with a saved model, the files read back as the
+//! old pipeline's.
+
+use std::path::Path;
+
+use gait::features::FeatureSet;
+use gait::io::{read_landmarks, read_npy};
+use gait::lstm::{Classifier, Example, TrainOptions};
+use gait::pose::{PoseEstimator, PoseOptions, default_model_dir};
+use gait::prelude::Split;
+use gait::synth::CohortOptions;
+
+#[test]
+fn a_video_becomes_landmarks_angles_and_a_prediction() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = Path::new(env!("CARGO_MANIFEST_DIR")).join("../gait-pose/tests/fixtures/walker.mp4");
+    let mut estimator = PoseEstimator::open(&default_model_dir(), PoseOptions::default()).unwrap();
+    let mut seen = 0;
+    let track =
+        gait::extract_video(&mut estimator, &video, 30.0, dir.path(), "1", |_, _, _| seen += 1).unwrap();
+    assert_eq!((seen, track.frames_read, track.poses.len()), (20, 20, 20));
+
+    let [landmarks, angles, frames, visibility] = gait::video_outputs(dir.path(), "1");
+    let read = read_npy(&landmarks).unwrap();
+    assert_eq!(read.shape(), [20, 33, 3]);
+    assert_eq!(
+        read.dtype(),
+        gait::io::DType::F64,
+        "float64, as the old pipeline wrote"
+    );
+    let lm = read_landmarks(&landmarks).unwrap();
+    // Normalised image coordinates: the walker stands in the middle of the frame.
+    let hip = lm.joint(0, 23).unwrap();
+    assert!(
+        (0.3..0.7).contains(&hip[0]) && (0.3..0.7).contains(&hip[1]),
+        "{hip:?}"
+    );
+    let frames = read_npy(&frames).unwrap().to_f64();
+    assert_eq!(frames.shape(), [20, 2]);
+    for k in 0..20 {
+        assert_eq!(frames[[k, 0]], k as f64);
+        assert!((frames[[k, 1]] - k as f64 / 30.0).abs() < 1e-4);
+    }
+    let vis = read_npy(&visibility).unwrap().to_f64();
+    assert!(vis.iter().all(|v| (0.0..=1.0).contains(v)));
+    let seed = gait::features_of_file(&angles, FeatureSet::Seed).unwrap();
+    assert_eq!(seed.frames(), 20);
+
+    // A small model on the synthetic cohort's seed features, saved and loaded, predicts the walk.
+    let data = dir.path().join("data");
+    let cohort = CohortOptions {
+        normal_subjects: 3,
+        abnormal_subjects: 3,
+        seconds: 5.0,
+        ..Default::default()
+    };
+    gait::write_synthetic_dataset(&data, &cohort, 1).unwrap();
+    let (train, _) = gait::load_examples(&data, Split::Training, FeatureSet::Seed).unwrap();
+    let train: Vec<Example> = train.into_iter().map(|(_, e)| e).collect();
+    let options = TrainOptions {
+        epochs: 2,
+        ..Default::default()
+    };
+    let (model, _) = Classifier::fit(&train, FeatureSet::Seed, &options, |_| {}).unwrap();
+    model.save(&dir.path().join("model")).unwrap();
+    let loaded = Classifier::load(&dir.path().join("model")).unwrap();
+    let p = loaded.predict_proba(&[&seed]).unwrap();
+    assert!((0.0..=1.0).contains(&p[0]), "{p:?}");
+    assert_eq!(p, model.predict_proba(&[&seed]).unwrap());
+}
