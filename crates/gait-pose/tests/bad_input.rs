@@ -152,3 +152,42 @@ fn a_picture_folder_is_a_clip_in_name_order() {
         .unwrap();
     assert!(err.to_string().contains("frame_3.png"), "{err}");
 }
+
+#[test]
+fn the_rotation_phones_record_is_applied() {
+    // The walker with a display rotation of 90 degrees in its metadata (as a phone held sideways
+    // records): frames come out turned, 960 wide and 640 high.
+    let dir = tempfile::tempdir().unwrap();
+    let rotated = dir.path().join("rotated.mp4");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(walker())
+        .args(["-c", "copy", "-metadata:s:v:0", "rotate=90"])
+        .arg(&rotated)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (upright, _) = FrameSource::open(&walker(), 30.0)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let (turned, _) = FrameSource::open(&rotated, 30.0)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!((turned.width(), turned.height()), (960, 640));
+    // A quarter turn counter-clockwise: the turned frame's pixel (x, y) is the upright one's
+    // (639 - y, x) ... up to the colour conversion's rounding.
+    let mut diff = 0u64;
+    for y in 0..640 {
+        for x in 0..960 {
+            let a = &turned.rgb()[(y * 960 + x) * 3..][..3];
+            let b = &upright.rgb()[(x * 640 + (639 - y)) * 3..][..3];
+            diff += a.iter().zip(b).map(|(p, q)| p.abs_diff(*q) as u64).sum::<u64>();
+        }
+    }
+    let mean = diff as f64 / (960.0 * 640.0 * 3.0);
+    assert!(mean < 2.0, "mean difference {mean} per channel");
+}
