@@ -158,17 +158,29 @@ impl Roi {
                 let (x0, y0) = (sx.div_euclid(TAB), sy.div_euclid(TAB));
                 let weights = &table[(sy.rem_euclid(TAB) * TAB + sx.rem_euclid(TAB)) as usize];
                 let mut acc = [0i32; 3];
-                for (k, (dy, dx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
-                    let (x, y) = (x0 + dx, y0 + dy);
-                    let inside = (0..fw).contains(&x) && (0..fh).contains(&y);
-                    let (x, y) = match (inside, border) {
-                        (true, _) => (x, y),
-                        (false, Border::Zero) => continue,
-                        (false, Border::Replicate) => (x.clamp(0, fw - 1), y.clamp(0, fh - 1)),
-                    };
-                    let p = &frame.rgb[((y * fw + x) * 3) as usize..][..3];
+                if x0 >= 0 && y0 >= 0 && x0 + 1 < fw && y0 + 1 < fh {
+                    // All four neighbours inside: no border rule (most pixels).
+                    let top = ((y0 * fw + x0) * 3) as usize;
+                    let (a, b) = (&frame.rgb[top..][..6], &frame.rgb[top + fw as usize * 3..][..6]);
                     for c in 0..3 {
-                        acc[c] += p[c] as i32 * weights[k];
+                        acc[c] = a[c] as i32 * weights[0]
+                            + a[c + 3] as i32 * weights[1]
+                            + b[c] as i32 * weights[2]
+                            + b[c + 3] as i32 * weights[3];
+                    }
+                } else {
+                    for (k, (dy, dx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
+                        let (x, y) = (x0 + dx, y0 + dy);
+                        let inside = (0..fw).contains(&x) && (0..fh).contains(&y);
+                        let (x, y) = match (inside, border) {
+                            (true, _) => (x, y),
+                            (false, Border::Zero) => continue,
+                            (false, Border::Replicate) => (x.clamp(0, fw - 1), y.clamp(0, fh - 1)),
+                        };
+                        let p = &frame.rgb[((y * fw + x) * 3) as usize..][..3];
+                        for c in 0..3 {
+                            acc[c] += p[c] as i32 * weights[k];
+                        }
                     }
                 }
                 for c in 0..3 {

@@ -14,8 +14,7 @@ pub struct Network {
     graph: Graph,
     /// The operations that run, in order.
     plan: Vec<usize>,
-    /// Per operation: the filter of a convolution as `[kh * kw * c_in, c_out]`, or of a stride-1
-    /// depthwise convolution tiled across its output row.
+    /// Per operation: the filter of a convolution as `[kh * kw * c_in, c_out]`.
     filters: Vec<Option<Vec<f32>>>,
     buffers: Vec<Vec<f32>>,
     scratch: Vec<f32>,
@@ -80,19 +79,6 @@ impl Network {
         for &n in &plan {
             let op = &graph.ops[n];
             buffers[op.output] = vec![0.0; graph.tensors[op.output].len()];
-            if let OpKind::DepthwiseConv2d { stride: 1, .. } = op.kind {
-                let filter = &graph.tensors[op.inputs[1]];
-                let [_, kh, kw, c] = filter.shape[..] else {
-                    continue;
-                };
-                let ow = graph.tensors[op.output].shape[2];
-                filters[n] = Some(ops::tile_depthwise(
-                    filter.constant.as_deref().unwrap_or_default(),
-                    kh * kw,
-                    c,
-                    ow,
-                ));
-            }
             if let OpKind::Conv2d { .. } = op.kind {
                 let filter = &graph.tensors[op.inputs[1]];
                 let w = filter.constant.as_deref().unwrap_or_default();
@@ -188,7 +174,6 @@ impl Network {
                         x,
                         hwc(op.inputs[0]),
                         filter,
-                        self.filters[n].as_deref(),
                         bias,
                         [f[1], f[2]],
                         stride,

@@ -131,94 +131,129 @@ pub(crate) fn conv2d(
     activate(out, activation);
 }
 
-/// The filter of a stride-1 depthwise convolution laid out for [`depthwise_conv2d`]: each tap's
-/// `c` weights repeated across an output row, so that a tap is one multiply-add over a whole
-/// contiguous row.
-pub(crate) fn tile_depthwise(filter: &[f32], taps: usize, c: usize, ow: usize) -> Vec<f32> {
-    (0..taps)
-        .flat_map(|t| filter[t * c..][..c].iter().copied().cycle().take(ow * c))
-        .collect()
-}
-
-/// A depthwise convolution (multiplier 1) with `filter` as `[kh, kw, c]`; with stride 1, `tiled`
-/// is [`tile_depthwise`] of it.
+/// A depthwise convolution (multiplier 1) with `filter` as `[kh, kw, c]`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn depthwise_conv2d(
     input: &[f32],
-    [h, w, c]: Hwc,
+    hwc: Hwc,
     filter: &[f32],
-    tiled: Option<&[f32]>,
     bias: &[f32],
-    [kh, kw]: [usize; 2],
+    kernel: [usize; 2],
     stride: usize,
     padding: Padding,
     activation: Activation,
     out: &mut [f32],
 ) {
+    let ([h, w, c], [kh, kw]) = (hwc, kernel);
     let oh = out_size(h, kh, stride, padding).unwrap_or(0);
     let ow = out_size(w, kw, stride, padding).unwrap_or(0);
-    let (py, px) = (
-        pad_before(h, kh, stride, padding),
-        pad_before(w, kw, stride, padding),
-    );
-    let work = oh * ow * c * kh * kw;
-    match tiled {
-        Some(tiled) if stride == 1 => for_rows(out, ow * c, work, |oy, row| {
-            for acc in row.chunks_exact_mut(c) {
-                acc.copy_from_slice(bias);
+    let op = Depthwise {
+        input,
+        hwc,
+        filter,
+        bias,
+        kernel,
+        stride,
+        pad: [
+            pad_before(h, kh, stride, padding),
+            pad_before(w, kw, stride, padding),
+        ],
+        activation,
+    };
+    for_rows(out, ow * c, oh * ow * c * kh * kw, |oy, row| {
+        depthwise_row(&op, oy, row)
+    });
+}
+
+/// A depthwise convolution's operands, for one output row at a time.
+struct Depthwise<'a> {
+    input: &'a [f32],
+    hwc: Hwc,
+    filter: &'a [f32],
+    bias: &'a [f32],
+    kernel: [usize; 2],
+    stride: usize,
+    /// Padding before the first row and column.
+    pad: [usize; 2],
+    activation: Activation,
+}
+
+/// The most taps a depthwise window may have (7 x 7; the models use 3 x 3 and 5 x 5).
+pub(crate) const MAX_TAPS: usize = 49;
+
+impl Depthwise<'_> {
+    /// Channels `first..first + L` of one output pixel, summed in registers over its window's
+    /// `taps` (offsets of the pixel's input and of the filter).
+    #[inline(always)]
+    fn block<const L: usize>(&self, taps: &[(usize, usize)], first: usize, acc: &mut [f32]) {
+        let mut sum: [f32; L] = self.bias[first..first + L].try_into().expect("L channels");
+        for &(x, f) in taps {
+            let x: &[f32; L] = self.input[x + first..][..L].try_into().expect("L channels");
+            let f: &[f32; L] = self.filter[f + first..][..L].try_into().expect("L channels");
+            for l in 0..L {
+                sum[l] += x[l] * f[l];
             }
-            for ky in 0..kh {
-                let Some(iy) = (oy + ky).checked_sub(py).filter(|&y| y < h) else {
+        }
+        acc[..L].copy_from_slice(&sum);
+    }
+
+    /// The window of output pixel `(oy, ox)` inside the input: offsets of each tap's input pixel
+    /// and filter weights, into `taps`; returns how many.
+    #[inline(always)]
+    fn window(&self, oy: usize, ox: usize, taps: &mut [(usize, usize); MAX_TAPS]) -> usize {
+        let ([h, w, c], [kh, kw], [py, px]) = (self.hwc, self.kernel, self.pad);
+        let mut n = 0;
+        for ky in 0..kh {
+            let Some(iy) = (oy * self.stride + ky).checked_sub(py).filter(|&y| y < h) else {
+                continue;
+            };
+            for kx in 0..kw {
+                let Some(ix) = (ox * self.stride + kx).checked_sub(px).filter(|&x| x < w) else {
                     continue;
                 };
-                let in_row = &input[iy * w * c..][..w * c];
-                for kx in 0..kw {
-                    // Output columns whose input column x + kx - px is inside the row.
-                    let (x0, x1) = (px.saturating_sub(kx), ow.min((w + px).saturating_sub(kx)));
-                    if x0 >= x1 {
-                        continue;
-                    }
-                    let len = (x1 - x0) * c;
-                    let o = &mut row[x0 * c..][..len];
-                    let i = &in_row[(x0 + kx - px) * c..][..len];
-                    let f = &tiled[((ky * kw + kx) * ow + x0) * c..][..len];
-                    for ((o, &i), &f) in o.iter_mut().zip(i).zip(f) {
-                        *o += i * f;
-                    }
-                }
+                taps[n] = ((iy * w + ix) * c, (ky * kw + kx) * c);
+                n += 1;
             }
-            activate(row, activation);
-        }),
-        _ => for_rows(out, ow * c, work, |oy, row| {
-            for (ox, acc) in row.chunks_exact_mut(c).enumerate() {
-                acc.copy_from_slice(bias);
-                for ky in 0..kh {
-                    let Some(iy) = (oy * stride + ky).checked_sub(py).filter(|&y| y < h) else {
-                        continue;
-                    };
-                    for kx in 0..kw {
-                        let Some(ix) = (ox * stride + kx).checked_sub(px).filter(|&x| x < w) else {
-                            continue;
-                        };
-                        let x = &input[(iy * w + ix) * c..][..c];
-                        let f = &filter[(ky * kw + kx) * c..][..c];
-                        for ((a, &x), &f) in acc.iter_mut().zip(x).zip(f) {
-                            *a += x * f;
-                        }
-                    }
-                }
-            }
-            activate(row, activation);
-        }),
+        }
+        n
     }
 }
 
+gait_io::multiversion! {
+/// Output row `oy` of a depthwise convolution: each pixel's channels in blocks of 16, then 8,
+/// then one by one, each block's sum kept in registers over the window.
+fn depthwise_row(op: &Depthwise, oy: usize, row: &mut [f32]) {
+    let c = op.hwc[2];
+    let mut window = [(0, 0); MAX_TAPS];
+    for (ox, pixel) in row.chunks_exact_mut(c).enumerate() {
+        let n = op.window(oy, ox, &mut window);
+        let taps = &window[..n];
+        let mut first = 0;
+        while first + 16 <= c {
+            op.block::<16>(taps, first, &mut pixel[first..]);
+            first += 16;
+        }
+        while first + 8 <= c {
+            op.block::<8>(taps, first, &mut pixel[first..]);
+            first += 8;
+        }
+        while first < c {
+            op.block::<1>(taps, first, &mut pixel[first..]);
+            first += 1;
+        }
+    }
+    activate(row, op.activation);
+}
+}
+
+gait_io::multiversion! {
 /// Element-wise sum of two tensors of the same shape.
 pub(crate) fn add(a: &[f32], b: &[f32], activation: Activation, out: &mut [f32]) {
     for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
         *o = a + b;
     }
     activate(out, activation);
+}
 }
 
 /// Zero padding of an NHWC tensor (batch one; the batch amounts are zero).
@@ -286,12 +321,13 @@ fn source(i: usize, scale: f32, half_pixel_centers: bool, n: usize) -> (f32, usi
 /// Bilinear resizing with TFLite's `align_corners` and `half_pixel_centers` conventions.
 pub(crate) fn resize_bilinear(
     input: &[f32],
-    [h, w, c]: Hwc,
-    [oh, ow]: [usize; 2],
+    hwc: Hwc,
+    size: [usize; 2],
     align_corners: bool,
     half_pixel_centers: bool,
     out: &mut [f32],
 ) {
+    let ([h, w, c], [oh, ow]) = (hwc, size);
     let scale = |n: usize, o: usize| {
         if align_corners && o > 1 {
             (n - 1) as f32 / (o - 1) as f32
@@ -413,7 +449,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(40))]
         #[test]
-        fn conv2d_is_the_windowed_sum(h in 1usize..9, w in 1usize..9, c in 1usize..5, n in 1usize..6, k in 1usize..4, stride in 1usize..3, same in any::<bool>(), use_tiles in any::<bool>()) {
+        fn conv2d_is_the_windowed_sum(h in 1usize..9, w in 1usize..9, c in 1usize..40, n in 1usize..6, k in 1usize..4, stride in 1usize..3, same in any::<bool>()) {
             let padding = if same { Padding::Same } else { Padding::Valid };
             prop_assume!(padding == Padding::Same || (h >= k && w >= k));
             let input = values(h * w * c, 1);
@@ -428,10 +464,7 @@ mod tests {
             // Depthwise: each channel alone is a one-channel convolution.
             let dw = values(k * k * c, 3);
             let mut got = vec![0.0; want.len() / n * c];
-            let ow = out_size(w, k, stride, padding).unwrap();
-            let tiled = tile_depthwise(&dw, k * k, c, ow);
-            let tiled = (stride == 1 && use_tiles).then_some(&tiled[..]);
-            depthwise_conv2d(&input, [h, w, c], &dw, tiled, &vec![0.5; c], [k, k], stride, padding, Activation::Relu6, &mut got);
+            depthwise_conv2d(&input, [h, w, c], &dw, &vec![0.5; c], [k, k], stride, padding, Activation::Relu6, &mut got);
             for ch in 0..c {
                 let single: Vec<f32> = (0..h * w).map(|p| input[p * c + ch]).collect();
                 let f: Vec<f32> = (0..k * k).map(|p| dw[p * c + ch]).collect();

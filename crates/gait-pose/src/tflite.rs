@@ -406,6 +406,11 @@ impl Graph {
                 let [fo, kh, kw, fi] = nhwc_any(self.shape(op.inputs[1]))?;
                 let depthwise = matches!(op.kind, OpKind::DepthwiseConv2d { .. });
                 let channels = if depthwise {
+                    if kh * kw > crate::ops::MAX_TAPS {
+                        return Err(format!(
+                            "a {kh}x{kw} depthwise window is larger than supported (7x7)"
+                        ));
+                    }
                     if fo != 1 || fi != c {
                         return Err(format!(
                             "depthwise filter [{fo}, {kh}, {kw}, {fi}] for {c} channels"
