@@ -68,3 +68,33 @@ fn a_video_becomes_landmarks_angles_and_a_prediction() {
     assert!((0.0..=1.0).contains(&p[0]), "{p:?}");
     assert_eq!(p, model.predict_proba(&[&seed]).unwrap());
 }
+
+#[test]
+fn a_video_with_no_person_writes_nothing_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty_room = dir.path().join("room.mp4");
+    let made = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=gray:s=320x480:d=0.5",
+            "-r",
+            "10",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .arg(&empty_room)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = dir.path().join("out");
+    let mut estimator = PoseEstimator::open(&default_model_dir(), PoseOptions::default()).unwrap();
+    let err = gait::extract_video(&mut estimator, &empty_room, 30.0, &out, "room", |_, _, _| {}).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("room.mp4") && text.contains("no person"), "{text}");
+    assert!(!out.exists(), "nothing written");
+}
