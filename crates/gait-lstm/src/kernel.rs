@@ -355,7 +355,7 @@ impl<'a> Forward<'a> {
     fn rows(&self, x: &[f32], out: &mut [f32], state: Option<&mut [f32]>) {
         let (w_ih_t, w_hh_t) = match &self.path {
             #[cfg(target_arch = "x86_64")]
-            Path::Tiles(packed) => return packed.forward_rows(self.d, x, out, state),
+            Path::Tiles(packed) => return packed.forward_rows(self.d.steps, x, out, state),
             Path::Portable { w_ih_t, w_hh_t } => (w_ih_t, w_hh_t),
         };
         let d = self.d;
@@ -405,6 +405,17 @@ impl<'a> Strided<'a> {
         }
     }
 
+    /// Whether every element's index lies inside `data`.
+    pub(crate) fn fits(&self) -> bool {
+        self.rows == 0
+            || self.cols == 0
+            || (self.rows - 1)
+                .checked_mul(self.row_stride)
+                .zip((self.cols - 1).checked_mul(self.col_stride))
+                .and_then(|(r, c)| r.checked_add(c))
+                .is_some_and(|last| last < self.data.len())
+    }
+
     /// The elements, row after row.
     fn copied(self) -> Vec<f32> {
         (0..self.rows)
@@ -433,10 +444,7 @@ fn matmul(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: Strided, rh
     if m == 0 || n == 0 {
         return;
     }
-    let reaches = |s: Strided| {
-        s.rows == 0 || s.cols == 0 || (s.rows - 1) * s.row_stride + (s.cols - 1) * s.col_stride < s.data.len()
-    };
-    assert!(dst.len() >= (m - 1) * dst_stride + n && reaches(lhs) && reaches(rhs));
+    assert!(dst.len() >= (m - 1) * dst_stride + n && lhs.fits() && rhs.fits());
     #[cfg(target_arch = "x86_64")]
     if crate::kernel_avx512::available() {
         return crate::kernel_avx512::matmul(dst, dst_stride, accumulate, lhs, rhs);

@@ -165,11 +165,19 @@ pub(crate) fn available() -> bool {
 }
 
 /// `dst = [dst +] lhs * rhs` (`dst` row-major with row stride `dst_stride`), for `rhs` with
-/// contiguous rows (`col_stride` 1), on a CPU where [`available`]. The caller checks that the
-/// strides stay inside the slices.
+/// contiguous rows (`col_stride` 1), on a CPU where [`available`]. Sizes that do not fit panic.
 pub(crate) fn matmul(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: Strided, rhs: Strided) {
-    assert!(available() && rhs.col_stride == 1 && lhs.cols == rhs.rows);
-    // SAFETY: AVX-512F is there (asserted); the caller checked every access against the slices.
+    let (m, n) = (lhs.rows, rhs.cols);
+    assert!(available() && rhs.col_stride == 1 && lhs.cols == rhs.rows && lhs.fits() && rhs.fits());
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(
+        dst_stride >= n && dst.len() >= (m - 1) * dst_stride + n,
+        "matmul: destination too short"
+    );
+    // SAFETY: AVX-512F is there, and every index of `lhs`, `rhs` and `dst` the tiles address is
+    // inside its slice (both asserted above).
     #[allow(unsafe_code)]
     unsafe {
         matmul_tiles(dst.as_mut_ptr(), dst_stride, accumulate, lhs, rhs)

@@ -7,25 +7,37 @@ use crate::kernel::Dims;
 /// Runs every step of `rows` rows of a [`Call`]; an ISA's tile loop.
 type Run = unsafe fn(&Call<'_>, usize);
 
-/// The weights and biases of one layer, packed for a register tile, with the tile loop to run.
+/// The weights and biases of one layer, packed for a register tile, with the sizes they were
+/// packed for and the tile loop to run.
 pub(crate) struct Packed {
     /// `[block][k][gate][lanes]`, `k` over the `I + H` inputs of `[x_t | h_{t-1}]`.
     pub(crate) weights: Vec<f32>,
     /// `[block][gate][lanes]`.
     pub(crate) bias: Vec<f32>,
+    /// `I`, the inputs per step.
+    input: usize,
+    /// `H`, the hidden units.
+    hidden: usize,
     run: Run,
 }
 
 impl Packed {
-    /// Packs `[W_ih | W_hh]` and `b` for tiles of `lanes` hidden units (`H` a multiple of
-    /// `lanes`), to be run by `run`.
+    /// Packs `[W_ih | W_hh]` and `b` for tiles of `lanes` hidden units, to be run by `run`.
     ///
     /// # Safety
     ///
-    /// This CPU must have the target features `run` is compiled for.
+    /// This CPU must have the target features `run` is compiled for, and `run` must address
+    /// the weights in blocks of `lanes` hidden units.
     #[allow(unsafe_code)]
     pub(crate) unsafe fn new(d: Dims, w: &[f32], b: &[f32], lanes: usize, run: Run) -> Packed {
         let (h, width) = (d.hidden, d.input + d.hidden);
+        assert!(
+            lanes > 0 && h.is_multiple_of(lanes) && w.len() == 4 * h * width && b.len() == 4 * h,
+            "Packed::new: weights {} and bias {} for input {} and hidden {h} in blocks of {lanes}",
+            w.len(),
+            b.len(),
+            d.input
+        );
         let unit = |block: usize, gate: usize, lane: usize| gate * h + block * lanes + lane;
         let mut weights = Vec::with_capacity(4 * h * width);
         let mut bias = Vec::with_capacity(4 * h);
@@ -39,21 +51,53 @@ impl Packed {
                 bias.extend((0..lanes).map(|lane| b[unit(block, gate, lane)]));
             }
         }
-        Packed { weights, bias, run }
+        Packed {
+            weights,
+            bias,
+            input: d.input,
+            hidden: h,
+            run,
+        }
     }
 
-    /// `x` (`rows x T x I`) in, `out` (`rows x T x H`) out; with `state` (`rows x T x 5H`), each
-    /// step's cell state and activated gates (c, i, f, g, o) kept there.
-    pub(crate) fn forward_rows(&self, d: Dims, x: &[f32], out: &mut [f32], state: Option<&mut [f32]>) {
-        let (steps, h) = (d.steps, d.hidden);
-        let rows = out.len() / (steps * h);
-        assert_eq!(out.len(), rows * steps * h);
-        assert_eq!(x.len(), rows * steps * d.input);
-        assert_eq!(self.weights.len(), 4 * h * (d.input + h));
+    /// `x` (`rows x steps x I`) in, `out` (`rows x steps x H`) out, for the `I` and `H` the
+    /// weights were packed for; with `state` (`rows x steps x 5H`), each step's cell state and
+    /// activated gates (c, i, f, g, o) kept there. Sizes that do not fit are a bug, and panic.
+    pub(crate) fn forward_rows(&self, steps: usize, x: &[f32], out: &mut [f32], state: Option<&mut [f32]>) {
+        let (input, h) = (self.input, self.hidden);
+        // Everything the tile loop addresses, checked here: its weights and biases, and each slice.
+        assert!(
+            self.weights.len() == 4 * h * (input + h) && self.bias.len() == 4 * h,
+            "packed sizes"
+        );
+        let rows = out.len().checked_div(steps * h).unwrap_or(0);
+        assert_eq!(
+            out.len(),
+            rows * steps * h,
+            "output of {rows} rows x {steps} steps x {h}"
+        );
+        assert_eq!(
+            x.len(),
+            rows * steps * input,
+            "input of {rows} rows x {steps} steps x {input}"
+        );
+        if rows == 0 {
+            return;
+        }
         let state = state.map(|s| {
-            assert_eq!(s.len(), rows * steps * 5 * h);
+            assert_eq!(
+                s.len(),
+                rows * steps * 5 * h,
+                "state of {rows} rows x {steps} steps x 5 x {h}"
+            );
             s.as_mut_ptr()
         });
+        let d = Dims {
+            batch: rows,
+            steps,
+            input,
+            hidden: h,
+        };
         let mut c = vec![0.0f32; rows * h];
         let call = Call {
             d,
@@ -63,8 +107,9 @@ impl Packed {
             c: c.as_mut_ptr(),
             state,
         };
-        // SAFETY: `new`'s caller vouched for the CPU; the asserts above give every slice the size
-        // a tile loop addresses, and `out`, `c` and `state` are borrowed mutably for the call.
+        // SAFETY: `new`'s caller vouched for the CPU and the tile loop; the asserts above give
+        // the weights, the biases and every slice the sizes the loop addresses for these dims,
+        // and `out`, `c` and `state` are borrowed mutably for the call.
         #[allow(unsafe_code)]
         unsafe {
             (self.run)(&call, rows)
@@ -81,4 +126,59 @@ pub(crate) struct Call<'a> {
     pub(crate) out: *mut f32,
     pub(crate) c: *mut f32,
     pub(crate) state: Option<*mut f32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tile loop that touches nothing: the checks are what is tested.
+    #[allow(unsafe_code)]
+    unsafe fn idle(_: &Call<'_>, _: usize) {}
+
+    #[allow(unsafe_code)]
+    fn packed(input: usize, hidden: usize) -> Packed {
+        let d = Dims {
+            batch: 1,
+            steps: 1,
+            input,
+            hidden,
+        };
+        let (w, b) = (vec![0.0; 4 * hidden * (input + hidden)], vec![0.0; 4 * hidden]);
+        // SAFETY: `idle` needs no target feature and addresses nothing.
+        unsafe { Packed::new(d, &w, &b, 8, idle) }
+    }
+
+    #[test]
+    fn the_sizes_the_weights_were_packed_for_are_the_ones_used() {
+        // Input 40 / hidden 8 and input 8 / hidden 16 both pack 1,536 weights; running the first
+        // with the second's slices must not reach the loop.
+        let p = packed(40, 8);
+        assert_eq!(p.weights.len(), packed(8, 16).weights.len());
+        let (x, mut out) = (vec![0.0; 3 * 8], vec![0.0; 3 * 16]);
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            p.forward_rows(3, &x, &mut out, None)
+        }));
+        assert!(
+            run.is_err(),
+            "slices for input 8 / hidden 16 were accepted by weights for 40 / 8"
+        );
+        // The right sizes run.
+        let (x, mut out) = (vec![0.0; 2 * 3 * 40], vec![0.0; 2 * 3 * 8]);
+        p.forward_rows(3, &x, &mut out, None);
+    }
+
+    #[test]
+    #[should_panic(expected = "Packed::new")]
+    #[allow(unsafe_code)]
+    fn weights_of_the_wrong_size_are_refused_when_packed() {
+        let d = Dims {
+            batch: 1,
+            steps: 1,
+            input: 40,
+            hidden: 8,
+        };
+        // SAFETY: as above; it panics before anything runs.
+        let _ = unsafe { Packed::new(d, &[0.0; 100], &[0.0; 32], 8, idle) };
+    }
 }
