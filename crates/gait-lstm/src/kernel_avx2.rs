@@ -76,6 +76,12 @@ fn tile_products(
     [[a00, a01, a02, a03], [a10, a11, a12, a13], [a20, a21, a22, a23]]
 }
 
+/// Every step of rows `0..rows` of `call`.
+///
+/// # Safety
+///
+/// The CPU has AVX2 and FMA; `call` holds the pointers of a [`Packed::forward_rows`] call for `rows`
+/// rows, which checked their slices' sizes against its dims.
 #[target_feature(enable = "avx2,fma")]
 #[allow(unsafe_code)]
 unsafe fn run(call: &Call<'_>, rows: usize) {
@@ -89,6 +95,11 @@ unsafe fn run(call: &Call<'_>, rows: usize) {
 
 /// Step `t` of rows `first..first + valid` (`valid <= TILE`), every block of hidden units. A
 /// short tile repeats its last row and stores only the valid ones.
+///
+/// # Safety
+///
+/// As [`run`], with `first + valid` at most its `rows`, `1 <= valid <= TILE` and `t` below the
+/// step count; steps before `t` of these rows already computed.
 #[target_feature(enable = "avx2,fma")]
 #[allow(unsafe_code)]
 unsafe fn step(call: &Call<'_>, t: usize, first: usize, valid: usize) {
@@ -121,6 +132,11 @@ unsafe fn step(call: &Call<'_>, t: usize, first: usize, valid: usize) {
 }
 
 /// The gates, cell state and output of one row, step and block from its pre-activations.
+///
+/// # Safety
+///
+/// As [`run`], with `row` below its `rows`, `t` below the step count and `block` below
+/// `H / LANES`.
 #[target_feature(enable = "avx2,fma")]
 #[allow(unsafe_code)]
 unsafe fn gates(call: &Call<'_>, row: usize, t: usize, block: usize, z: [__m256; 4]) {

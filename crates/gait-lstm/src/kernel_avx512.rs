@@ -90,6 +90,12 @@ fn tile_products(
     ]
 }
 
+/// Every step of rows `0..rows` of `call`.
+///
+/// # Safety
+///
+/// The CPU has AVX-512F; `call` holds the pointers of a [`Packed::forward_rows`] call for `rows`
+/// rows, which checked their slices' sizes against its dims.
 #[target_feature(enable = "avx512f")]
 #[allow(unsafe_code)]
 unsafe fn run(call: &Call<'_>, rows: usize) {
@@ -103,6 +109,11 @@ unsafe fn run(call: &Call<'_>, rows: usize) {
 
 /// Step `t` of rows `first..first + valid` (`valid <= TILE`), every block of hidden units. A
 /// short tile repeats its last row and stores only the valid ones.
+///
+/// # Safety
+///
+/// As [`run`], with `first + valid` at most its `rows`, `1 <= valid <= TILE` and `t` below the
+/// step count; steps before `t` of these rows already computed.
 #[target_feature(enable = "avx512f")]
 #[allow(unsafe_code)]
 unsafe fn step(call: &Call<'_>, t: usize, first: usize, valid: usize) {
@@ -135,6 +146,11 @@ unsafe fn step(call: &Call<'_>, t: usize, first: usize, valid: usize) {
 }
 
 /// The gates, cell state and output of one row, step and block from its pre-activations.
+///
+/// # Safety
+///
+/// As [`run`], with `row` below its `rows`, `t` below the step count and `block` below
+/// `H / LANES`.
 #[target_feature(enable = "avx512f")]
 #[allow(unsafe_code)]
 unsafe fn gates(call: &Call<'_>, row: usize, t: usize, block: usize, z: [__m512; 4]) {
@@ -184,6 +200,12 @@ pub(crate) fn matmul(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: 
     }
 }
 
+/// [`matmul`]'s products, six rows by 64 columns at a time.
+///
+/// # Safety
+///
+/// The CPU has AVX-512F, and every index of `a`, `b` and of `dst` (row-major, `a.rows` rows of
+/// stride `dst_stride` holding `b.cols` values) lies inside its slice, as [`matmul`] checks.
 #[target_feature(enable = "avx512f")]
 #[allow(unsafe_code)]
 unsafe fn matmul_tiles(dst: *mut f32, dst_stride: usize, accumulate: bool, a: Strided, b: Strided) {

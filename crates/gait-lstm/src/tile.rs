@@ -5,6 +5,11 @@
 use crate::kernel::Dims;
 
 /// Runs every step of `rows` rows of a [`Call`]; an ISA's tile loop.
+///
+/// # Safety
+///
+/// Callable only on a CPU with the loop's target features, with a [`Call`] whose slices
+/// [`Packed::forward_rows`] checked for that many rows.
 type Run = unsafe fn(&Call<'_>, usize);
 
 /// The weights and biases of one layer, packed for a register tile, with the sizes they were
@@ -133,6 +138,10 @@ mod tests {
     use super::*;
 
     /// A tile loop that touches nothing: the checks are what is tested.
+    ///
+    /// # Safety
+    ///
+    /// None needed: it does nothing.
     #[allow(unsafe_code)]
     unsafe fn idle(_: &Call<'_>, _: usize) {}
 
