@@ -103,20 +103,22 @@ fn between(block: &Block, a: usize, b: usize, i: usize) -> V3 {
 }
 
 /// Every frame of `flat` (frames of `stride` floats) through [`compute_block`], results into
-/// the column-major `values`; compiled for the widest vectors this CPU has (the same operations
-/// in the same order, so the same values): eight f64 lanes with AVX-512, four with AVX2.
+/// the column-major `values`; compiled for the widest vectors [`gait_io::Isa::get`] allows (the
+/// same operations in the same order, so the same values): eight f64 lanes with AVX-512, four
+/// with AVX2.
 fn all_blocks(flat: &[f32], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F, checked just above.
+        let isa = gait_io::Isa::get();
+        if isa >= gait_io::Isa::Avx512 {
+            // SAFETY: `Isa::get` chooses AVX-512 only where the CPU has AVX-512F.
             #[allow(unsafe_code)]
             unsafe {
                 return all_blocks_avx512(flat, stride, joints, values);
             }
         }
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
+        if isa >= gait_io::Isa::Avx2 {
+            // SAFETY: `Isa::get` chooses AVX2 only where the CPU has AVX2.
             #[allow(unsafe_code)]
             unsafe {
                 return all_blocks_avx2(flat, stride, joints, values);

@@ -41,12 +41,12 @@ macro_rules! avx2_where_available {
         $(#[$attr])*
         fn $name($($arg: $ty),*) {
             #[cfg(target_arch = "x86_64")]
-            if std::is_x86_feature_detected!("avx2") {
+            if gait_io::Isa::get() >= gait_io::Isa::Avx2 {
                 #[target_feature(enable = "avx2")]
                 fn wide($($arg: $ty),*) {
                     $portable($($arg),*)
                 }
-                // SAFETY: the CPU supports AVX2, checked just above.
+                // SAFETY: `Isa::get` chooses AVX2 only where the CPU has it.
                 #[allow(unsafe_code)]
                 unsafe {
                     return wide($($arg),*);

@@ -20,9 +20,10 @@ const LANES: usize = 8;
 /// Rows per tile: 3 x 4 accumulators, a weight vector and 3 broadcasts fit the 16 registers.
 const TILE: usize = 3;
 
-/// Whether this CPU runs the kernel of this module.
+/// Whether the kernel of this module runs: this CPU has AVX2 and FMA, and `GAIT_ISA` allows them
+/// ([`gait_io::Isa`]).
 pub(crate) fn available() -> bool {
-    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    gait_io::Isa::get() >= gait_io::Isa::Avx2
 }
 
 /// The packed weights of a layer for this tile; `None` where it does not apply (no AVX2 and FMA, or

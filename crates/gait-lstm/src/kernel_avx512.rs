@@ -175,9 +175,10 @@ unsafe fn gates(call: &Call<'_>, row: usize, t: usize, block: usize, z: [__m512;
     }
 }
 
-/// Whether this CPU runs the kernels of this module.
+/// Whether the kernels of this module run: this CPU has AVX-512F, and `GAIT_ISA` allows it
+/// ([`gait_io::Isa`]).
 pub(crate) fn available() -> bool {
-    std::is_x86_feature_detected!("avx512f")
+    gait_io::Isa::get() >= gait_io::Isa::Avx512
 }
 
 /// `dst = [dst +] lhs * rhs` (`dst` row-major with row stride `dst_stride`), for `rhs` with
