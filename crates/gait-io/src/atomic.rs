@@ -1,5 +1,6 @@
 //! Atomic file writes: a temporary file in the target's folder, renamed over the target only once
-//! it is complete, so that a crash never leaves a half-written file.
+//! it is complete, so that a crash never leaves a half-written file. Files end with the mode any
+//! new file gets (0666 less the umask), not the temporary file's private 0600.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -16,11 +17,13 @@ pub(crate) fn write(
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let temp = tempfile::Builder::new()
-        .prefix(".gait-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".gait-").suffix(".tmp");
+    // Temporary files are private (0600) by default; the file this one becomes gets the usual
+    // mode, 0666 less the umask, like any file a program creates.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let temp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
     let mut writer = BufWriter::new(temp.as_file());
     fill(&mut writer)
         .and_then(|()| writer.flush())

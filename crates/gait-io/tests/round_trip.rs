@@ -148,3 +148,22 @@ fn angles_writer_output_is_the_one_numpy_was_checked_to_load() {
     assert_eq!(back.get(2, 9), Some(209.25));
     assert!(back.is_missing(2, 10));
 }
+
+/// Written files get the mode any new file gets here (0666 less the umask), so that another user
+/// of a shared machine can read them; a temporary file's private 0600 used to stay.
+#[cfg(unix)]
+#[test]
+fn written_files_get_the_usual_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain");
+    std::fs::File::create(&plain).unwrap();
+    let usual = std::fs::metadata(&plain).unwrap().permissions().mode() & 0o777;
+    let written = dir.path().join("1_landmarks.npy");
+    write_npy(&written, &Array2::<f64>::zeros((2, 3))).unwrap();
+    // With the usual umask 022 that is 0644 against the old 0600; under umask 077 both are 0600.
+    assert_eq!(
+        std::fs::metadata(&written).unwrap().permissions().mode() & 0o777,
+        usual
+    );
+}

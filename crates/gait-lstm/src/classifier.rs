@@ -106,10 +106,7 @@ impl Classifier {
             )));
         }
         let p = self.predict_proba(sequences)?;
-        Ok(Metrics::compute(
-            &p,
-            &labels.iter().map(|l| l.index()).collect::<Vec<_>>(),
-        ))
+        Metrics::compute(&p, &labels.iter().map(|l| l.index()).collect::<Vec<_>>())
     }
 
     /// Saves `model.safetensors` and `config.json` into `dir` (created if missing), each written
@@ -204,8 +201,12 @@ impl Classifier {
 /// Writes `dir/name` through `write` (given a temporary path in `dir`), then renames it into place.
 fn write_atomically(dir: &Path, name: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let target = dir.join(name);
-    let temp = tempfile::Builder::new()
-        .suffix(".tmp")
+    let mut builder = tempfile::Builder::new();
+    builder.suffix(".tmp");
+    // The model gets the usual mode (0666 less the umask), not a temporary file's 0600.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let temp = builder
         .tempfile_in(dir)
         .map_err(|e| Error::model(dir, e.to_string()))?;
     write(temp.path())?;
