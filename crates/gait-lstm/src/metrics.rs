@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
+
 /// Counts of a binary confusion matrix (positive = Abnormal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Confusion {
@@ -40,8 +42,20 @@ fn ratio(a: usize, b: usize) -> f64 {
 }
 
 impl Metrics {
-    /// Metrics of `p_abnormal` against `labels` (0 Normal, 1 Abnormal).
-    pub fn compute(p_abnormal: &[f32], labels: &[usize]) -> Metrics {
+    /// Metrics of `p_abnormal` against `labels` (0 Normal, 1 Abnormal), one label per score.
+    pub fn compute(p_abnormal: &[f32], labels: &[usize]) -> Result<Metrics> {
+        if p_abnormal.len() != labels.len() {
+            return Err(Error::Input(format!(
+                "metrics of {} scores against {} labels: give one label per score",
+                p_abnormal.len(),
+                labels.len()
+            )));
+        }
+        if let Some(bad) = labels.iter().find(|&&y| y > 1) {
+            return Err(Error::Input(format!(
+                "label {bad}: labels are 0 (Normal) or 1 (Abnormal)"
+            )));
+        }
         let mut c = Confusion::default();
         for (&p, &y) in p_abnormal.iter().zip(labels) {
             match (y == 1, p >= 0.5) {
@@ -52,7 +66,7 @@ impl Metrics {
             }
         }
         let recall = [ratio(c.tn, c.tn + c.fp), ratio(c.tp, c.tp + c.fn_)];
-        Metrics {
+        Ok(Metrics {
             accuracy: ratio(c.tn + c.tp, labels.len()),
             balanced_accuracy: (recall[0] + recall[1]) / 2.0,
             auc: auc(p_abnormal, labels),
@@ -60,7 +74,7 @@ impl Metrics {
             precision: [ratio(c.tn, c.tn + c.fn_), ratio(c.tp, c.tp + c.fp)],
             recall,
             n_test: labels.len(),
-        }
+        })
     }
 }
 
@@ -100,7 +114,7 @@ mod tests {
     fn metrics_match_hand_counts() {
         let p = [0.1, 0.6, 0.4, 0.9, 0.8, 0.2];
         let y = [0, 0, 1, 1, 1, 0];
-        let m = Metrics::compute(&p, &y);
+        let m = Metrics::compute(&p, &y).unwrap();
         assert_eq!(
             m.confusion,
             Confusion {
@@ -116,6 +130,15 @@ mod tests {
         assert!((m.auc - 8.0 / 9.0).abs() < 1e-12);
         let json = serde_json::to_string(&m).unwrap();
         assert!(json.contains("\"fn\":1"), "{json}");
+    }
+
+    #[test]
+    fn scores_and_labels_that_do_not_pair_up_are_an_error() {
+        // Fewer labels than scores used to panic inside the AUC.
+        let err = Metrics::compute(&[0.1, 0.9, 0.5], &[0, 1]).unwrap_err();
+        assert!(err.to_string().contains("3 scores against 2 labels"), "{err}");
+        assert!(Metrics::compute(&[0.1], &[0, 1]).is_err());
+        assert!(Metrics::compute(&[0.1], &[2]).is_err());
     }
 
     #[test]

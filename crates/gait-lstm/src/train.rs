@@ -125,6 +125,20 @@ impl Classifier {
         if options.batch_size == 0 || options.max_len == 0 {
             return Err(Error::Input("batch size and max_len must be positive".into()));
         }
+        if options.epochs == 0 {
+            return Err(Error::Input(
+                "epochs must be at least 1: a model trained for none predicts nothing".into(),
+            ));
+        }
+        if let Some(missing) = Label::ALL
+            .into_iter()
+            .find(|&l| examples.iter().all(|e| e.label != l))
+        {
+            return Err(Error::Input(format!(
+                "no {missing:?} training examples: a classifier needs examples of both classes ({} given, all of the other)",
+                examples.len()
+            )));
+        }
         let (train, val) = split_by_recording(examples, options.validation_fraction, options.seed);
         let train_sequences: Vec<FeatureSequence> = train.iter().map(|e| e.sequence.clone()).collect();
         let mut config = ModelConfig::new(feature_set, first.sequence.columns().to_vec(), options.max_len);

@@ -119,3 +119,52 @@ fn inputs_that_do_not_fit_are_refused() {
         .contains("no training examples")
     );
 }
+
+#[test]
+fn one_class_or_no_epochs_is_refused_not_trained() {
+    let examples = |label: fn(usize) -> Label| -> Vec<Example> {
+        (0..6)
+            .map(|i| Example {
+                sequence: sequence(&["a", "b"], 6, i as f64),
+                label: label(i),
+                recording: format!("r{i}"),
+            })
+            .collect()
+    };
+    let options = TrainOptions {
+        epochs: 1,
+        max_len: 8,
+        ..TrainOptions::default()
+    };
+    // Every example Normal: a model that can only say Normal is refused.
+    let err = error_of(Classifier::fit(
+        &examples(|_| Label::Normal),
+        FeatureSet::Default,
+        &options,
+        |_| {},
+    ));
+    assert!(err.contains("no Abnormal training examples"), "{err}");
+    let err = error_of(Classifier::fit(
+        &examples(|_| Label::Abnormal),
+        FeatureSet::Default,
+        &options,
+        |_| {},
+    ));
+    assert!(err.contains("no Normal training examples"), "{err}");
+    // No epochs: nothing would be learnt.
+    let both = examples(|i| {
+        if i % 2 == 0 {
+            Label::Normal
+        } else {
+            Label::Abnormal
+        }
+    });
+    let none = TrainOptions {
+        epochs: 0,
+        ..options.clone()
+    };
+    assert!(
+        error_of(Classifier::fit(&both, FeatureSet::Default, &none, |_| {}))
+            .contains("epochs must be at least 1")
+    );
+}
