@@ -34,9 +34,18 @@ struct Args {
     /// Frames per second, for `--clean`.
     #[arg(long, default_value_t = 30.0)]
     fps: f64,
+    /// Write into --out even if it is not empty (files of the same names are replaced).
+    #[arg(long)]
+    force: bool,
 }
 
 fn run(args: &Args) -> Result<(), String> {
+    if !(args.fps.is_finite() && args.fps > 0.0) {
+        return Err(format!(
+            "--fps must be a positive number of frames per second, not {}",
+            args.fps
+        ));
+    }
     let input = args
         .input
         .canonicalize()
@@ -47,6 +56,12 @@ fn run(args: &Args) -> Result<(), String> {
             "--out {} is inside --input {}: choose a folder outside it",
             out.display(),
             input.display()
+        ));
+    }
+    if !args.force && std::fs::read_dir(&out).is_ok_and(|mut entries| entries.next().is_some()) {
+        return Err(format!(
+            "{} is not empty: choose an empty folder, or --force to write into it",
+            out.display()
         ));
     }
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
@@ -90,6 +105,9 @@ fn run(args: &Args) -> Result<(), String> {
         for reason in &skipped {
             eprintln!("  {reason}");
         }
+    }
+    if written == 0 {
+        return Err(format!("no clip could be extracted from {}", input.display()));
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! pathological walkers, in the old pipeline's layout (both files per clip).
 //!
 //! ```text
-//! cargo run --release --example synth -- --out DIR [--seed N]
+//! cargo run --release --example synth -- --out DIR [--seed N] [--force]
 //! ```
 #![allow(clippy::print_stderr)]
 
@@ -27,6 +27,9 @@ struct Args {
     /// Subjects with a pathology.
     #[arg(long, default_value_t = CohortOptions::default().abnormal_subjects)]
     abnormal: usize,
+    /// Write into --out even if it is not empty (files of the same names are replaced).
+    #[arg(long)]
+    force: bool,
 }
 
 fn main() -> ExitCode {
@@ -36,6 +39,13 @@ fn main() -> ExitCode {
         abnormal_subjects: args.abnormal,
         ..CohortOptions::default()
     };
+    if !args.force && std::fs::read_dir(&args.out).is_ok_and(|mut entries| entries.next().is_some()) {
+        eprintln!(
+            "synth: {} is not empty: choose an empty folder, or --force to write into it",
+            args.out.display()
+        );
+        return ExitCode::FAILURE;
+    }
     match gait::write_synthetic_dataset(&args.out, &options, args.seed) {
         Ok(clips) => {
             eprintln!("{clips} clips written to {}", args.out.display());

@@ -1,0 +1,123 @@
+//! The examples as a user runs them: refusals exit non-zero with one line on stderr, and nothing
+//! is overwritten. (`cargo test` builds the examples before it runs the tests.)
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The built example `name`, beside this test's executable.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile = exe.parent().and_then(Path::parent).unwrap();
+    profile
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+fn run(name: &str, args: &[&str]) -> Output {
+    Command::new(example(name)).args(args).output().unwrap()
+}
+
+fn refused(output: &Output, says: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "exit 0; stderr: {stderr}");
+    assert!(stderr.contains(says), "stderr does not say {says:?}: {stderr}");
+}
+
+#[test]
+fn synth_and_extract_refuse_a_folder_that_is_not_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let ok = run(
+        "synth",
+        &[
+            "--out",
+            data.to_str().unwrap(),
+            "--normal",
+            "2",
+            "--abnormal",
+            "2",
+        ],
+    );
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let mut before = walk(&data);
+    before.sort();
+    // Again into the same folder: refused, nothing touched.
+    refused(
+        &run("synth", &["--out", data.to_str().unwrap(), "--seed", "5"]),
+        "is not empty",
+    );
+    let mut after = walk(&data);
+    after.sort();
+    assert_eq!(before, after);
+
+    let out = dir.path().join("features");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    refused(
+        &run(
+            "extract",
+            &["--input", data.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        ),
+        "is not empty",
+    );
+    let forced = run(
+        "extract",
+        &[
+            "--input",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert!(
+        forced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
+}
+
+#[test]
+fn extract_refuses_a_bad_rate_and_fails_when_no_clip_could_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for fps in ["0", "-5", "NaN", "inf"] {
+        let out = dir.path().join(format!("out{fps}"));
+        let rate = format!("--fps={fps}");
+        let args = [
+            "--input",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            &rate,
+        ];
+        refused(&run("extract", &args), "--fps must be a positive number");
+    }
+    // A tree whose only landmarks file is unreadable: nothing extracted is a failure.
+    let clip = data.join("Training/Normal/walk");
+    std::fs::create_dir_all(&clip).unwrap();
+    std::fs::write(clip.join("1_landmarks.npy"), "not a numpy file").unwrap();
+    let out = dir.path().join("out");
+    refused(
+        &run(
+            "extract",
+            &["--input", data.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        ),
+        "no clip could be extracted",
+    );
+}
+
+/// Every file under `dir` with its bytes.
+fn walk(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            let bytes = std::fs::read(&path).unwrap();
+            files.push((path, bytes));
+        }
+    }
+    files
+}
