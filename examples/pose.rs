@@ -19,7 +19,9 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use clap::{Parser, ValueEnum};
-use gait::pose::{Frame, Mode, Model, PoseEstimator, PoseOptions, default_model_dir, image_files};
+use gait::pose::{
+    Frame, FrameSource, Mode, Model, PoseEstimator, PoseOptions, default_model_dir, image_files,
+};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
@@ -248,18 +250,14 @@ fn extract(
     bar: &ProgressBar,
 ) -> Result<String, String> {
     let mut estimator = PoseEstimator::open(models, options).map_err(|e| e.to_string())?;
-    if let Some(n) = gait::pose::FrameSource::open(&job.input, args.fps)
-        .ok()
-        .and_then(|s| s.len_hint())
-    {
-        bar.set_length(n as u64);
-    }
+    let source = FrameSource::open(&job.input, args.fps).map_err(|e| e.to_string())?;
+    let frames = source.len_hint().unwrap_or(0);
+    bar.set_length(frames as u64);
     let mut overlay: Option<Frame> = None;
-    let middle = bar.length().unwrap_or(0) as usize / 2;
+    let middle = frames / 2;
     let found = gait::extract_video(
         &mut estimator,
-        &job.input,
-        args.fps,
+        source,
         &job.dir,
         &job.clip,
         |index, frame, pose| {

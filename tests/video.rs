@@ -6,7 +6,7 @@ use std::path::Path;
 use gait::features::FeatureSet;
 use gait::io::{read_landmarks, read_npy};
 use gait::lstm::{Classifier, Example, TrainOptions};
-use gait::pose::{PoseEstimator, PoseOptions, default_model_dir};
+use gait::pose::{FrameSource, PoseEstimator, PoseOptions, default_model_dir};
 use gait::prelude::Split;
 use gait::synth::CohortOptions;
 
@@ -16,8 +16,8 @@ fn a_video_becomes_landmarks_angles_and_a_prediction() {
     let video = Path::new(env!("CARGO_MANIFEST_DIR")).join("../gait-pose/tests/fixtures/walker.mp4");
     let mut estimator = PoseEstimator::open(&default_model_dir(), PoseOptions::default()).unwrap();
     let mut seen = 0;
-    let track =
-        gait::extract_video(&mut estimator, &video, 30.0, dir.path(), "1", |_, _, _| seen += 1).unwrap();
+    let source = FrameSource::open(&video, 30.0).unwrap();
+    let track = gait::extract_video(&mut estimator, source, dir.path(), "1", |_, _, _| seen += 1).unwrap();
     assert_eq!((seen, track.frames_read, track.poses.len()), (20, 20, 20));
 
     let [landmarks, angles, frames, visibility] = gait::video_outputs(dir.path(), "1");
@@ -93,7 +93,8 @@ fn a_video_with_no_person_writes_nothing_and_says_so() {
     assert!(made.success());
     let out = dir.path().join("out");
     let mut estimator = PoseEstimator::open(&default_model_dir(), PoseOptions::default()).unwrap();
-    let err = gait::extract_video(&mut estimator, &empty_room, 30.0, &out, "room", |_, _, _| {}).unwrap_err();
+    let source = FrameSource::open(&empty_room, 30.0).unwrap();
+    let err = gait::extract_video(&mut estimator, source, &out, "room", |_, _, _| {}).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("room.mp4") && text.contains("no person"), "{text}");
     assert!(!out.exists(), "nothing written");

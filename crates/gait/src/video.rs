@@ -14,22 +14,21 @@ pub fn video_outputs(dir: &Path, clip: &str) -> [PathBuf; 4] {
     ClipFile::ALL.map(|kind| kind.path(dir, clip))
 }
 
-/// Runs `estimator` over the video (or folder of pictures, shown at `fps`) at `input` and writes
-/// clip `clip` into folder `dir` as the old pipeline did: `clip_landmarks.npy` (float64
-/// `(frames, 33, 3)`, frames with no person left out) and `clip_angles.npy` (the `seed`
-/// features), and beside them `clip_frames.npy` (each kept frame's index and time) and
-/// `clip_visibility.npy`. `on_frame` sees every frame as it is processed.
+/// Runs `estimator` over every frame of `source` (a video, or a folder of pictures: see
+/// [`FrameSource::open`]) and writes clip `clip` into folder `dir` as the old pipeline did:
+/// `clip_landmarks.npy` (float64 `(frames, 33, 3)`, frames with no person left out) and
+/// `clip_angles.npy` (the `seed` features), and beside them `clip_frames.npy` (each kept frame's
+/// index and time) and `clip_visibility.npy`. `on_frame` sees every frame as it is processed.
 ///
 /// Nothing is written when no frame shows a person; each file is written whole or not at all.
 pub fn extract_video(
     estimator: &mut PoseEstimator,
-    input: &Path,
-    fps: f64,
+    source: FrameSource,
     dir: &Path,
     clip: &str,
     on_frame: impl FnMut(usize, &Frame, Option<&Pose>),
 ) -> Result<Track> {
-    let source = FrameSource::open(input, fps)?;
+    let input = source.path().to_path_buf();
     let found = track(estimator, source, on_frame)?;
     if found.poses.is_empty() {
         return Err(Error::Empty(format!(
