@@ -75,7 +75,11 @@ impl Normalizer {
                 )));
             }
             for row in seq.values().rows().into_iter().take(max_len) {
-                for (c, &v) in row.iter().enumerate().filter(|(_, v)| !v.is_nan()) {
+                for (c, &v) in row
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &v)| FeatureSequence::present(v))
+                {
                     sum[c] += v;
                     sum_sq[c] += v * v;
                     count[c] += 1;
@@ -102,9 +106,14 @@ impl Normalizer {
         Ok(Normalizer { columns, mean, std })
     }
 
-    /// `(value - mean) / std` of column `column` (missing stays missing).
+    /// `(value - mean) / std` of column `column`; a missing value (see
+    /// [`FeatureSequence::present`]) gives NaN.
     pub fn standardise(&self, column: usize, value: f64) -> f64 {
-        (value - self.mean[column]) / self.std[column]
+        if FeatureSequence::present(value) {
+            (value - self.mean[column]) / self.std[column]
+        } else {
+            f64::NAN
+        }
     }
 
     /// Standardises `sequence` (missing values stay missing); fails when its columns differ.

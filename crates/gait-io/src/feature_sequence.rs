@@ -51,9 +51,20 @@ impl FeatureSequence {
         self.values.nrows()
     }
 
-    /// The value at `frame` in column `column`, `None` when missing or out of range.
+    /// Whether `value` counts as a value: finite, and within `f32`'s range (the classifier
+    /// computes in `f32`, where larger magnitudes become infinite). NaN, infinities and larger
+    /// magnitudes are missing, everywhere.
+    pub fn present(value: f64) -> bool {
+        value.is_finite() && value.abs() <= f64::from(f32::MAX)
+    }
+
+    /// The value at `frame` in column `column`, `None` when missing (see [`Self::present`]) or
+    /// out of range.
     pub fn get(&self, frame: usize, column: usize) -> Option<f64> {
-        self.values.get((frame, column)).copied().filter(|v| !v.is_nan())
+        self.values
+            .get((frame, column))
+            .copied()
+            .filter(|&v| Self::present(v))
     }
 
     /// `true` when the value at `frame`, `column` is missing.
@@ -67,9 +78,9 @@ impl FeatureSequence {
         Some(self.values.column(index))
     }
 
-    /// How many values are missing.
+    /// How many values are missing (see [`Self::present`]).
     pub fn missing_count(&self) -> usize {
-        self.values.iter().filter(|v| v.is_nan()).count()
+        self.values.iter().filter(|&&v| !Self::present(v)).count()
     }
 
     /// Takes the sequence apart into its column names and values.

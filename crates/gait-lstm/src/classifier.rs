@@ -63,8 +63,10 @@ impl Classifier {
             let values = values.as_slice().expect("standard layout");
             for row in values.chunks_exact(width).take(kept) {
                 data.extend(row.iter().enumerate().map(|(column, &v)| {
-                    let v = c.normalizer.as_ref().map_or(v, |n| n.standardise(column, v));
-                    if v.is_nan() { 0.0 } else { v as f32 }
+                    if !FeatureSequence::present(v) {
+                        return 0.0;
+                    }
+                    c.normalizer.as_ref().map_or(v, |n| n.standardise(column, v)) as f32
                 }));
             }
             data.resize(data.len() + (c.max_len - kept) * width, 0.0);
@@ -112,6 +114,23 @@ impl Classifier {
     /// Saves `model.safetensors` and `config.json` into `dir` (created if missing), each written
     /// to a temporary file first and renamed, so a crash never leaves a half-written model.
     pub fn save(&self, dir: &Path) -> Result<()> {
+        // A model with a non-finite statistic or weight predicts nonsense: never save one.
+        if let Some(n) = &self.config.normalizer
+            && let Some(c) = (0..n.columns.len()).find(|&c| !(n.mean[c].is_finite() && n.std[c].is_finite()))
+        {
+            return Err(Error::Input(format!(
+                "not saved: the normalisation of column {} is not finite (mean {}, std {})",
+                n.columns[c], n.mean[c], n.std[c]
+            )));
+        }
+        for (name, var) in self.network.named() {
+            let values = var.as_tensor().flatten_all()?.to_vec1::<f32>()?;
+            if values.iter().any(|v| !v.is_finite()) {
+                return Err(Error::Input(format!(
+                    "not saved: weights {name} are not all finite (training diverged)"
+                )));
+            }
+        }
         std::fs::create_dir_all(dir).map_err(|e| Error::model(dir, e.to_string()))?;
         let tensors: HashMap<String, Tensor> = self
             .network

@@ -168,3 +168,49 @@ fn one_class_or_no_epochs_is_refused_not_trained() {
             .contains("epochs must be at least 1")
     );
 }
+
+#[test]
+fn infinite_and_huge_values_count_as_missing_and_never_reach_a_saved_model() {
+    // One clip with an infinity, one with 1e300 (infinite once in f32): they used to give the
+    // normaliser null statistics and a model that called everything Abnormal.
+    let mut examples: Vec<Example> = (0..8)
+        .map(|i| Example {
+            sequence: sequence(&["a", "b"], 6, if i % 2 == 0 { 0.0 } else { 5.0 }),
+            label: if i % 2 == 0 {
+                Label::Normal
+            } else {
+                Label::Abnormal
+            },
+            recording: format!("r{i}"),
+        })
+        .collect();
+    let poison = |value: f64| {
+        let mut values = sequence(&["a", "b"], 6, 5.0).into_parts().1;
+        values[[2, 0]] = value;
+        FeatureSequence::new(vec!["a".into(), "b".into()], values).unwrap()
+    };
+    examples[1].sequence = poison(f64::INFINITY);
+    examples[3].sequence = poison(1e300);
+    let options = TrainOptions {
+        epochs: 3,
+        max_len: 8,
+        validation_fraction: 0.0,
+        ..TrainOptions::default()
+    };
+    let (model, _) = Classifier::fit(&examples, FeatureSet::Default, &options, |_| {}).unwrap();
+    let n = model.config.normalizer.as_ref().unwrap();
+    assert!(n.mean.iter().chain(&n.std).all(|v| v.is_finite()), "{n:?}");
+    let dir = tempfile::tempdir().unwrap();
+    model.save(dir.path()).unwrap();
+    let config = std::fs::read_to_string(dir.path().join("config.json")).unwrap();
+    assert!(!config.contains("null"), "{config}");
+    let loaded = Classifier::load(dir.path()).unwrap();
+    let p = loaded.predict_proba(&[&poison(f64::NEG_INFINITY)]).unwrap();
+    assert!(p[0].is_finite());
+    // A model whose statistics are not finite is not saved.
+    let mut broken = loaded;
+    broken.config.normalizer.as_mut().unwrap().std[0] = f64::INFINITY;
+    let err = error_of(broken.save(&dir.path().join("broken")));
+    assert!(err.contains("not saved") && err.contains("column a"), "{err}");
+    assert!(!dir.path().join("broken").exists());
+}
