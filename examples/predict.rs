@@ -46,13 +46,26 @@ fn run(args: &Args) -> Result<(), String> {
         );
     }
     let mut out = std::io::stdout().lock();
+    let (mut failed, mut total) = (0, 0);
     for input in &args.inputs {
         let files = gait::prediction_inputs(input, features).map_err(|e| e.to_string())?;
         for file in files {
-            let sequence = gait::features_of_file(&file, features).map_err(|e| e.to_string())?;
-            let p = model
-                .predict_proba(&[&sequence])
-                .map_err(|e| format!("{}: {e}", file.display()))?[0];
+            total += 1;
+            // A clip that cannot be predicted is reported, and the others still are.
+            let p = match gait::features_of_file(&file, features)
+                .map_err(|e| e.to_string())
+                .and_then(|sequence| {
+                    model
+                        .predict_proba(&[&sequence])
+                        .map_err(|e| format!("{}: {e}", file.display()))
+                }) {
+                Ok(p) => p[0],
+                Err(message) => {
+                    eprintln!("predict: {message}");
+                    failed += 1;
+                    continue;
+                }
+            };
             let label = if p >= 0.5 { "Abnormal" } else { "Normal" };
             let written = if args.json {
                 let line = serde_json::json!({ "path": file.display().to_string(), "label": label, "p_abnormal": p });
@@ -64,6 +77,11 @@ fn run(args: &Args) -> Result<(), String> {
                 return Ok(()); // the reader went away (a closed pipe): nothing more to say
             }
         }
+    }
+    if failed > 0 {
+        return Err(format!(
+            "{failed} of {total} clips could not be predicted (see above)"
+        ));
     }
     Ok(())
 }

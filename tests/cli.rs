@@ -121,3 +121,54 @@ fn walk(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     }
     files
 }
+
+#[test]
+fn predict_reports_a_bad_clip_goes_on_and_fails_at_the_end() {
+    use gait::features::FeatureSet;
+    use gait::lstm::{Classifier, Example, TrainOptions};
+    use gait::prelude::Split;
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cohort = gait::synth::CohortOptions {
+        normal_subjects: 2,
+        abnormal_subjects: 2,
+        seconds: 4.0,
+        ..Default::default()
+    };
+    gait::write_synthetic_dataset(&data, &cohort, 2).unwrap();
+    let (train, _) = gait::load_examples(&data, Split::Training, FeatureSet::Seed).unwrap();
+    let train: Vec<Example> = train.into_iter().map(|(_, e)| e).collect();
+    let options = TrainOptions {
+        epochs: 1,
+        ..Default::default()
+    };
+    let (model, _) = Classifier::fit(&train, FeatureSet::Seed, &options, |_| {}).unwrap();
+    let model_dir = dir.path().join("model");
+    model.save(&model_dir).unwrap();
+
+    let good = walk(&data)
+        .into_iter()
+        .map(|(p, _)| p)
+        .find(|p| p.to_string_lossy().ends_with("_angles.npy"))
+        .unwrap();
+    let bad = dir.path().join("9_angles.npy");
+    std::fs::write(&bad, "not a numpy file").unwrap();
+    let output = run(
+        "predict",
+        &[
+            "--model",
+            model_dir.to_str().unwrap(),
+            bad.to_str().unwrap(),
+            good.to_str().unwrap(),
+        ],
+    );
+    refused(&output, "9_angles.npy");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("1 of 2 clips could not be predicted"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&*good.to_string_lossy()),
+        "the good clip after the bad one is still predicted: {stdout}"
+    );
+}

@@ -89,3 +89,20 @@ fn synthetic_data_trains_saves_loads_and_predicts_the_same() {
     assert_eq!(before, after);
     assert!(after.iter().all(|p| (0.0..=1.0).contains(p)));
 }
+
+#[test]
+fn a_feature_error_names_the_file() {
+    // Landmarks of a body standing still with no feet: the default set cannot find its axes.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("7_landmarks.npy");
+    let still = gait::ndarray::Array3::<f32>::from_elem((40, 33, 3), f32::NAN);
+    gait::io::write_landmarks(
+        &path,
+        &gait::io::Landmarks::new(gait::io::Layout::MediaPipe33, still).unwrap(),
+    )
+    .unwrap();
+    let err = gait::features_of_file(&path, FeatureSet::Default)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("7_landmarks.npy"), "{err}");
+}

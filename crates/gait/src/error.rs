@@ -9,6 +9,14 @@ pub enum Error {
     /// Computing features.
     #[error(transparent)]
     Features(#[from] gait_features::Error),
+    /// Computing the features of a file.
+    #[error("{}: {source}", path.display())]
+    FeaturesOf {
+        /// The landmarks file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        source: gait_features::Error,
+    },
     /// Training, loading or running the classifier.
     #[error(transparent)]
     Model(#[from] gait_lstm::Error),

@@ -20,7 +20,12 @@ pub fn features_of_file(path: &Path, feature_set: FeatureSet) -> Result<FeatureS
     if name.ends_with("_angles.npy") {
         Ok(read_angles(path)?)
     } else {
-        Ok(feature_set.compute(&read_landmarks(path)?, None)?)
+        feature_set
+            .compute(&read_landmarks(path)?, None)
+            .map_err(|source| Error::FeaturesOf {
+                path: path.to_path_buf(),
+                source,
+            })
     }
 }
 
