@@ -57,20 +57,22 @@ pub enum DType {
 impl DType {
     /// Parses a type code without byte order, such as `f8`, `i2` or `O8`.
     pub(crate) fn from_code(code: &str) -> Option<DType> {
+        // NumPy's type codes, its one-letter characters and its names all name the same types
+        // (`l` and `L` as on the 64-bit platforms NumPy writes from).
         Some(match code {
-            "b1" | "?" => DType::Bool,
-            "i1" => DType::I8,
-            "i2" => DType::I16,
-            "i4" => DType::I32,
-            "i8" => DType::I64,
-            "u1" => DType::U8,
-            "u2" => DType::U16,
-            "u4" => DType::U32,
-            "u8" => DType::U64,
-            "f2" => DType::F16,
-            "f4" => DType::F32,
-            "f8" => DType::F64,
-            "O" | "O8" | "O4" => DType::Object,
+            "b1" | "?" | "bool" => DType::Bool,
+            "i1" | "b" | "int8" => DType::I8,
+            "i2" | "h" | "int16" => DType::I16,
+            "i4" | "i" | "int32" => DType::I32,
+            "i8" | "q" | "l" | "int64" => DType::I64,
+            "u1" | "B" | "uint8" => DType::U8,
+            "u2" | "H" | "uint16" => DType::U16,
+            "u4" | "I" | "uint32" => DType::U32,
+            "u8" | "Q" | "L" | "uint64" => DType::U64,
+            "f2" | "e" | "float16" => DType::F16,
+            "f4" | "f" | "float32" => DType::F32,
+            "f8" | "d" | "float64" => DType::F64,
+            "O" | "O8" | "O4" | "object" => DType::Object,
             _ => return None,
         })
     }
@@ -323,6 +325,12 @@ fn header_from_literal(text: &str, version: (u8, u8)) -> Result<NpyHeader, Strin
         literal::Lit::Dict(entries) => entries,
         _ => return Err(format!("header is not a dict: {:?}", text.trim())),
     };
+    // NumPy keeps the last of repeated keys; rather than read it otherwise, refuse.
+    for (i, (key, _)) in dict.iter().enumerate() {
+        if dict[..i].iter().any(|(k, _)| k == key) {
+            return Err(format!("header repeats the key {key:?}"));
+        }
+    }
     let get = |key: &str| {
         dict.iter()
             .find(|(k, _)| matches!(k, literal::Lit::Str(s) if s == key))
@@ -331,11 +339,8 @@ fn header_from_literal(text: &str, version: (u8, u8)) -> Result<NpyHeader, Strin
     };
     let descr = match get("descr")? {
         literal::Lit::Str(s) => s.clone(),
-        other => {
-            return Err(format!(
-                "unsupported descr {other:?} (structured arrays are not read)"
-            ));
-        }
+        literal::Lit::List(_) => return Err("a structured dtype (a list of fields) is not read".into()),
+        _ => return Err("the descr is not a dtype string".into()),
     };
     let (order, code) = match descr.as_bytes().first() {
         Some(b'<' | b'|' | b'=') => (ByteOrder::Little, &descr[1..]),
@@ -359,6 +364,12 @@ fn header_from_literal(text: &str, version: (u8, u8)) -> Result<NpyHeader, Strin
             .collect::<Result<Vec<_>, _>>()?,
         other => return Err(format!("shape must be a tuple, found {other:?}")),
     };
+    // The element count and byte size must not wrap: (2**32, 2**32, 3) is not empty.
+    shape
+        .iter()
+        .try_fold(dtype.size().max(1), |acc: usize, &d| acc.checked_mul(d))
+        .filter(|&bytes| bytes <= isize::MAX as usize)
+        .ok_or_else(|| format!("shape {shape:?} describes more elements than can exist"))?;
     Ok(NpyHeader {
         dtype,
         order,
@@ -664,5 +675,59 @@ mod tests {
                 .unwrap_err()
                 .contains("unsupported dtype")
         );
+    }
+
+    #[test]
+    fn repeated_keys_are_refused_not_read_otherwise_than_numpy() {
+        let text = "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), 'shape': (4,)}";
+        assert!(
+            header_from_literal(text, (1, 0))
+                .unwrap_err()
+                .contains("repeats the key")
+        );
+    }
+
+    #[test]
+    fn a_structured_dtype_is_named_briefly() {
+        let fields = (0..2000)
+            .map(|i| format!("('f{i}', '<f8')"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let text = format!("{{'descr': [{fields}], 'fortran_order': False, 'shape': (1,)}}");
+        let err = header_from_literal(&text, (1, 0)).unwrap_err();
+        assert!(err.len() < 100 && err.contains("structured"), "{err}");
+    }
+
+    #[test]
+    fn numpys_other_spellings_of_plain_dtypes_are_read() {
+        for (descr, dtype) in [
+            ("<d", DType::F64),
+            ("f", DType::F32),
+            ("e", DType::F16),
+            ("float64", DType::F64),
+            ("int32", DType::I32),
+            ("bool", DType::Bool),
+            ("<i8", DType::I64),
+        ] {
+            let text = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (2,)}}");
+            assert_eq!(
+                header_from_literal(&text, (1, 0)).unwrap().dtype,
+                dtype,
+                "{descr}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_shape_too_large_to_exist_is_refused_not_wrapped() {
+        // 2**32 * 2**32 * 3 wraps to 0 in 64 bits: it used to read as an empty array.
+        let text = "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 3)}";
+        assert!(
+            header_from_literal(text, (1, 0))
+                .unwrap_err()
+                .contains("more elements than can exist")
+        );
+        let text = "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1000000000000)}";
+        assert_eq!(header_from_literal(text, (1, 0)).unwrap().len(), 0);
     }
 }
