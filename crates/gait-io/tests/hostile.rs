@@ -126,7 +126,17 @@ fn cases() -> Vec<Case> {
                 &[],
             ),
             angles: false,
-            says: "overflows",
+            says: "more elements than can exist",
+        },
+        Case {
+            // 2**32 * 2**32 * 3 wraps to 0 in 64 bits: it used to read as an empty array.
+            name: "shape wrapping to zero elements",
+            bytes: npy(
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 3), }",
+                &[],
+            ),
+            angles: false,
+            says: "more elements than can exist",
         },
         Case {
             name: "malformed header dict",
