@@ -37,6 +37,22 @@ pub fn write_csv(path: &Path, out: &mut impl Write) -> Result<()> {
     let array = read_npy(path)?;
     let shape = array.shape();
     let width: usize = shape.iter().skip(1).product();
+    let rows = shape.first().copied().unwrap_or(1); // a 0-d array is one row
+    // An empty array's shape costs nothing to claim: (0, 10**12) in 128 bytes. Its CSV would be
+    // a header of 10**12 names, or 10**12 empty lines for (10**12, 0); what is written stays in
+    // proportion to the file instead.
+    let bound = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len()
+        .max(4096);
+    if width as u64 > bound || (width == 0 && rows as u64 > bound) {
+        return Err(Error::content(
+            path,
+            format!(
+                "shape {shape:?}: an empty array with more columns or rows than the file has bytes is not exported"
+            ),
+        ));
+    }
     let names: Vec<String> = if shape.len() == 3 && shape[1] == 33 && shape[2] == 3 {
         Layout::MediaPipe33
             .joint_names()
@@ -47,8 +63,15 @@ pub fn write_csv(path: &Path, out: &mut impl Write) -> Result<()> {
         (0..width).map(|i| format!("c{i}")).collect()
     };
     write_row(out, names.iter().map(String::as_str)).map_err(io)?;
+    if width == 0 {
+        // (5, 0): five rows of no cells, not none.
+        for _ in 0..rows {
+            out.write_all(b"\n").map_err(io)?;
+        }
+        return Ok(());
+    }
     let cells = array.to_strings();
-    for row in cells.chunks(width.max(1)) {
+    for row in cells.chunks(width) {
         write_row(out, row.iter().map(String::as_str)).map_err(io)?;
     }
     Ok(())
