@@ -3,13 +3,14 @@
 //! ```text
 //! cargo run --release --example export -- FILE... [--out DIR]
 //! ```
-//! Without `--out`, every file goes to standard output in turn; with it, `DIR/<file stem>.csv`
-//! per input. On any bad file: one line on standard error naming the file and the cause, and a
+//! Without `--out`, every file goes to standard output in turn; with it, one CSV per input in DIR,
+//! mirroring the inputs' folders below their deepest common one (`N_angles.npy` becomes
+//! `N_angles.csv`). On any bad file: one line on standard error naming the file and the cause, and a
 //! non-zero exit.
 #![allow(clippy::print_stderr)]
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -20,21 +21,67 @@ struct Args {
     /// Files to export.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Write one `<stem>.csv` per input into this folder instead of standard output.
+    /// Write one CSV per input into this folder instead of standard output (`N_angles.npy` as
+    /// `N_angles.csv`, in the inputs' folders below their deepest common one).
     #[arg(long)]
     out: Option<PathBuf>,
 }
 
+/// Where each input's CSV goes in `dir`: its path below the inputs' deepest common folder, with
+/// `.npy` replaced by `.csv`, so that every recording's `1_landmarks.npy` gets its own file and
+/// `walk.a_landmarks.npy` keeps its whole name.
+fn targets(files: &[PathBuf], dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let absolute = files
+        .iter()
+        .map(|f| std::path::absolute(f).map_err(|e| format!("{}: {e}", f.display())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut common: Vec<_> = absolute[0]
+        .parent()
+        .map(|p| p.components().collect())
+        .unwrap_or_default();
+    for file in &absolute[1..] {
+        let parent: Vec<_> = file
+            .parent()
+            .map(|p| p.components().collect())
+            .unwrap_or_default();
+        let shared = common.iter().zip(&parent).take_while(|(a, b)| a == b).count();
+        common.truncate(shared);
+    }
+    let common: PathBuf = common.iter().collect();
+    let mut targets: Vec<PathBuf> = Vec::with_capacity(files.len());
+    for (file, path) in files.iter().zip(&absolute) {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let csv = format!("{}.csv", name.strip_suffix(".npy").unwrap_or(&name));
+        let relative = path
+            .parent()
+            .and_then(|p| p.strip_prefix(&common).ok())
+            .unwrap_or(Path::new(""));
+        let target = dir.join(relative).join(csv);
+        if let Some(k) = targets.iter().position(|t| *t == target) {
+            return Err(format!(
+                "{} and {} would both be written to {}",
+                files[k].display(),
+                file.display(),
+                target.display()
+            ));
+        }
+        targets.push(target);
+    }
+    Ok(targets)
+}
+
 fn run(args: &Args) -> Result<(), String> {
-    for file in &args.files {
-        match &args.out {
-            Some(dir) => {
-                let stem = file.file_stem().unwrap_or(file.as_os_str());
-                let target = dir.join(stem).with_extension("csv");
+    let targets = match &args.out {
+        Some(dir) => targets(&args.files, dir)?,
+        None => Vec::new(),
+    };
+    for (k, file) in args.files.iter().enumerate() {
+        match targets.get(k) {
+            Some(target) => {
                 let mut csv = Vec::new();
                 gait::io::write_csv(file, &mut csv).map_err(|e| e.to_string())?;
-                std::fs::create_dir_all(dir)
-                    .and_then(|()| std::fs::write(&target, csv))
+                std::fs::create_dir_all(target.parent().unwrap_or(Path::new(".")))
+                    .and_then(|()| std::fs::write(target, csv))
                     .map_err(|e| format!("{}: {e}", target.display()))?;
             }
             None => {

@@ -172,3 +172,52 @@ fn predict_reports_a_bad_clip_goes_on_and_fails_at_the_end() {
         "the good clip after the bad one is still predicted: {stdout}"
     );
 }
+
+#[test]
+fn export_gives_every_input_its_own_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let array = gait::ndarray::Array2::<f64>::zeros((2, 3));
+    let inputs = [
+        "Training/Normal/r1/1_landmarks.npy",
+        "Training/Normal/r2/1_landmarks.npy",
+        "walk.a_landmarks.npy",
+        "walk.b_landmarks.npy",
+    ];
+    for input in inputs {
+        gait::io::write_npy(&dir.path().join(input), &array).unwrap();
+    }
+    let out = dir.path().join("csv");
+    let mut args: Vec<String> = inputs
+        .iter()
+        .map(|i| dir.path().join(i).to_string_lossy().into_owned())
+        .collect();
+    args.extend(["--out".to_string(), out.to_string_lossy().into_owned()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = run("export", &args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut written: Vec<String> = walk(&out)
+        .into_iter()
+        .map(|(p, _)| p.strip_prefix(&out).unwrap().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        [
+            "Training/Normal/r1/1_landmarks.csv",
+            "Training/Normal/r2/1_landmarks.csv",
+            "walk.a_landmarks.csv",
+            "walk.b_landmarks.csv"
+        ]
+    );
+    // The same file twice would write one CSV twice: refused.
+    let twice = dir.path().join(inputs[2]);
+    let twice = twice.to_str().unwrap();
+    refused(
+        &run("export", &[twice, twice, "--out", out.to_str().unwrap()]),
+        "would both be written",
+    );
+}

@@ -106,3 +106,29 @@ fn a_feature_error_names_the_file() {
         .to_string();
     assert!(err.contains("7_landmarks.npy"), "{err}");
 }
+
+#[test]
+fn a_tree_of_unreadable_landmarks_is_an_error_not_a_switch_to_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("Training/Normal/walk");
+    std::fs::create_dir_all(&clip).unwrap();
+    std::fs::write(clip.join("1_landmarks.npy"), "not a numpy file").unwrap();
+    write_angles(
+        &clip.join("1_angles.npy"),
+        &gait::io::FeatureSequence::new(vec!["a".into()], gait::ndarray::Array2::zeros((3, 1))).unwrap(),
+    )
+    .unwrap();
+    let err = gait::feature_set_for(dir.path(), FeatureSet::Default)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("1_landmarks.npy") && err.contains("can be used"),
+        "{err}"
+    );
+    // With no landmarks files at all, the angles files' seed features are what there is.
+    std::fs::remove_file(clip.join("1_landmarks.npy")).unwrap();
+    assert_eq!(
+        gait::feature_set_for(dir.path(), FeatureSet::Default).unwrap(),
+        FeatureSet::Seed
+    );
+}

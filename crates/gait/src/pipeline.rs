@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use gait_features::FeatureSet;
-use gait_io::{Dataset, FeatureSequence, Require, Sample, Skipped, Split, read_angles, read_landmarks};
+use gait_io::{
+    ClipFile, Dataset, FeatureSequence, Require, Sample, Skipped, Split, read_angles, read_landmarks,
+};
 use gait_lstm::Example;
 use rayon::prelude::*;
 
@@ -30,14 +32,27 @@ pub fn features_of_file(path: &Path, feature_set: FeatureSet) -> Result<FeatureS
 }
 
 /// The feature set a tree supports: `wanted`, unless the tree has angles files only, which hold
-/// the `seed` features.
+/// the `seed` features. A tree whose landmarks files are there but none usable is an error that
+/// says why, not a quiet switch to `seed`.
 pub fn feature_set_for(root: &Path, wanted: FeatureSet) -> Result<FeatureSet> {
     let with_landmarks = Dataset::scan(root, Require::Landmarks)?;
-    Ok(if with_landmarks.samples.is_empty() {
-        FeatureSet::Seed
-    } else {
-        wanted
-    })
+    if !with_landmarks.samples.is_empty() {
+        return Ok(wanted);
+    }
+    let unusable: Vec<String> = with_landmarks
+        .skipped
+        .iter()
+        .filter(|s| s.path.to_string_lossy().ends_with(ClipFile::Landmarks.suffix()))
+        .map(ToString::to_string)
+        .collect();
+    match unusable.first() {
+        None => Ok(FeatureSet::Seed),
+        Some(first) => Err(Error::Empty(format!(
+            "{}: none of its {} landmarks files can be used (first: {first})",
+            root.display(),
+            unusable.len()
+        ))),
+    }
 }
 
 /// The labelled examples of one split of a dataset tree, features computed in parallel, with the
