@@ -115,14 +115,9 @@ impl Classifier {
     /// to a temporary file first and renamed, so a crash never leaves a half-written model.
     pub fn save(&self, dir: &Path) -> Result<()> {
         // A model with a non-finite statistic or weight predicts nonsense: never save one.
-        if let Some(n) = &self.config.normalizer
-            && let Some(c) = (0..n.columns.len()).find(|&c| !(n.mean[c].is_finite() && n.std[c].is_finite()))
-        {
-            return Err(Error::Input(format!(
-                "not saved: the normalisation of column {} is not finite (mean {}, std {})",
-                n.columns[c], n.mean[c], n.std[c]
-            )));
-        }
+        self.config
+            .validate()
+            .map_err(|reason| Error::Input(format!("not saved: {reason}")))?;
         for (name, var) in self.network.named() {
             let values = var.as_tensor().flatten_all()?.to_vec1::<f32>()?;
             if values.iter().any(|v| !v.is_finite()) {
@@ -169,6 +164,9 @@ impl Classifier {
                 ),
             ));
         }
+        config
+            .validate()
+            .map_err(|reason| Error::model(&config_path, reason))?;
         let weights = dir.join("model.safetensors");
         let tensors = candle_core::safetensors::load(&weights, &Device::Cpu)
             .map_err(|e| Error::model(&weights, format!("cannot read the weights: {e}")))?;

@@ -29,7 +29,52 @@ pub struct ModelConfig {
     pub normalizer: Option<Normalizer>,
 }
 
+/// The largest sizes a configuration may ask for: far above any gait model's, low enough that a
+/// damaged or hand-edited `config.json` cannot make loading allocate without bound.
+const MAX_WIDTH: usize = 4096;
+const MAX_LEN: usize = 1_000_000;
+
 impl ModelConfig {
+    /// Checks what a loaded configuration asks for before anything is allocated for it: sizes
+    /// within bounds, and normalisation statistics, one finite pair per column.
+    pub fn validate(&self) -> Result<(), String> {
+        let width = self.columns.len();
+        if width == 0 || width > MAX_WIDTH {
+            return Err(format!("{width} feature columns; a model takes 1 to {MAX_WIDTH}"));
+        }
+        for (what, size) in [
+            ("lstm_sizes[0]", self.lstm_sizes[0]),
+            ("lstm_sizes[1]", self.lstm_sizes[1]),
+            ("dense_size", self.dense_size),
+        ] {
+            if size == 0 || size > MAX_WIDTH {
+                return Err(format!("{what} is {size}; it must be 1 to {MAX_WIDTH}"));
+            }
+        }
+        if self.max_len == 0 || self.max_len > MAX_LEN {
+            return Err(format!("max_len is {}; it must be 1 to {MAX_LEN}", self.max_len));
+        }
+        if let Some(n) = &self.normalizer {
+            if n.columns != self.columns || n.mean.len() != width || n.std.len() != width {
+                return Err(format!(
+                    "the normaliser has {} columns, {} means and {} deviations for the model's {width} columns",
+                    n.columns.len(),
+                    n.mean.len(),
+                    n.std.len()
+                ));
+            }
+            if let Some(c) =
+                (0..width).find(|&c| !(n.mean[c].is_finite() && n.std[c].is_finite() && n.std[c] > 0.0))
+            {
+                return Err(format!(
+                    "the normalisation of column {} is not usable (mean {}, std {})",
+                    n.columns[c], n.mean[c], n.std[c]
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The configuration of our default model for `columns` of `feature_set`.
     pub fn new(feature_set: FeatureSet, columns: Vec<String>, max_len: usize) -> Self {
         ModelConfig {

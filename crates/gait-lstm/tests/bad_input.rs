@@ -62,7 +62,23 @@ fn broken_model_folders_are_refused_naming_the_file() {
     assert!(error_of(Classifier::load(dir.path())).contains("not a gait model configuration"));
 
     model.save(dir.path()).unwrap();
-    std::fs::write(&config, text.replace("\"a\",", "\"a\", \"extra\",")).unwrap();
+    // A configuration consistent in itself (one more column, with its statistics) that the
+    // weights do not fit.
+    let mut wider: serde_json::Value = serde_json::from_str(&text).unwrap();
+    wider["columns"].as_array_mut().unwrap().push("extra".into());
+    wider["normalizer"]["columns"]
+        .as_array_mut()
+        .unwrap()
+        .push("extra".into());
+    wider["normalizer"]["mean"]
+        .as_array_mut()
+        .unwrap()
+        .push(0.0.into());
+    wider["normalizer"]["std"]
+        .as_array_mut()
+        .unwrap()
+        .push(1.0.into());
+    std::fs::write(&config, serde_json::to_string(&wider).unwrap()).unwrap();
     let err = error_of(Classifier::load(dir.path()));
     assert!(
         err.contains("lstm1.weight_ih") && err.contains("3 features"),
@@ -213,4 +229,28 @@ fn infinite_and_huge_values_count_as_missing_and_never_reach_a_saved_model() {
     let err = error_of(broken.save(&dir.path().join("broken")));
     assert!(err.contains("not saved") && err.contains("column a"), "{err}");
     assert!(!dir.path().join("broken").exists());
+}
+
+#[test]
+fn a_damaged_config_is_refused_before_anything_is_allocated() {
+    let model = tiny_model();
+    let dir = tempfile::tempdir().unwrap();
+    model.save(dir.path()).unwrap();
+    let config = dir.path().join("config.json");
+    let good: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    let damaged = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut value = good.clone();
+        edit(&mut value);
+        std::fs::write(&config, serde_json::to_string(&value).unwrap()).unwrap();
+        error_of(Classifier::load(dir.path()))
+    };
+    // Statistics shorter than the columns used to panic; huge sizes to abort on allocation.
+    let err = damaged(&|v| v["normalizer"]["mean"] = serde_json::json!([0.0]));
+    assert!(err.contains("config.json") && err.contains("1 means"), "{err}");
+    let err = damaged(&|v| v["max_len"] = serde_json::json!(1u64 << 60));
+    assert!(err.contains("max_len"), "{err}");
+    let err = damaged(&|v| v["lstm_sizes"] = serde_json::json!([1u64 << 40, 32]));
+    assert!(err.contains("lstm_sizes[0]"), "{err}");
+    let err = damaged(&|v| v["dense_size"] = serde_json::json!(0));
+    assert!(err.contains("dense_size"), "{err}");
 }
