@@ -195,15 +195,7 @@ fn run(args: &Args) -> Result<usize, String> {
         .set_style(ProgressStyle::with_template("{pos}/{len} videos [{elapsed}] {msg}").expect("template"));
     if let [job] = jobs.as_slice() {
         // One clip: its error is the program's one line.
-        let bar = bars.add(ProgressBar::new(0));
-        bar.set_style(style);
-        bar.set_prefix(
-            job.input
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned(),
-        );
+        let bar = video_bar(bars.add(ProgressBar::new(0)), &style, job);
         let summary = extract(job, &models, options, args, &bar);
         bar.finish_and_clear();
         overall.finish_and_clear();
@@ -213,15 +205,7 @@ fn run(args: &Args) -> Result<usize, String> {
     let failures = Mutex::new(Vec::new());
     // Videos run side by side, each with its own estimator (tracking is sequential within one).
     jobs.par_iter().for_each(|job| {
-        let bar = bars.insert_before(&overall, ProgressBar::new(0));
-        bar.set_style(style.clone());
-        bar.set_prefix(
-            job.input
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned(),
-        );
+        let bar = video_bar(bars.insert_before(&overall, ProgressBar::new(0)), &style, job);
         let result = extract(job, &models, options, args, &bar);
         bar.finish_and_clear();
         match result {
@@ -239,6 +223,19 @@ fn run(args: &Args) -> Result<usize, String> {
         return Err(format!("{failed} of {} videos failed (see above)", jobs.len()));
     }
     Ok(jobs.len())
+}
+
+/// A video's progress bar, named after its file.
+fn video_bar(bar: ProgressBar, style: &ProgressStyle, job: &Job) -> ProgressBar {
+    bar.set_style(style.clone());
+    bar.set_prefix(
+        job.input
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned(),
+    );
+    bar
 }
 
 /// Extracts one clip; returns a line saying what was written.

@@ -94,15 +94,8 @@ impl Detector {
     /// The most confident person in `frame` scoring at least `min_score`, merged with the boxes
     /// that overlap it, as MediaPipe's weighted non-maximum suppression does.
     pub(crate) fn detect(&mut self, frame: &Frame, min_score: f32) -> Option<Detection> {
-        let whole = Roi {
-            x_center: 0.5,
-            y_center: 0.5,
-            width: 1.0,
-            height: 1.0,
-            rotation: 0.0,
-        };
         let [left, top, right, bottom] =
-            whole.crop(frame, SIZE, [-1.0, 1.0], Border::Zero, self.network.input_mut());
+            Roi::WHOLE.crop(frame, SIZE, [-1.0, 1.0], Border::Zero, self.network.input_mut());
         self.network.run();
         let (raw, scores) = (self.network.output(0), self.network.output(1));
         let decode = |i: usize| -> Detection {

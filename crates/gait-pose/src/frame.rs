@@ -106,6 +106,15 @@ fn weight_table() -> &'static [[i32; 4]; 1024] {
 }
 
 impl Roi {
+    /// The whole frame, unrotated.
+    pub const WHOLE: Roi = Roi {
+        x_center: 0.5,
+        y_center: 0.5,
+        width: 1.0,
+        height: 1.0,
+        rotation: 0.0,
+    };
+
     /// The rectangle in pixels: centre, width, height.
     fn pixels(&self, frame: &Frame) -> [f32; 4] {
         let (w, h) = (frame.width as f32, frame.height as f32);
@@ -212,13 +221,7 @@ mod tests {
     #[test]
     fn an_unrotated_crop_of_the_whole_frame_is_the_frame() {
         let f = gradient(8, 8);
-        let roi = Roi {
-            x_center: 0.5,
-            y_center: 0.5,
-            width: 1.0,
-            height: 1.0,
-            rotation: 0.0,
-        };
+        let roi = Roi::WHOLE;
         let mut out = vec![0.0; 8 * 8 * 3];
         assert_eq!(roi.crop(&f, 8, [0.0, 255.0], Border::Zero, &mut out), [0.0; 4]);
         let want: Vec<f32> = f.rgb().iter().map(|&b| b as f32).collect();
@@ -229,11 +232,8 @@ mod tests {
     fn a_half_turn_reverses_the_pixels() {
         let f = gradient(6, 6);
         let roi = Roi {
-            x_center: 0.5,
-            y_center: 0.5,
-            width: 1.0,
-            height: 1.0,
             rotation: std::f32::consts::PI,
+            ..Roi::WHOLE
         };
         let mut out = vec![0.0; 6 * 6 * 3];
         roi.crop(&f, 6, [0.0, 255.0], Border::Replicate, &mut out);
@@ -250,13 +250,7 @@ mod tests {
     #[test]
     fn a_tall_frame_is_letterboxed_with_black_sides() {
         let f = Frame::new(2, 4, vec![255; 2 * 4 * 3], 0).unwrap();
-        let roi = Roi {
-            x_center: 0.5,
-            y_center: 0.5,
-            width: 1.0,
-            height: 1.0,
-            rotation: 0.0,
-        };
+        let roi = Roi::WHOLE;
         let mut out = vec![0.0; 4 * 4 * 3];
         let pad = roi.crop(&f, 4, [-1.0, 1.0], Border::Zero, &mut out);
         assert_eq!(pad, [0.25, 0.0, 0.25, 0.0]);
