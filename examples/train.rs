@@ -100,10 +100,18 @@ fn run(args: &Args) -> Result<(), String> {
     let metrics = model.evaluate(&sequences, &labels).map_err(|e| e.to_string())?;
     model.save(&args.out).map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&metrics).expect("metrics serialise");
-    let metrics_path = args.out.join("metrics.json");
-    std::fs::write(&metrics_path, json).map_err(|e| format!("{}: {e}", metrics_path.display()))?;
-    match plot_training(&args.out.join("training.png"), &history.epochs)
-        .and_then(|()| plot_confusion(&args.out.join("confusion.png"), &metrics))
+    gait::io::write_atomically(&args.out.join("metrics.json"), json.as_bytes()).map_err(|e| e.to_string())?;
+    // Each plot is drawn beside its file and renamed over it, so none is ever half-written.
+    let whole = |name: &str, draw: &dyn Fn(&Path) -> Result<(), String>| -> Result<(), String> {
+        let (temp, path) = (
+            args.out.join(format!(".{name}.tmp.png")),
+            args.out.join(format!("{name}.png")),
+        );
+        draw(&temp)
+            .and_then(|()| std::fs::rename(&temp, &path).map_err(|e| format!("{}: {e}", path.display())))
+    };
+    match whole("training", &|p| plot_training(p, &history.epochs))
+        .and_then(|()| whole("confusion", &|p| plot_confusion(p, &metrics)))
     {
         Ok(()) => {}
         Err(e) => eprintln!("plots not written: {e}"),

@@ -31,5 +31,18 @@ pub(crate) fn write(
     drop(writer);
     temp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     temp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    // The rename itself is durable once the folder is synced.
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(dir, e))?;
     Ok(())
+}
+
+/// Writes `bytes` to the file at `path` atomically and durably: a temporary file in the same
+/// folder, synced, renamed over `path`, and the folder synced; missing parent folders are
+/// created. A crash leaves the old file or the new one, never a mix. The file gets the usual mode
+/// (0666 less the umask).
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write(path, |out| out.write_all(bytes))
 }

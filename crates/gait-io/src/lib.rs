@@ -60,6 +60,7 @@ pub mod fuzzing {
 }
 
 pub use angles::{read_angles, write_angles};
+pub use atomic::write_atomically;
 pub use clip::ClipFile;
 pub use csv::write_csv;
 pub use dataset::{Dataset, Label, Require, Sample, Skipped, Split};

@@ -6,7 +6,7 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor, Var};
 use gait_io::{FeatureSequence, Label};
 
-use crate::config::{FORMAT_VERSION, ModelConfig};
+use crate::config::{FORMAT_VERSION, ModelConfig, weights_checksum};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::network::Network;
@@ -111,8 +111,10 @@ impl Classifier {
         Metrics::compute(&p, &labels.iter().map(|l| l.index()).collect::<Vec<_>>())
     }
 
-    /// Saves `model.safetensors` and `config.json` into `dir` (created if missing), each written
-    /// to a temporary file first and renamed, so a crash never leaves a half-written model.
+    /// Saves `model.safetensors` and then `config.json` into `dir` (created if missing), each
+    /// written whole and synced before it replaces the old one; `config.json` records the
+    /// weights' checksum, so that [`load`](Self::load) refuses weights and a configuration from
+    /// different saves (a crash between the two files).
     pub fn save(&self, dir: &Path) -> Result<()> {
         // A model with a non-finite statistic or weight predicts nonsense: never save one.
         self.config
@@ -133,13 +135,20 @@ impl Classifier {
             .into_iter()
             .map(|(name, var)| (name, var.as_tensor().clone()))
             .collect();
-        write_atomically(dir, "model.safetensors", |temp| {
-            Ok(candle_core::safetensors::save(&tensors, temp)?)
-        })?;
-        let json = serde_json::to_string_pretty(&self.config).expect("config serialises");
-        write_atomically(dir, "config.json", |temp| {
-            std::fs::write(temp, json).map_err(|e| Error::model(dir.join("config.json"), e.to_string()))
-        })?;
+        // Candle writes safetensors to a path only: to a scratch file, then read back as bytes.
+        let scratch = tempfile::Builder::new()
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Error::model(dir, e.to_string()))?;
+        candle_core::safetensors::save(&tensors, scratch.path())?;
+        let weights =
+            std::fs::read(scratch.path()).map_err(|e| Error::model(scratch.path(), e.to_string()))?;
+        drop(scratch);
+        let mut config = self.config.clone();
+        config.weights_checksum = Some(weights_checksum(&weights));
+        let json = serde_json::to_string_pretty(&config).expect("config serialises");
+        gait_io::write_atomically(&dir.join("model.safetensors"), &weights)?;
+        gait_io::write_atomically(&dir.join("config.json"), json.as_bytes())?;
         Ok(())
     }
 
@@ -168,7 +177,17 @@ impl Classifier {
             .validate()
             .map_err(|reason| Error::model(&config_path, reason))?;
         let weights = dir.join("model.safetensors");
-        let tensors = candle_core::safetensors::load(&weights, &Device::Cpu)
+        let bytes = std::fs::read(&weights)
+            .map_err(|e| Error::model(&weights, format!("cannot read the weights: {e}")))?;
+        if let Some(recorded) = &config.weights_checksum
+            && *recorded != weights_checksum(&bytes)
+        {
+            return Err(Error::model(
+                &weights,
+                "these weights are not the ones config.json was saved with (a save was interrupted, or the files come from different models): save the model again",
+            ));
+        }
+        let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
             .map_err(|e| Error::model(&weights, format!("cannot read the weights: {e}")))?;
         let network = Network::init(&config, 0)?;
         for (name, var) in network.named() {
@@ -213,21 +232,4 @@ impl Classifier {
     pub(crate) fn vars(&self) -> Vec<Var> {
         self.network.named().into_iter().map(|(_, v)| v.clone()).collect()
     }
-}
-
-/// Writes `dir/name` through `write` (given a temporary path in `dir`), then renames it into place.
-fn write_atomically(dir: &Path, name: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let target = dir.join(name);
-    let mut builder = tempfile::Builder::new();
-    builder.suffix(".tmp");
-    // The model gets the usual mode (0666 less the umask), not a temporary file's 0600.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let temp = builder
-        .tempfile_in(dir)
-        .map_err(|e| Error::model(dir, e.to_string()))?;
-    write(temp.path())?;
-    temp.persist(&target)
-        .map_err(|e| Error::model(&target, e.to_string()))?;
-    Ok(())
 }

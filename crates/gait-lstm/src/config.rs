@@ -27,6 +27,20 @@ pub struct ModelConfig {
     /// Standardisation statistics fitted on the training split; `None` feeds raw values (the old
     /// Keras model).
     pub normalizer: Option<Normalizer>,
+    /// `fnv1a64:<hex>` of the `model.safetensors` saved with this configuration, checked when
+    /// the model is loaded: a save interrupted between its two files is caught. Absent in
+    /// models saved before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_checksum: Option<String>,
+}
+
+/// The checksum [`ModelConfig::weights_checksum`] records: 64-bit FNV-1a, in hex (it detects a
+/// mismatched or damaged file; it is no defence against a forger).
+pub(crate) fn weights_checksum(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("fnv1a64:{hash:016x}")
 }
 
 /// The largest sizes a configuration may ask for: far above any gait model's, low enough that a
@@ -86,6 +100,7 @@ impl ModelConfig {
             max_len,
             masked: true,
             normalizer: None,
+            weights_checksum: None,
         }
     }
 }

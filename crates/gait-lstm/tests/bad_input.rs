@@ -91,9 +91,50 @@ fn broken_model_folders_are_refused_naming_the_file() {
         b"\x08\x00\x00\x00\x00\x00\x00\x00garbage",
     )
     .unwrap();
-    assert!(error_of(Classifier::load(dir.path())).contains("cannot read the weights"));
+    assert!(error_of(Classifier::load(dir.path())).contains("not the ones config.json was saved with"));
     std::fs::remove_file(dir.path().join("model.safetensors")).unwrap();
     assert!(error_of(Classifier::load(dir.path())).contains("model.safetensors"));
+}
+
+#[test]
+fn weights_and_config_from_different_saves_are_refused() {
+    // What a crash between the two files of a save leaves: the new weights beside the old
+    // configuration (here, another model's weights).
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    tiny_model().save(a.path()).unwrap();
+    let trained = TrainOptions {
+        epochs: 2,
+        max_len: 12,
+        seed: 9,
+        ..TrainOptions::default()
+    };
+    let examples: Vec<Example> = (0..8)
+        .map(|i| Example {
+            sequence: sequence(&["a", "b"], 5 + i, -(i as f64)),
+            label: if i % 2 == 0 {
+                Label::Normal
+            } else {
+                Label::Abnormal
+            },
+            recording: format!("r{i}"),
+        })
+        .collect();
+    let other = Classifier::fit(&examples, FeatureSet::Default, &trained, |_| {})
+        .unwrap()
+        .0;
+    other.save(b.path()).unwrap();
+    std::fs::copy(
+        b.path().join("model.safetensors"),
+        a.path().join("model.safetensors"),
+    )
+    .unwrap();
+    let err = error_of(Classifier::load(a.path()));
+    assert!(
+        err.contains("model.safetensors") && err.contains("not the ones config.json was saved with"),
+        "{err}"
+    );
+    // Each folder on its own loads.
+    Classifier::load(b.path()).unwrap();
 }
 
 #[test]
