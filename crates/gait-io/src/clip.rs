@@ -49,6 +49,15 @@ impl ClipFile {
             .find_map(|kind| name.strip_suffix(kind.suffix()).map(|stem| (stem, kind)))
     }
 
+    /// The number a clip's name stands for: digits only (`01` is 1; `+2`, `-1` and `` are not
+    /// clip numbers).
+    pub fn number(clip: &str) -> Option<u64> {
+        Some(clip)
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))?
+            .parse()
+            .ok()
+    }
+
     /// Whether the file only accompanies a sample (frames, visibility) rather than being one of
     /// its two files.
     pub fn is_companion(self) -> bool {

@@ -83,6 +83,8 @@ pub struct Sample {
     pub recording: String,
     /// The clip number `N` of `N_angles.npy`.
     pub clip: u64,
+    /// `N` as written in the file names: `01` and `1` are two clips, both numbered 1.
+    pub name: String,
     /// `N_angles.npy`, if present.
     pub angles: Option<PathBuf>,
     /// `N_landmarks.npy`, if present.
@@ -140,30 +142,39 @@ impl Dataset {
                 "no Training/ or Testing/ folder: a dataset is ROOT/{Training,Testing}/{Normal,Abnormal}/<recording>/N_angles.npy",
             ));
         }
-        let mut clips: BTreeMap<(Split, Label, String, u64), Sample> = BTreeMap::new();
+        let mut clips: BTreeMap<(Split, Label, String, u64, String), Sample> = BTreeMap::new();
         let mut skipped = Vec::new();
-        for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
-            let entry = entry.map_err(|e| {
-                let path = e.path().unwrap_or(root).to_path_buf();
-                Error::Io {
-                    path,
-                    source: e.into(),
+        // Links are followed (as predict reads them); a link back to a folder above it, a broken
+        // link or an unreadable folder is reported, not fatal.
+        for entry in walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let path = e.path().unwrap_or(root).to_path_buf();
+                    let reason = if e.loop_ancestor().is_some() {
+                        "a link back to a folder above it: not followed again".to_string()
+                    } else {
+                        e.io_error().map_or_else(|| e.to_string(), ToString::to_string)
+                    };
+                    skipped.push(Skipped { path, reason });
+                    continue;
                 }
-            })?;
+            };
             let path = entry.path();
             if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "npy") {
                 continue;
             }
             match place(root, path) {
                 Ok(None) => {}
-                Ok(Some((split, label, recording, clip, is_angles))) => {
+                Ok(Some((split, label, recording, (clip, name), is_angles))) => {
                     let sample = clips
-                        .entry((split, label, recording.clone(), clip))
+                        .entry((split, label, recording.clone(), clip, name.clone()))
                         .or_insert(Sample {
                             split,
                             label,
                             recording,
                             clip,
+                            name,
                             angles: None,
                             landmarks: None,
                         });
@@ -265,21 +276,31 @@ fn sample_dir(root: &Path, sample: &Sample) -> PathBuf {
 /// Where a file sits in the tree: split, label, recording, clip number, and whether it is the
 /// angles (or the landmarks) file; `None` for a file that accompanies a clip (`N_frames.npy`,
 /// `N_visibility.npy`).
-type Place = (Split, Label, String, u64, bool);
+type Place = (Split, Label, String, (u64, String), bool);
 fn place(root: &Path, path: &Path) -> Result<Option<Place>, String> {
     let relative = path
         .strip_prefix(root)
         .map_err(|_| "outside the dataset root".to_string())?;
-    let parts: Vec<&str> = relative.iter().map(|p| p.to_str().unwrap_or("")).collect();
+    let parts: Vec<&std::ffi::OsStr> = relative.iter().collect();
     let [split, label, recording, name] = parts.as_slice() else {
         return Err("not at Split/Label/<recording>/N_angles.npy depth".into());
     };
-    let split = match *split {
+    // A recording's name is its identity: a name that is not UTF-8 keeps its bytes, escaped,
+    // rather than becoming "" like every other such name.
+    let recording = recording
+        .to_str()
+        .map_or_else(|| format!("{recording:?}"), str::to_string);
+    let (split, label, name) = (
+        split.to_str().unwrap_or_default(),
+        label.to_str().unwrap_or_default(),
+        name.to_str().ok_or("the file name is not UTF-8")?,
+    );
+    let split = match split {
         "Training" => Split::Training,
         "Testing" => Split::Testing,
         other => return Err(format!("{other:?} is not Training or Testing")),
     };
-    let label = match *label {
+    let label = match label {
         "Normal" => Label::Normal,
         "Abnormal" => Label::Abnormal,
         other => return Err(format!("{other:?} is not Normal or Abnormal")),
@@ -289,10 +310,14 @@ fn place(root: &Path, path: &Path) -> Result<Option<Place>, String> {
         Some((stem, kind)) => (stem, kind == ClipFile::Angles),
         None => return Err("not named N_angles.npy or N_landmarks.npy".into()),
     };
-    let clip = stem
-        .parse()
-        .map_err(|_| format!("clip number {stem:?} is not a whole number"))?;
-    Ok(Some((split, label, (*recording).to_string(), clip, is_angles)))
+    let clip = ClipFile::number(stem).ok_or_else(|| format!("clip number {stem:?} is not a whole number"))?;
+    Ok(Some((
+        split,
+        label,
+        recording,
+        (clip, stem.to_string()),
+        is_angles,
+    )))
 }
 
 /// Checks that a clip has the files `require` asks for, non-empty with readable headers.

@@ -113,3 +113,82 @@ fn unreadable_payloads_found_at_load_move_to_skipped() {
         dataset.skipped[0]
     );
 }
+
+#[test]
+fn clip_names_recording_names_and_links_are_treated_one_way() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let walk = root.join("Training/Normal/walk");
+    // 01 and 1 are two clips (both numbered 1); +2 is not a clip number.
+    clip(&walk, 1, 3, true, true);
+    for kind in ["angles", "landmarks"] {
+        std::fs::copy(
+            walk.join(format!("1_{kind}.npy")),
+            walk.join(format!("01_{kind}.npy")),
+        )
+        .unwrap();
+        std::fs::copy(
+            walk.join(format!("1_{kind}.npy")),
+            walk.join(format!("+2_{kind}.npy")),
+        )
+        .unwrap();
+    }
+    // Two recordings whose names are not UTF-8 stay two recordings.
+    #[cfg(unix)]
+    for byte in [0xff_u8, 0xfe] {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = [b'r', byte];
+        clip(
+            &root
+                .join("Training/Abnormal")
+                .join(std::ffi::OsStr::from_bytes(&bytes)),
+            1,
+            3,
+            true,
+            true,
+        );
+    }
+    // A linked recording is read like any other; a link back up is reported, not fatal.
+    #[cfg(unix)]
+    {
+        let elsewhere = root.join("elsewhere");
+        clip(&elsewhere, 4, 3, true, true);
+        std::fs::create_dir_all(root.join("Testing/Normal")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, root.join("Testing/Normal/linked")).unwrap();
+        std::os::unix::fs::symlink(root.join("Training"), walk.join("loop")).unwrap();
+    }
+
+    let dataset = Dataset::scan(root, Require::Both).unwrap();
+    let names: Vec<(String, String)> = dataset
+        .samples
+        .iter()
+        .map(|s| (s.recording.clone(), s.name.clone()))
+        .collect();
+    assert!(
+        names.contains(&("walk".into(), "1".into())) && names.contains(&("walk".into(), "01".into())),
+        "{names:?}"
+    );
+    let reasons: Vec<String> = dataset.skipped.iter().map(ToString::to_string).collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("+2_angles.npy") && r.contains("not a whole number")),
+        "{reasons:#?}"
+    );
+    #[cfg(unix)]
+    {
+        let abnormal = dataset
+            .samples
+            .iter()
+            .filter(|s| s.label == Label::Abnormal)
+            .count();
+        assert_eq!(abnormal, 2, "{names:?}");
+        assert!(names.contains(&("linked".into(), "4".into())), "{names:?}");
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("loop") && r.contains("link back")),
+            "{reasons:#?}"
+        );
+    }
+}

@@ -122,17 +122,19 @@ pub fn prediction_inputs(input: &Path, feature_set: FeatureSet) -> Result<Vec<Pa
     if input.is_file() {
         return Ok(vec![input.to_path_buf()]);
     }
-    let suffix = if feature_set == FeatureSet::Seed {
-        "_angles.npy"
+    let kind = if feature_set == FeatureSet::Seed {
+        ClipFile::Angles
     } else {
-        "_landmarks.npy"
+        ClipFile::Landmarks
     };
+    let suffix = kind.suffix();
     let mut clips: Vec<(PathBuf, u64, PathBuf)> = Vec::new();
-    for entry in walkdir::WalkDir::new(input) {
+    // Links followed, clip numbers read, as the dataset scan does.
+    for entry in walkdir::WalkDir::new(input).follow_links(true) {
         let entry = entry.map_err(|e| Error::Empty(format!("{}: {e}", input.display())))?;
         let path = entry.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if let Some(n) = name.strip_suffix(suffix).and_then(|n| n.parse().ok()) {
+        if let Some(n) = name.strip_suffix(suffix).and_then(ClipFile::number) {
             clips.push((
                 path.parent().unwrap_or(input).to_path_buf(),
                 n,
