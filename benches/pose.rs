@@ -1,4 +1,5 @@
-//! Pose speed against MediaPipe Python on the same frames (`python benches/python/pose_mediapipe.py`):
+//! Pose speed against MediaPipe Python on the same frames (`python benches/python/pose_mediapipe.py`;
+//! run with `cargo bench --features pose --bench pose`):
 //! `pose/video_full` and `pose/video_lite`, frames per second from decoded 640 x 960 frames to
 //! landmarks in video mode (detector on the first frame, then tracking), the whole pipeline.
 #![allow(missing_docs)] // criterion_group! makes an undocumented public function

@@ -1,7 +1,7 @@
 //! Body-pose landmarks from walking videos, written as the old pipeline wrote them.
 //!
 //! ```text
-//! cargo run --release --example pose -- --input PATH --out OUT [--model lite|full|heavy]
+//! cargo run --release --features pose --example pose -- --input PATH --out OUT [--model lite|full|heavy]
 //!     [--static] [--fps 30] [--force] [--overlay]
 //! ```
 //! PATH is a video, a folder of pictures (PNG, JPEG: one clip), or a tree of videos such as

@@ -21,6 +21,7 @@ pub enum Error {
     #[error(transparent)]
     Model(#[from] gait_lstm::Error),
     /// Decoding videos or running the pose models.
+    #[cfg(feature = "pose")]
     #[error(transparent)]
     Pose(#[from] gait_pose::Error),
     /// Nothing usable was found where something was expected.

@@ -6,10 +6,11 @@
 //! - [`lstm`] (`gait-lstm`): the LSTM classifier — train, evaluate, save, load, predict, and the
 //!   old Keras `gait_model.h5`.
 //! - [`synth`] (`gait-synth`): synthetic walkers, normal and pathological.
-//! - [`pose`] (`gait-pose`): body-pose landmarks from videos and pictures with MediaPipe's models.
+//! - `pose` (`gait-pose`, with the cargo feature `pose`): body-pose landmarks from videos and
+//!   pictures with MediaPipe's models, and `extract_video`.
 //!
 //! and the calls most programs need: [`load_examples`], [`features_of_file`],
-//! [`prediction_inputs`], [`write_synthetic_dataset`], [`extract_video`].
+//! [`prediction_inputs`], [`write_synthetic_dataset`].
 //!
 //! ```
 //! use gait::prelude::*;
@@ -33,17 +34,20 @@
 mod error;
 mod pipeline;
 mod synthetic;
+#[cfg(feature = "pose")]
 mod video;
 
 pub use error::{Error, Result};
 pub use gait_features as features;
 pub use gait_io as io;
 pub use gait_lstm as lstm;
+#[cfg(feature = "pose")]
 pub use gait_pose as pose;
 pub use gait_synth as synth;
 pub use ndarray;
 pub use pipeline::{SampleExamples, feature_set_for, features_of_file, load_examples, prediction_inputs};
 pub use synthetic::write_synthetic_dataset;
+#[cfg(feature = "pose")]
 pub use video::{extract_video, video_outputs};
 
 /// The types most programs need, in one import.
