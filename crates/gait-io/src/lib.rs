@@ -68,4 +68,4 @@ pub use error::{Error, Result};
 pub use feature_sequence::FeatureSequence;
 pub use isa::Isa;
 pub use landmarks::{Landmarks, Layout, read_landmarks, write_landmarks};
-pub use npy::{ByteOrder, DType, NpyArray, NpyHeader, read_npy, read_npy_header, write_npy};
+pub use npy::{ByteOrder, DType, NpyArray, NpyHeader, f16_to_f32, read_npy, read_npy_header, write_npy};

@@ -459,8 +459,8 @@ fn decode(header: &NpyHeader, data: &[u8]) -> Result<NpyArray, String> {
     })
 }
 
-/// Widens an IEEE 754 binary16 value to `f32`, exactly.
-pub(crate) fn f16_to_f32(bits: u16) -> f32 {
+/// Widens an IEEE 754 binary16 value to `f32`, exactly (NumPy's `f2`, TFLite's float16 weights).
+pub fn f16_to_f32(bits: u16) -> f32 {
     let sign = u32::from(bits >> 15) << 31;
     let exponent = u32::from((bits >> 10) & 0x1f);
     let mantissa = u32::from(bits & 0x3ff);

@@ -13,10 +13,12 @@ fn sequence(columns: &[&str], frames: usize, value: f64) -> FeatureSequence {
     FeatureSequence::new(columns.iter().map(|c| c.to_string()).collect(), values).unwrap()
 }
 
-fn tiny_model() -> Classifier {
-    let examples: Vec<Example> = (0..8)
+/// Eight examples of columns `a` and `b`, Normal and Abnormal in turn, clip `i` of `5 + i`
+/// frames starting at `start(i)`.
+fn alternating(start: impl Fn(usize) -> f64) -> Vec<Example> {
+    (0..8)
         .map(|i| Example {
-            sequence: sequence(&["a", "b"], 5 + i, i as f64),
+            sequence: sequence(&["a", "b"], 5 + i, start(i)),
             label: if i % 2 == 0 {
                 Label::Normal
             } else {
@@ -24,13 +26,16 @@ fn tiny_model() -> Classifier {
             },
             recording: format!("r{i}"),
         })
-        .collect();
+        .collect()
+}
+
+fn tiny_model() -> Classifier {
     let options = TrainOptions {
         epochs: 1,
         max_len: 12,
         ..TrainOptions::default()
     };
-    Classifier::fit(&examples, FeatureSet::Default, &options, |_| {})
+    Classifier::fit(&alternating(|i| i as f64), FeatureSet::Default, &options, |_| {})
         .unwrap()
         .0
 }
@@ -108,17 +113,7 @@ fn weights_and_config_from_different_saves_are_refused() {
         seed: 9,
         ..TrainOptions::default()
     };
-    let examples: Vec<Example> = (0..8)
-        .map(|i| Example {
-            sequence: sequence(&["a", "b"], 5 + i, -(i as f64)),
-            label: if i % 2 == 0 {
-                Label::Normal
-            } else {
-                Label::Abnormal
-            },
-            recording: format!("r{i}"),
-        })
-        .collect();
+    let examples = alternating(|i| -(i as f64));
     let other = Classifier::fit(&examples, FeatureSet::Default, &trained, |_| {})
         .unwrap()
         .0;

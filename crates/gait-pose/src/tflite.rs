@@ -240,7 +240,9 @@ impl Graph {
                         .take()
                         .ok_or_else(|| format!("operator {n} folds a tensor that is not a constant"))?;
                     let value = match (code, value) {
-                        (DEQUANTIZE, Value::F16(h)) => Value::F32(h.into_iter().map(f16_to_f32).collect()),
+                        (DEQUANTIZE, Value::F16(h)) => {
+                            Value::F32(h.into_iter().map(gait_io::f16_to_f32).collect())
+                        }
                         (DENSIFY, v) => v,
                         _ => return Err(format!("operator {n} dequantizes something other than float16")),
                     };
@@ -676,40 +678,9 @@ enum Level {
     },
 }
 
-/// An IEEE half-precision value, widened exactly.
-fn f16_to_f32(h: u16) -> f32 {
-    let sign = ((h >> 15) as u32) << 31;
-    let exp = ((h >> 10) & 0x1f) as u32;
-    let frac = (h & 0x3ff) as u32;
-    let bits = match (exp, frac) {
-        (0, 0) => sign,
-        (0, _) => {
-            // Subnormal: normalise the fraction.
-            let shift = frac.leading_zeros() - 21;
-            sign | ((113 - shift) << 23) | (((frac << shift) & 0x3ff) << 13)
-        }
-        (31, _) => sign | 0x7f80_0000 | (frac << 13),
-        _ => sign | ((exp + 112) << 23) | (frac << 13),
-    };
-    f32::from_bits(bits)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn half_precision_widens_exactly() {
-        assert_eq!(f16_to_f32(0x3c00), 1.0);
-        assert_eq!(f16_to_f32(0xc000), -2.0);
-        assert_eq!(f16_to_f32(0x7bff), 65504.0);
-        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
-        assert_eq!(f16_to_f32(0x03ff), 1023.0 * 2f32.powi(-24));
-        assert_eq!(f16_to_f32(0x3555), 0.333_251_95);
-        assert!(f16_to_f32(0x7e00).is_nan());
-        assert_eq!(f16_to_f32(0xfc00), f32::NEG_INFINITY);
-        assert_eq!(f16_to_f32(0x8000).to_bits(), 0x8000_0000);
-    }
 
     #[test]
     fn same_padding_matches_tflite() {
