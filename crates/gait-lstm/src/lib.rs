@@ -7,22 +7,14 @@
 //! - [`Classifier::from_keras_h5`] runs the old pipeline's trained `gait_model.h5`.
 //! - [`Lstm`] is the layer, in PyTorch's layout.
 
-mod activation;
 mod classifier;
 mod config;
 mod error;
 mod keras;
 mod kernel;
-#[cfg(target_arch = "x86_64")]
-mod kernel_avx2;
-#[cfg(target_arch = "x86_64")]
-mod kernel_avx512;
 mod lstm;
 mod metrics;
 mod network;
-mod scratch;
-#[cfg(target_arch = "x86_64")]
-mod tile;
 mod train;
 
 pub use classifier::Classifier;

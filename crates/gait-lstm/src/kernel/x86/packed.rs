@@ -1,16 +1,16 @@
-//! What the register-tile forward passes ([`crate::kernel_avx512`], [`crate::kernel_avx2`])
-//! share: a layer's weights packed for a tile of `lanes` hidden units, and the pointers of one
-//! call.
+//! A layer's weights packed for a register tile of `lanes` hidden units, and the pointers of one
+//! call of the tile loop.
 
+use super::Simd;
 use crate::kernel::Dims;
 
-/// Runs every step of `rows` rows of a [`Call`]; an ISA's tile loop.
+/// Runs every step of `rows` rows of a [`Call`]: an instruction set's tile loop.
 ///
 /// # Safety
 ///
 /// Callable only on a CPU with the loop's target features, with a [`Call`] whose slices
 /// [`Packed::forward_rows`] checked for that many rows.
-type Run = unsafe fn(&Call<'_>, usize);
+pub(crate) type Run = unsafe fn(&Call<'_>, usize);
 
 /// The weights and biases of one layer, packed for a register tile, with the sizes they were
 /// packed for and the tile loop to run.
@@ -27,14 +27,16 @@ pub(crate) struct Packed {
 }
 
 impl Packed {
-    /// Packs `[W_ih | W_hh]` and `b` for tiles of `lanes` hidden units, to be run by `run`.
-    ///
-    /// # Safety
-    ///
-    /// This CPU must have the target features `run` is compiled for, and `run` must address
-    /// the weights in blocks of `lanes` hidden units.
-    #[allow(unsafe_code)]
-    pub(crate) unsafe fn new(d: Dims, w: &[f32], b: &[f32], lanes: usize, run: Run) -> Packed {
+    /// Packs `[W_ih | W_hh]` and `b` for the tile of `S`, whose token (`_`) shows that this
+    /// CPU runs it. Weights of the wrong size, or `H` not a multiple of the tile's lanes, are a
+    /// bug, and panic.
+    pub(super) fn new<S: Simd>(_: S, d: Dims, w: &[f32], b: &[f32]) -> Packed {
+        Packed::with_loop(d, w, b, S::LANES, S::RUN)
+    }
+
+    /// [`new`](Self::new) for any tile loop `run` that addresses the weights in blocks of
+    /// `lanes` hidden units.
+    fn with_loop(d: Dims, w: &[f32], b: &[f32], lanes: usize, run: Run) -> Packed {
         let (h, width) = (d.hidden, d.input + d.hidden);
         assert!(
             lanes > 0 && h.is_multiple_of(lanes) && w.len() == 4 * h * width && b.len() == 4 * h,
@@ -112,7 +114,7 @@ impl Packed {
             c: c.as_mut_ptr(),
             state,
         };
-        // SAFETY: `new`'s caller vouched for the CPU and the tile loop; the asserts above give
+        // SAFETY: `new`'s token vouched for the CPU and the tile loop; the asserts above give
         // the weights, the biases and every slice the sizes the loop addresses for these dims,
         // and `out`, `c` and `state` are borrowed mutably for the call.
         #[allow(unsafe_code)]
@@ -145,7 +147,6 @@ mod tests {
     #[allow(unsafe_code)]
     unsafe fn idle(_: &Call<'_>, _: usize) {}
 
-    #[allow(unsafe_code)]
     fn packed(input: usize, hidden: usize) -> Packed {
         let d = Dims {
             batch: 1,
@@ -154,8 +155,7 @@ mod tests {
             hidden,
         };
         let (w, b) = (vec![0.0; 4 * hidden * (input + hidden)], vec![0.0; 4 * hidden]);
-        // SAFETY: `idle` needs no target feature and addresses nothing.
-        unsafe { Packed::new(d, &w, &b, 8, idle) }
+        Packed::with_loop(d, &w, &b, 8, idle)
     }
 
     #[test]
@@ -179,7 +179,6 @@ mod tests {
 
     #[test]
     #[should_panic(expected = "Packed::new")]
-    #[allow(unsafe_code)]
     fn weights_of_the_wrong_size_are_refused_when_packed() {
         let d = Dims {
             batch: 1,
@@ -187,7 +186,6 @@ mod tests {
             input: 40,
             hidden: 8,
         };
-        // SAFETY: as above; it panics before anything runs.
-        let _ = unsafe { Packed::new(d, &[0.0; 100], &[0.0; 32], 8, idle) };
+        let _ = Packed::with_loop(d, &[0.0; 100], &[0.0; 32], 8, idle);
     }
 }

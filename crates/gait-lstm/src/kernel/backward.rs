@@ -1,0 +1,151 @@
+//! The backward pass through time: the gradients of the pre-activations per step from the
+//! states the forward pass kept, then the weights' and the input's gradients as whole-batch
+//! products.
+
+use super::activation::tanh;
+use super::forward::{LANES, lanes, parts};
+use super::products::{Strided, matmul};
+use super::{Dims, in_parallel, scratch, threads};
+
+gait_io::multiversion! {
+    /// The backward pass of one block of rows: from the kept `state` (`rows x T x 5H`) and the
+    /// gradient of the outputs (`rows x T x H`), the gradient of the pre-activations `dp`
+    /// (`rows x T x 4H`).
+    pub(super) fn backward_rows(
+        d: Dims,
+        w_hh: Strided,
+        state: &[f32],
+        grad_out: &[f32],
+        dp: &mut [f32],
+    ) {
+        let (steps, h) = (d.steps, d.hidden);
+        let rows = grad_out.len() / (steps * h);
+        // Per row: the gradient reaching h_t through the recurrence, and the one reaching c_t.
+        let mut dh = vec![0.0f32; rows * h];
+        let mut dc = vec![0.0f32; rows * h];
+        let zeros = vec![0.0f32; h];
+        for t in (0..steps).rev() {
+            for b in 0..rows {
+                let at = (b * steps + t) * 5 * h;
+                let c_prev = if t > 0 {
+                    &state[at - 5 * h..at - 4 * h]
+                } else {
+                    &zeros
+                };
+                let o = (b * steps + t) * h;
+                cell_backward(
+                    &state[at..at + 5 * h],
+                    c_prev,
+                    &grad_out[o..o + h],
+                    &dh[b * h..(b + 1) * h],
+                    &mut dc[b * h..(b + 1) * h],
+                    &mut dp[(b * steps + t) * 4 * h..(b * steps + t + 1) * 4 * h],
+                );
+            }
+            if t > 0 {
+                let dz = Strided {
+                    data: &dp[t * 4 * h..],
+                    rows,
+                    cols: 4 * h,
+                    row_stride: steps * 4 * h,
+                    col_stride: 1,
+                };
+                matmul(&mut dh, h, false, dz, w_hh);
+            }
+        }
+    }
+}
+
+/// One row and step backward: `state` is the cell state and activated gates of the step, `dh`
+/// the gradient reaching `h` from later steps; `dc` holds the gradient reaching `c` from later
+/// steps and is left with the one reaching the previous cell state; `dz` receives the gradient
+/// of the pre-activations.
+#[inline(always)]
+fn cell_backward(
+    state: &[f32],
+    c_prev: &[f32],
+    grad_out: &[f32],
+    dh: &[f32],
+    dc: &mut [f32],
+    dz: &mut [f32],
+) {
+    let n = dh.len();
+    let mut j = 0;
+    while j + LANES <= n {
+        cell_backward_lanes::<LANES>(state, c_prev, grad_out, dh, dc, dz, j);
+        j += LANES;
+    }
+    for j in j..n {
+        cell_backward_lanes::<1>(state, c_prev, grad_out, dh, dc, dz, j);
+    }
+}
+
+/// [`cell_backward`] for units `j..j + N`.
+#[inline(always)]
+fn cell_backward_lanes<const N: usize>(
+    state: &[f32],
+    c_prev: &[f32],
+    grad_out: &[f32],
+    dh: &[f32],
+    dc: &mut [f32],
+    dz: &mut [f32],
+    j: usize,
+) {
+    let n = dh.len();
+    let [c, i, f, g, o] = parts::<N>(state, n, j);
+    let (c_prev, grad_out, dh) = (lanes::<N>(c_prev, j), lanes::<N>(grad_out, j), lanes::<N>(dh, j));
+    let mut dc_next = lanes::<N>(dc, j);
+    let mut d = [[0.0f32; N]; 4];
+    for l in 0..N {
+        let dh_l = grad_out[l] + dh[l];
+        let tanh_c = tanh(c[l]);
+        let dc_l = dc_next[l] + dh_l * o[l] * (1.0 - tanh_c * tanh_c);
+        d[0][l] = dc_l * g[l] * i[l] * (1.0 - i[l]);
+        d[1][l] = dc_l * c_prev[l] * f[l] * (1.0 - f[l]);
+        d[2][l] = dc_l * i[l] * (1.0 - g[l] * g[l]);
+        d[3][l] = dh_l * tanh_c * o[l] * (1.0 - o[l]);
+        dc_next[l] = dc_l * f[l];
+    }
+    dc[j..j + N].copy_from_slice(&dc_next);
+    for (k, values) in d.iter().enumerate() {
+        dz[k * n + j..k * n + j + N].copy_from_slice(values);
+    }
+}
+
+/// `dx = dz W_ih` (`BT x I`), blocks of rows in parallel.
+pub(super) fn input_gradient(d: Dims, dz: &[f32], w_ih: Strided, dx: &mut [f32]) {
+    let rows = (d.batch * d.steps).div_ceil(threads()).max(1);
+    let blocks = dx.chunks_mut(rows * d.input).zip(dz.chunks(rows * 4 * d.hidden));
+    in_parallel(blocks, |(dx, dz)| {
+        let dz = Strided::row_major(dz, dz.len() / (4 * d.hidden), 4 * d.hidden);
+        matmul(dx, d.input, false, dz, w_ih);
+    });
+}
+
+/// `dW = [dW_ih | dW_hh] = sum over rows and steps of dz_t^T [x_t | h_{t-1}]`
+/// (`4H x (I + H)`), as two products over the whole batch; blocks of rows of `dW` in parallel.
+pub(super) fn weight_gradient(d: Dims, dz: &[f32], x: &[f32], out: &[f32], dw: &mut [f32]) {
+    let (steps, h, width) = (d.steps, d.hidden, d.input + d.hidden);
+    // h_{t-1} of every row and step: the outputs moved one step later, zero first.
+    let mut shifted = scratch::zeros(out.len());
+    for (to, from) in shifted.chunks_mut(steps * h).zip(out.chunks(steps * h)) {
+        to[h..].copy_from_slice(&from[..from.len() - h]);
+    }
+    let k = d.batch * steps;
+    let x = Strided::row_major(x, k, d.input);
+    let shifted_rows = Strided::row_major(&shifted, k, h);
+    let block = (4 * h).div_ceil(threads()).next_multiple_of(8);
+    in_parallel(dw.chunks_mut(block * width).enumerate(), |(n, dw)| {
+        // Rows first.. of dW = columns first.. of dz, transposed: dz is k x 4H, row-major.
+        let dz_transposed = Strided {
+            data: &dz[n * block..],
+            rows: dw.len() / width,
+            cols: k,
+            row_stride: 1,
+            col_stride: 4 * h,
+        };
+        matmul(dw, width, false, dz_transposed, x);
+        matmul(&mut dw[d.input..], width, false, dz_transposed, shifted_rows);
+    });
+    scratch::recycle(shifted);
+}

@@ -1,0 +1,243 @@
+//! The tile in AVX-512F: 16 lanes, 32 registers. A tile is 6 rows by 4 vectors: 24
+//! accumulators, 4 weight vectors and a broadcast. `2^n` is applied by `scalef`; reciprocals are
+//! `rcp14` and one Newton step (relative error about 2^-28).
+//!
+//! [`Avx512::matmul`] runs the same tile for the backward pass's products: 6 rows by 64 columns
+//! of accumulators, columns masked at the edge.
+
+use std::arch::x86_64::{
+    __m512, __mmask16, _mm512_add_ps, _mm512_fmadd_ps, _mm512_fnmadd_ps, _mm512_loadu_ps,
+    _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps, _mm512_max_ps, _mm512_min_ps, _mm512_mul_ps,
+    _mm512_rcp14_ps, _mm512_roundscale_ps, _mm512_scalef_ps, _mm512_set1_ps, _mm512_setzero_ps,
+    _mm512_storeu_ps,
+};
+use std::ops::Range;
+
+use super::Simd;
+use super::packed::{Call, Run};
+use crate::kernel::products::Strided;
+use gait_io::Isa;
+
+/// Lanes of a register.
+const LANES: usize = 16;
+/// Rows per tile.
+const TILE: usize = 6;
+
+/// The token of AVX-512F: see [`Simd`].
+#[derive(Clone, Copy)]
+pub(crate) struct Avx512(());
+
+impl Avx512 {
+    /// The token, where this CPU has AVX-512F (with AVX2 and FMA) and `GAIT_ISA` allows it.
+    pub(crate) fn new() -> Option<Self> {
+        (Isa::get() >= Isa::Avx512).then_some(Avx512(()))
+    }
+
+    /// `dst = [dst +] lhs * rhs` (`dst` row-major with row stride `dst_stride`), for `rhs` with
+    /// contiguous rows (`col_stride` 1). Sizes that do not fit are a bug, and panic.
+    pub(crate) fn matmul(
+        self,
+        dst: &mut [f32],
+        dst_stride: usize,
+        accumulate: bool,
+        lhs: Strided,
+        rhs: Strided,
+    ) {
+        let (m, n) = (lhs.rows, rhs.cols);
+        assert!(rhs.col_stride == 1 && lhs.cols == rhs.rows && lhs.fits() && rhs.fits());
+        if m == 0 || n == 0 {
+            return;
+        }
+        assert!(
+            dst_stride >= n && dst.len() >= (m - 1) * dst_stride + n,
+            "matmul: destination too short"
+        );
+        // SAFETY: the token shows AVX-512F, and every index of `lhs`, `rhs` and `dst` the tiles
+        // address is inside its slice (asserted above).
+        #[allow(unsafe_code)]
+        unsafe {
+            matmul_tiles(dst.as_mut_ptr(), dst_stride, accumulate, lhs, rhs)
+        }
+    }
+}
+
+/// [`super::run`] compiled for AVX-512F.
+///
+/// # Safety
+///
+/// As [`super::run`], on a CPU with AVX-512F.
+#[target_feature(enable = "avx512f")]
+#[allow(unsafe_code)]
+unsafe fn run(call: &Call<'_>, rows: usize) {
+    // SAFETY: the CPU has AVX-512F (this function's contract), so the token is sound; the rest
+    // is this function's contract.
+    unsafe { super::run(Avx512(()), call, rows) }
+}
+
+/// Every method executes AVX-512F instructions, which the token's existence guarantees.
+#[allow(unsafe_code)]
+impl Simd for Avx512 {
+    type V = __m512;
+    type Sums = [[__m512; 4]; TILE];
+    const LANES: usize = LANES;
+    const TILE: usize = TILE;
+    const RUN: Run = run;
+
+    #[inline(always)]
+    fn splat(self, x: f32) -> __m512 {
+        // SAFETY: the token shows AVX-512F (all methods below likewise).
+        unsafe { _mm512_set1_ps(x) }
+    }
+    #[inline(always)]
+    unsafe fn load(self, at: *const f32) -> __m512 {
+        // SAFETY: the caller gives 16 readable floats.
+        unsafe { _mm512_loadu_ps(at) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, at: *mut f32, v: __m512) {
+        // SAFETY: the caller gives 16 writable floats.
+        unsafe { _mm512_storeu_ps(at, v) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_add_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul_add(self, a: __m512, b: __m512, c: __m512) -> __m512 {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_fmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn neg_mul_add(self, a: __m512, b: __m512, c: __m512) -> __m512 {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_fnmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn clamp(self, x: __m512, lo: f32, hi: f32) -> __m512 {
+        // max/min return their second operand when either is NaN, so NaN passes through.
+        // SAFETY: see `splat`.
+        unsafe { _mm512_min_ps(_mm512_set1_ps(hi), _mm512_max_ps(_mm512_set1_ps(lo), x)) }
+    }
+    #[inline(always)]
+    fn round(self, x: __m512) -> __m512 {
+        // Round to nearest, exceptions suppressed. SAFETY: see `splat`.
+        unsafe { _mm512_roundscale_ps::<0x08>(x) }
+    }
+    #[inline(always)]
+    fn scale(self, p: __m512, n: __m512) -> __m512 {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_scalef_ps(p, n) }
+    }
+    #[inline(always)]
+    fn reciprocal_estimate(self, d: __m512) -> __m512 {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_rcp14_ps(d) }
+    }
+    #[inline(always)]
+    fn sums(self, first: [__m512; 4]) -> Self::Sums {
+        [first; TILE]
+    }
+
+    /// The 24 sums live in named variables through the loop: an array of them, indexed in
+    /// loops, is kept in memory by the compiler, and every FMA then also stores.
+    #[inline(always)]
+    fn tile_products(
+        self,
+        acc: Self::Sums,
+        ks: Range<usize>,
+        weight: impl Fn(usize, usize) -> __m512,
+        value: impl Fn(usize, usize) -> f32,
+    ) -> Self::Sums {
+        let [
+            [mut a00, mut a01, mut a02, mut a03],
+            [mut a10, mut a11, mut a12, mut a13],
+            [mut a20, mut a21, mut a22, mut a23],
+            [mut a30, mut a31, mut a32, mut a33],
+            [mut a40, mut a41, mut a42, mut a43],
+            [mut a50, mut a51, mut a52, mut a53],
+        ] = acc;
+        for k in ks {
+            let w: [__m512; 4] = std::array::from_fn(|g| weight(k, g));
+            macro_rules! row {
+                ($r:literal, $a0:ident, $a1:ident, $a2:ident, $a3:ident) => {
+                    let v = self.splat(value($r, k));
+                    $a0 = self.mul_add(v, w[0], $a0);
+                    $a1 = self.mul_add(v, w[1], $a1);
+                    $a2 = self.mul_add(v, w[2], $a2);
+                    $a3 = self.mul_add(v, w[3], $a3);
+                };
+            }
+            row!(0, a00, a01, a02, a03);
+            row!(1, a10, a11, a12, a13);
+            row!(2, a20, a21, a22, a23);
+            row!(3, a30, a31, a32, a33);
+            row!(4, a40, a41, a42, a43);
+            row!(5, a50, a51, a52, a53);
+        }
+        [
+            [a00, a01, a02, a03],
+            [a10, a11, a12, a13],
+            [a20, a21, a22, a23],
+            [a30, a31, a32, a33],
+            [a40, a41, a42, a43],
+            [a50, a51, a52, a53],
+        ]
+    }
+}
+
+/// [`Avx512::matmul`]'s products, six rows by 64 columns at a time.
+///
+/// # Safety
+///
+/// The CPU has AVX-512F, and every index of `a`, `b` and of `dst` (row-major, `a.rows` rows of
+/// stride `dst_stride` holding `b.cols` values) lies inside its slice, as [`Avx512::matmul`] checks.
+#[target_feature(enable = "avx512f")]
+#[allow(unsafe_code)]
+unsafe fn matmul_tiles(dst: *mut f32, dst_stride: usize, accumulate: bool, a: Strided, b: Strided) {
+    let (m, n, k) = (a.rows, b.cols, a.cols);
+    for col in (0..n).step_by(4 * LANES) {
+        let masks: [__mmask16; 4] = std::array::from_fn(|block| {
+            let start = col + block * LANES;
+            match n.saturating_sub(start) {
+                0 => 0,
+                left if left >= LANES => 0xffff,
+                left => (1 << left) - 1,
+            }
+        });
+        for first in (0..m).step_by(TILE) {
+            let valid = (m - first).min(TILE);
+            let row: [usize; TILE] = std::array::from_fn(|r| first + r.min(valid - 1));
+            // SAFETY (pointer arithmetic): row < m, kk < k, and masked lanes are not accessed,
+            // so every access is one the caller checked. The addresses of blocks past the last
+            // column may lie past the slices, so they are formed with `wrapping_add` and only
+            // used under an empty mask.
+            unsafe {
+                let value =
+                    |r: usize, kk: usize| *a.data.as_ptr().add(row[r] * a.row_stride + kk * a.col_stride);
+                let weight = |kk: usize, block: usize| {
+                    let at = b.data.as_ptr().add(kk * b.row_stride + col);
+                    _mm512_maskz_loadu_ps(masks[block], at.wrapping_add(block * LANES))
+                };
+                let s = Avx512(());
+                let tile = s.tile_products(s.sums([_mm512_setzero_ps(); 4]), 0..k, weight, value);
+                for (r, sums) in tile.into_iter().enumerate().take(valid) {
+                    for (block, sum) in sums.into_iter().enumerate() {
+                        let at = dst.wrapping_add(row[r] * dst_stride + col + block * LANES);
+                        let sum = if accumulate {
+                            _mm512_add_ps(_mm512_maskz_loadu_ps(masks[block], at), sum)
+                        } else {
+                            sum
+                        };
+                        _mm512_mask_storeu_ps(at, masks[block], sum);
+                    }
+                }
+            }
+        }
+    }
+}
