@@ -9,11 +9,14 @@
 //! non-zero exit.
 #![allow(clippy::print_stderr)]
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use common::Failure;
 
 /// Export .npy landmark and angle files as CSV.
 #[derive(Parser)]
@@ -30,10 +33,10 @@ struct Args {
 /// Where each input's CSV goes in `dir`: its path below the inputs' deepest common folder, with
 /// `.npy` replaced by `.csv`, so that every recording's `1_landmarks.npy` gets its own file and
 /// `walk.a_landmarks.npy` keeps its whole name.
-fn targets(files: &[PathBuf], dir: &Path) -> Result<Vec<PathBuf>, String> {
+fn targets(files: &[PathBuf], dir: &Path) -> Result<Vec<PathBuf>, Failure> {
     let absolute = files
         .iter()
-        .map(|f| std::path::absolute(f).map_err(|e| format!("{}: {e}", f.display())))
+        .map(|f| std::path::absolute(f).map_err(common::at(f)))
         .collect::<Result<Vec<_>, _>>()?;
     let mut common: Vec<_> = absolute[0]
         .parent()
@@ -63,14 +66,15 @@ fn targets(files: &[PathBuf], dir: &Path) -> Result<Vec<PathBuf>, String> {
                 files[k].display(),
                 file.display(),
                 target.display()
-            ));
+            )
+            .into());
         }
         targets.push(target);
     }
     Ok(targets)
 }
 
-fn run(args: &Args) -> Result<(), String> {
+fn run(args: &Args) -> Result<(), Failure> {
     let targets = match &args.out {
         Some(dir) => targets(&args.files, dir)?,
         None => Vec::new(),
@@ -79,15 +83,15 @@ fn run(args: &Args) -> Result<(), String> {
         match targets.get(k) {
             Some(target) => {
                 let mut csv = Vec::new();
-                gait::io::write_csv(file, &mut csv).map_err(|e| e.to_string())?;
+                gait::io::write_csv(file, &mut csv)?;
                 std::fs::create_dir_all(target.parent().unwrap_or(Path::new(".")))
                     .and_then(|()| std::fs::write(target, csv))
-                    .map_err(|e| format!("{}: {e}", target.display()))?;
+                    .map_err(common::at(target))?;
             }
             None => {
                 let mut stdout = std::io::stdout().lock();
-                gait::io::write_csv(file, &mut stdout).map_err(|e| e.to_string())?;
-                stdout.flush().map_err(|e| format!("standard output: {e}"))?;
+                gait::io::write_csv(file, &mut stdout)?;
+                stdout.flush().map_err(common::at(Path::new("standard output")))?;
             }
         }
     }
@@ -95,11 +99,5 @@ fn run(args: &Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match run(&Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("export: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    common::finish("export", run(&Args::parse()))
 }

@@ -8,12 +8,15 @@
 //! used are listed with the reason.
 #![allow(clippy::print_stderr)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use gait::features::{CleaningOptions, FeatureSet, clean};
-use gait::io::{Dataset, Require, read_landmarks, write_angles};
+use common::Failure;
+use gait::ExtractOptions;
+use gait::features::{CleaningOptions, FeatureSet};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Compute gait features from landmark files, mirroring the dataset tree.
@@ -39,113 +42,45 @@ struct Args {
     force: bool,
 }
 
-fn run(args: &Args) -> Result<(), String> {
+fn run(args: &Args) -> Result<(), Failure> {
     if !(args.fps.is_finite() && args.fps > 0.0) {
         return Err(format!(
             "--fps must be a positive number of frames per second, not {}",
             args.fps
-        ));
+        )
+        .into());
     }
-    let input = args
-        .input
-        .canonicalize()
-        .map_err(|e| format!("{}: {e}", args.input.display()))?;
-    let out = std::path::absolute(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    if out.starts_with(&input) || out.starts_with(&args.input) {
-        return Err(format!(
-            "--out {} is inside --input {}: choose a folder outside it",
-            out.display(),
-            input.display()
-        ));
-    }
-    if !args.force && std::fs::read_dir(&out).is_ok_and(|mut entries| entries.next().is_some()) {
-        return Err(format!(
-            "{} is not empty: choose an empty folder, or --force to write into it",
-            out.display()
-        ));
-    }
-    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let out = out
-        .canonicalize()
-        .map_err(|e| format!("{}: {e}", out.display()))?;
-    if out.starts_with(&input) {
-        return Err(format!(
-            "--out {} is inside --input {}: choose a folder outside it",
-            out.display(),
-            input.display()
-        ));
-    }
-    let dataset = Dataset::scan(&input, Require::Landmarks).map_err(|e| e.to_string())?;
-    let cleaning = CleaningOptions {
-        fps: args.fps,
-        ..CleaningOptions::default()
+    common::refuse_non_empty(&args.out, args.force)?;
+    let options = ExtractOptions {
+        feature_set: args.features,
+        cleaning: args.clean.then(|| CleaningOptions {
+            fps: args.fps,
+            ..CleaningOptions::default()
+        }),
     };
-    let bar = ProgressBar::new(dataset.samples.len() as u64).with_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} clips {elapsed_precise} {msg}")
-            .expect("valid template"),
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} clips {elapsed_precise}").expect("valid template"),
     );
-    let mut skipped: Vec<String> = dataset.skipped.iter().map(ToString::to_string).collect();
-    let mut written = 0;
-    for sample in &dataset.samples {
-        bar.inc(1);
-        let source = sample.landmarks.as_deref().expect("scanned for landmarks");
-        match extract(source, &input, &out, args, &cleaning) {
-            Ok(()) => written += 1,
-            Err(reason) => skipped.push(reason),
-        }
-    }
+    let extracted = gait::extract_tree(&args.input, &args.out, &options, |_| bar.inc(1))?;
     bar.finish_and_clear();
     eprintln!(
-        "{written} clips written to {} with the {} features",
-        out.display(),
+        "{} clips written to {} with the {} features",
+        extracted.written,
+        args.out.display(),
         args.features
     );
-    if !skipped.is_empty() {
-        eprintln!("{} skipped:", skipped.len());
-        for reason in &skipped {
-            eprintln!("  {reason}");
+    if !extracted.skipped.is_empty() {
+        eprintln!("{} skipped:", extracted.skipped.len());
+        for skipped in &extracted.skipped {
+            eprintln!("  {skipped}");
         }
     }
-    if written == 0 {
-        return Err(format!("no clip could be extracted from {}", input.display()));
+    if extracted.written == 0 {
+        return Err(format!("no clip could be extracted from {}", args.input.display()).into());
     }
-    Ok(())
-}
-
-fn extract(
-    source: &Path,
-    input: &Path,
-    out: &Path,
-    args: &Args,
-    cleaning: &CleaningOptions,
-) -> Result<(), String> {
-    let mut landmarks = read_landmarks(source).map_err(|e| e.to_string())?;
-    if args.clean {
-        landmarks = clean(&landmarks, cleaning)
-            .map_err(|e| format!("{}: {e}", source.display()))?
-            .0;
-    }
-    let features = args
-        .features
-        .compute(&landmarks, None)
-        .map_err(|e| format!("{}: {e}", source.display()))?;
-    let target = out.join(source.strip_prefix(input).expect("found under the input"));
-    let name = target
-        .file_name()
-        .and_then(|n| n.to_str())
-        .expect("N_landmarks.npy");
-    let angles = target.with_file_name(name.replace("_landmarks.npy", "_angles.npy"));
-    write_angles(&angles, &features).map_err(|e| e.to_string())?;
-    std::fs::copy(source, &target).map_err(|e| format!("{}: {e}", target.display()))?;
     Ok(())
 }
 
 fn main() -> ExitCode {
-    match run(&Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("extract: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    common::finish("extract", run(&Args::parse()))
 }

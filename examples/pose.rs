@@ -14,11 +14,14 @@
 //! Videos are decoded by the `ffmpeg` program.
 #![allow(clippy::print_stderr)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 
 use clap::{Parser, ValueEnum};
+use common::Failure;
 use gait::pose::{
     Frame, FrameSource, Mode, Model, PoseEstimator, PoseOptions, default_model_dir, image_files,
 };
@@ -85,7 +88,7 @@ fn stem(path: &Path) -> String {
 }
 
 /// The clips of `input`: one video, one folder of pictures, or every video of a tree.
-fn jobs(input: &Path, out: &Path) -> Result<Vec<Job>, String> {
+fn jobs(input: &Path, out: &Path) -> Result<Vec<Job>, Failure> {
     if input.is_file() {
         return Ok(vec![Job {
             input: input.to_path_buf(),
@@ -94,14 +97,14 @@ fn jobs(input: &Path, out: &Path) -> Result<Vec<Job>, String> {
         }]);
     }
     if !input.is_dir() {
-        return Err(format!("{}: no such file or folder", input.display()));
+        return Err(format!("{}: no such file or folder", input.display()).into());
     }
     let mut jobs = Vec::new();
     for entry in walkdir::WalkDir::new(input)
         .follow_links(true)
         .sort_by_file_name()
     {
-        let entry = entry.map_err(|e| format!("{}: {e}", input.display()))?;
+        let entry = entry?;
         let path = entry.path();
         if entry.file_type().is_file() && is_video(path) {
             let relative = path
@@ -116,13 +119,14 @@ fn jobs(input: &Path, out: &Path) -> Result<Vec<Job>, String> {
         }
     }
     if jobs.is_empty() {
-        let pictures = image_files(input).map_err(|e| e.to_string())?;
+        let pictures = image_files(input)?;
         if pictures.is_empty() {
             return Err(format!(
                 "{}: no videos ({}) and no pictures found",
                 input.display(),
                 VIDEO_EXTENSIONS.join(", ")
-            ));
+            )
+            .into());
         }
         jobs.push(Job {
             input: input.to_path_buf(),
@@ -133,21 +137,19 @@ fn jobs(input: &Path, out: &Path) -> Result<Vec<Job>, String> {
     Ok(jobs)
 }
 
-fn run(args: &Args) -> Result<usize, String> {
+fn run(args: &Args) -> Result<usize, Failure> {
     if !(args.fps.is_finite() && args.fps > 0.0) {
-        return Err(format!("--fps must be a positive number, not {}", args.fps));
+        return Err(format!("--fps must be a positive number, not {}", args.fps).into());
     }
-    let input = args
-        .input
-        .canonicalize()
-        .map_err(|e| format!("{}: {e}", args.input.display()))?;
-    let out = std::path::absolute(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let input = args.input.canonicalize().map_err(common::at(&args.input))?;
+    let out = std::path::absolute(&args.out).map_err(common::at(&args.out))?;
     if input.is_dir() && out.starts_with(&input) {
         return Err(format!(
             "--out {} is inside --input {}: choose a folder outside it",
             out.display(),
             input.display()
-        ));
+        )
+        .into());
     }
     let jobs = jobs(&input, &out)?;
     if !args.force {
@@ -158,7 +160,8 @@ fn run(args: &Args) -> Result<usize, String> {
                 return Err(format!(
                     "{} exists: use --force to overwrite, or another --out",
                     existing.display()
-                ));
+                )
+                .into());
             }
         }
     }
@@ -174,11 +177,11 @@ fn run(args: &Args) -> Result<usize, String> {
     };
     let models = args.models.clone().unwrap_or_else(default_model_dir);
     // Open the models once up front so that a missing or damaged model is one clear error.
-    PoseEstimator::open(&models, options).map_err(|e| {
+    PoseEstimator::open(&models, options).map_err(|e| -> Failure {
         if model == Model::Heavy && !models.join(model.file_name()).exists() {
-            format!("{e} (fetch it with tools/fetch-pose-models.sh)")
+            format!("{e} (fetch it with tools/fetch-pose-models.sh)").into()
         } else {
-            e.to_string()
+            e.into()
         }
     })?;
 
@@ -220,7 +223,7 @@ fn run(args: &Args) -> Result<usize, String> {
     overall.finish_and_clear();
     let failed = failures.into_inner().expect("no panics").len();
     if failed > 0 {
-        return Err(format!("{failed} of {} videos failed (see above)", jobs.len()));
+        return Err(format!("{failed} of {} videos failed (see above)", jobs.len()).into());
     }
     Ok(jobs.len())
 }
@@ -245,9 +248,9 @@ fn extract(
     options: PoseOptions,
     args: &Args,
     bar: &ProgressBar,
-) -> Result<String, String> {
-    let mut estimator = PoseEstimator::open(models, options).map_err(|e| e.to_string())?;
-    let source = FrameSource::open(&job.input, args.fps).map_err(|e| e.to_string())?;
+) -> Result<String, gait::Error> {
+    let mut estimator = PoseEstimator::open(models, options)?;
+    let source = FrameSource::open(&job.input, args.fps)?;
     let frames = source.len_hint().unwrap_or(0);
     bar.set_length(frames as u64);
     let mut overlay: Option<Frame> = None;
@@ -265,12 +268,9 @@ fn extract(
                 overlay = Some(drawn);
             }
         },
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     if let Some(frame) = overlay {
-        frame
-            .write_png(&job.dir.join(format!("{}_overlay.png", job.clip)))
-            .map_err(|e| e.to_string())?;
+        frame.write_png(&job.dir.join(format!("{}_overlay.png", job.clip)))?;
     }
     Ok(format!(
         "{}: a person in {} of {} frames -> {}",
@@ -282,12 +282,5 @@ fn extract(
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(&args) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("pose: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    common::finish("pose", run(&Args::parse()))
 }

@@ -9,12 +9,15 @@
 //! `path<TAB>Normal|Abnormal<TAB>p_abnormal`, or with `--json` one JSON object per line.
 #![allow(clippy::print_stderr)]
 
+mod common;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use gait::lstm::Classifier;
+use common::Failure;
+use gait::lstm::{Classifier, label_of};
 
 /// Predict Normal or Abnormal for gait clips.
 #[derive(Parser)]
@@ -30,16 +33,10 @@ struct Args {
     inputs: Vec<PathBuf>,
 }
 
-fn run(args: &Args) -> Result<(), String> {
-    let is_h5 = args.model.extension().is_some_and(|e| e == "h5" || e == "hdf5");
-    let model = if is_h5 {
-        Classifier::from_keras_h5(&args.model)
-    } else {
-        Classifier::load(&args.model)
-    }
-    .map_err(|e| e.to_string())?;
-    let features = model.config.feature_set;
-    if is_h5 {
+fn run(args: &Args) -> Result<(), Failure> {
+    let model = Classifier::open(&args.model)?;
+    let features = model.feature_set();
+    if args.model.is_file() {
         eprintln!(
             "note: the old Keras model was trained on image-normalised MediaPipe data; \
              inputs in other units (metres, pixels) shift its 0.5 threshold"
@@ -48,16 +45,16 @@ fn run(args: &Args) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
     let (mut failed, mut total) = (0, 0);
     for input in &args.inputs {
-        let files = gait::prediction_inputs(input, features).map_err(|e| e.to_string())?;
+        let files = gait::prediction_inputs(input, features)?;
         for file in files {
             total += 1;
             // A clip that cannot be predicted is reported, and the others still are.
             let p = match gait::features_of_file(&file, features)
-                .map_err(|e| e.to_string())
+                .map_err(Failure::from)
                 .and_then(|sequence| {
                     model
-                        .predict_proba(&[&sequence])
-                        .map_err(|e| format!("{}: {e}", file.display()))
+                        .predict_proba([&sequence])
+                        .map_err(|e| format!("{}: {e}", file.display()).into())
                 }) {
                 Ok(p) => p[0],
                 Err(message) => {
@@ -66,7 +63,7 @@ fn run(args: &Args) -> Result<(), String> {
                     continue;
                 }
             };
-            let label = if p >= 0.5 { "Abnormal" } else { "Normal" };
+            let label = label_of(p).dir_name();
             let written = if args.json {
                 let line = serde_json::json!({ "path": file.display().to_string(), "label": label, "p_abnormal": p });
                 writeln!(out, "{line}")
@@ -79,19 +76,11 @@ fn run(args: &Args) -> Result<(), String> {
         }
     }
     if failed > 0 {
-        return Err(format!(
-            "{failed} of {total} clips could not be predicted (see above)"
-        ));
+        return Err(format!("{failed} of {total} clips could not be predicted (see above)").into());
     }
     Ok(())
 }
 
 fn main() -> ExitCode {
-    match run(&Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("predict: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    common::finish("predict", run(&Args::parse()))
 }

@@ -6,10 +6,13 @@
 //! ```
 #![allow(clippy::print_stderr)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use common::Failure;
 use gait::synth::CohortOptions;
 
 /// Write a synthetic gait dataset.
@@ -32,28 +35,18 @@ struct Args {
     force: bool,
 }
 
-fn main() -> ExitCode {
-    let args = Args::parse();
+fn run(args: &Args) -> Result<(), Failure> {
+    common::refuse_non_empty(&args.out, args.force)?;
     let options = CohortOptions {
         normal_subjects: args.normal,
         abnormal_subjects: args.abnormal,
         ..CohortOptions::default()
     };
-    if !args.force && std::fs::read_dir(&args.out).is_ok_and(|mut entries| entries.next().is_some()) {
-        eprintln!(
-            "synth: {} is not empty: choose an empty folder, or --force to write into it",
-            args.out.display()
-        );
-        return ExitCode::FAILURE;
-    }
-    match gait::write_synthetic_dataset(&args.out, &options, args.seed) {
-        Ok(clips) => {
-            eprintln!("{clips} clips written to {}", args.out.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("synth: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    let clips = gait::write_synthetic_dataset(&args.out, &options, args.seed)?;
+    eprintln!("{clips} clips written to {}", args.out.display());
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    common::finish("synth", run(&Args::parse()))
 }

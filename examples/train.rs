@@ -9,13 +9,16 @@
 //! `metrics.json`, and the plots `training.png` (loss and accuracy per epoch) and `confusion.png`.
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use common::Failure;
 use gait::features::FeatureSet;
 use gait::io::Split;
-use gait::lstm::{Classifier, EpochReport, Example, Metrics, TrainOptions};
+use gait::lstm::{Classifier, EpochReport, Metrics, TrainOptions};
 use gait::synth::CohortOptions;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
@@ -44,31 +47,28 @@ struct Args {
     features: FeatureSet,
 }
 
-fn run(args: &Args) -> Result<(), String> {
+fn run(args: &Args) -> Result<(), Failure> {
     if !args.data.exists() && args.data == Path::new("data/synthetic") {
         eprintln!("writing the synthetic dataset to {} ...", args.data.display());
-        let clips = gait::write_synthetic_dataset(&args.data, &CohortOptions::default(), 0)
-            .map_err(|e| e.to_string())?;
+        let clips = gait::write_synthetic_dataset(&args.data, &CohortOptions::default(), 0)?;
         eprintln!("{clips} clips written");
     }
-    let features = gait::feature_set_for(&args.data, args.features).map_err(|e| e.to_string())?;
+    let features = gait::feature_set_for(&args.data, args.features)?;
     if features != args.features {
         eprintln!(
             "{} has angles files only: training on the seed features they hold",
             args.data.display()
         );
     }
-    let load = |split| gait::load_examples(&args.data, split, features).map_err(|e| e.to_string());
-    let (train, skipped) = load(Split::Training)?;
-    let (test, _) = load(Split::Testing)?;
-    for s in &skipped {
+    let train = gait::load_examples(&args.data, Split::Training, features)?;
+    let test = gait::load_examples(&args.data, Split::Testing, features)?;
+    for s in &train.skipped {
         eprintln!("skipped {s}");
     }
-    let train: Vec<Example> = train.into_iter().map(|(_, e)| e).collect();
     eprintln!(
         "{} training clips, {} test clips, {features} features",
-        train.len(),
-        test.len()
+        train.examples.len(),
+        test.examples.len()
     );
 
     let options = TrainOptions {
@@ -81,52 +81,62 @@ fn run(args: &Args) -> Result<(), String> {
         ProgressStyle::with_template("epoch {pos:>3}/{len} {bar:30} {elapsed_precise} {msg}")
             .expect("valid template"),
     );
-    let (model, history) = Classifier::fit(&train, features, &options, |r: &EpochReport| {
+    let (model, history) = Classifier::fit_with_progress(&train.examples, &options, |r: &EpochReport| {
         bar.set_message(format!(
             "loss {:.3} acc {:.3} | val loss {:.3} acc {:.3}",
             r.train_loss, r.train_accuracy, r.val_loss, r.val_accuracy
         ));
         bar.inc(1);
-    })
-    .map_err(|e| e.to_string())?;
+    })?;
     bar.finish();
     eprintln!(
         "kept the weights of epoch {} (lowest validation loss)",
         history.best_epoch
     );
 
-    let sequences: Vec<_> = test.iter().map(|(_, e)| &e.sequence).collect();
-    let labels: Vec<_> = test.iter().map(|(_, e)| e.label).collect();
-    let metrics = model.evaluate(&sequences, &labels).map_err(|e| e.to_string())?;
-    model.save(&args.out).map_err(|e| e.to_string())?;
-    let json = serde_json::to_string_pretty(&metrics).expect("metrics serialise");
-    gait::io::write_atomically(&args.out.join("metrics.json"), json.as_bytes()).map_err(|e| e.to_string())?;
+    let metrics = model.evaluate(&test.examples)?;
+    model.save(&args.out)?;
+    // The metrics cover the test clips that could be used; those that could not are counted and
+    // named beside them, never dropped silently.
+    let mut json = serde_json::to_value(&metrics)?;
+    json["test_clips_left_out"] = test.skipped.len().into();
+    json["left_out"] = test.skipped.iter().map(ToString::to_string).collect();
+    let json = serde_json::to_string_pretty(&json)?;
+    gait::io::write_atomically(&args.out.join("metrics.json"), json.as_bytes())?;
     // Each plot is drawn beside its file and renamed over it, so none is ever half-written.
-    let whole = |name: &str, draw: &dyn Fn(&Path) -> Result<(), String>| -> Result<(), String> {
+    let whole = |name: &str, draw: &dyn Fn(&Path) -> Result<(), Failure>| -> Result<(), Failure> {
         let (temp, path) = (
             args.out.join(format!(".{name}.tmp.png")),
             args.out.join(format!("{name}.png")),
         );
-        draw(&temp)
-            .and_then(|()| std::fs::rename(&temp, &path).map_err(|e| format!("{}: {e}", path.display())))
+        draw(&temp)?;
+        std::fs::rename(&temp, &path).map_err(common::at(&path))
     };
-    match whole("training", &|p| plot_training(p, &history.epochs))
+    if let Err(e) = whole("training", &|p| plot_training(p, &history.epochs))
         .and_then(|()| whole("confusion", &|p| plot_confusion(p, &metrics)))
     {
-        Ok(()) => {}
-        Err(e) => eprintln!("plots not written: {e}"),
+        eprintln!("plots not written: {e}");
     }
     let c = metrics.confusion;
     println!(
         "test: accuracy {:.3}, balanced accuracy {:.3}, AUC {:.3} (tn {}, fp {}, fn {}, tp {}; {} clips)",
         metrics.accuracy, metrics.balanced_accuracy, metrics.auc, c.tn, c.fp, c.fn_, c.tp, metrics.n_test
     );
+    if !test.skipped.is_empty() {
+        println!(
+            "{} test clips left out of these metrics (listed in metrics.json):",
+            test.skipped.len()
+        );
+        for s in &test.skipped {
+            println!("  {s}");
+        }
+    }
     println!("model saved in {}", args.out.display());
     Ok(())
 }
 
 /// Registers a system sans-serif font for the plots' text (plotters draws text with ab_glyph).
-fn register_font() -> Result<(), String> {
+fn register_font() -> Result<(), Failure> {
     const CANDIDATES: [&str; 3] = [
         "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
         "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -138,10 +148,10 @@ fn register_font() -> Result<(), String> {
         .ok_or("no DejaVu Sans font found (install fonts-dejavu-core)")?;
     let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
     plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
-        .map_err(|_| "unreadable font".to_string())
+        .map_err(|_| "unreadable font".into())
 }
 
-fn plot_training(path: &Path, epochs: &[EpochReport]) -> Result<(), String> {
+fn plot_training(path: &Path, epochs: &[EpochReport]) -> Result<(), Failure> {
     register_font()?;
     let e = |err: DrawingAreaErrorKind<_>| err.to_string();
     let root = BitMapBackend::new(path, (1100, 450)).into_drawing_area();
@@ -207,10 +217,11 @@ fn plot_training(path: &Path, epochs: &[EpochReport]) -> Result<(), String> {
             .draw()
             .map_err(e)?;
     }
-    root.present().map_err(e)
+    root.present().map_err(e)?;
+    Ok(())
 }
 
-fn plot_confusion(path: &Path, metrics: &Metrics) -> Result<(), String> {
+fn plot_confusion(path: &Path, metrics: &Metrics) -> Result<(), Failure> {
     let e = |err: DrawingAreaErrorKind<_>| err.to_string();
     let root = BitMapBackend::new(path, (520, 520)).into_drawing_area();
     root.fill(&WHITE).map_err(e)?;
@@ -271,15 +282,10 @@ fn plot_confusion(path: &Path, metrics: &Metrics) -> Result<(), String> {
                 .map_err(e)?;
         }
     }
-    root.present().map_err(e)
+    root.present().map_err(e)?;
+    Ok(())
 }
 
 fn main() -> ExitCode {
-    match run(&Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("train: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    common::finish("train", run(&Args::parse()))
 }

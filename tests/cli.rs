@@ -125,7 +125,7 @@ fn walk(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 #[test]
 fn predict_reports_a_bad_clip_goes_on_and_fails_at_the_end() {
     use gait::features::FeatureSet;
-    use gait::lstm::{Classifier, Example, TrainOptions};
+    use gait::lstm::{Classifier, TrainOptions};
     use gait::prelude::Split;
 
     let dir = tempfile::tempdir().unwrap();
@@ -137,13 +137,14 @@ fn predict_reports_a_bad_clip_goes_on_and_fails_at_the_end() {
         ..Default::default()
     };
     gait::write_synthetic_dataset(&data, &cohort, 2).unwrap();
-    let (train, _) = gait::load_examples(&data, Split::Training, FeatureSet::Seed).unwrap();
-    let train: Vec<Example> = train.into_iter().map(|(_, e)| e).collect();
+    let train = gait::load_examples(&data, Split::Training, FeatureSet::Seed)
+        .unwrap()
+        .examples;
     let options = TrainOptions {
         epochs: 1,
         ..Default::default()
     };
-    let (model, _) = Classifier::fit(&train, FeatureSet::Seed, &options, |_| {}).unwrap();
+    let (model, _) = Classifier::fit(&train, &options).unwrap();
     let model_dir = dir.path().join("model");
     model.save(&model_dir).unwrap();
 

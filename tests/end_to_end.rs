@@ -1,8 +1,9 @@
 //! synth (small) → extract → train (a few epochs) → save → load → predict, deterministically.
 
+use gait::ExtractOptions;
 use gait::features::FeatureSet;
 use gait::io::{Dataset, Require, Split, write_angles};
-use gait::lstm::{Classifier, Example, TrainOptions};
+use gait::lstm::{Classifier, TrainOptions};
 use gait::synth::CohortOptions;
 
 fn small_cohort() -> CohortOptions {
@@ -25,30 +26,38 @@ fn synthetic_data_trains_saves_loads_and_predicts_the_same() {
     assert!(dataset.skipped.is_empty(), "{:?}", dataset.skipped);
     assert!(dataset.split(Split::Testing).count() > 0 && dataset.split(Split::Training).count() > 0);
 
-    // Extract: the default features of every landmarks file, written as an angles tree.
+    // Extract: the default features of every landmarks file, written as a tree again.
     let extracted = dir.path().join("extracted");
-    for sample in &dataset.samples {
-        let landmarks = sample.landmarks.as_ref().unwrap();
-        let features = gait::features_of_file(landmarks, FeatureSet::Default).unwrap();
-        let relative = landmarks
-            .strip_prefix(&data)
-            .unwrap()
-            .with_file_name(format!("{}_angles.npy", sample.clip));
-        write_angles(&extracted.join(relative), &features).unwrap();
+    let done = gait::extract_tree(&data, &extracted, &ExtractOptions::default(), |_| {}).unwrap();
+    assert_eq!((done.written, done.skipped.len()), (clips, 0));
+    let again = Dataset::scan(&extracted, Require::Both).unwrap();
+    assert_eq!(again.samples.len(), clips);
+    // Each clip's features are those of its landmarks file, which is copied as it was.
+    for (sample, copy) in dataset.samples.iter().zip(&again.samples) {
+        let (original, copied) = (
+            sample.landmarks.as_ref().unwrap(),
+            copy.landmarks.as_ref().unwrap(),
+        );
+        assert_eq!(std::fs::read(original).unwrap(), std::fs::read(copied).unwrap());
+        let want = gait::features_of_file(original, FeatureSet::Default).unwrap();
+        assert_eq!(
+            gait::io::read_angles(copy.angles.as_ref().unwrap()).unwrap(),
+            want
+        );
     }
-    assert_eq!(
-        Dataset::scan(&extracted, Require::Angles).unwrap().samples.len(),
-        clips
-    );
+    // The output may not lie inside the input.
+    let err = gait::extract_tree(&data, &data.join("out"), &ExtractOptions::default(), |_| {}).unwrap_err();
+    assert!(matches!(err, gait::Error::OutputInsideInput { .. }), "{err}");
 
-    let (train, _) = gait::load_examples(&data, Split::Training, FeatureSet::Default).unwrap();
-    let train: Vec<Example> = train.into_iter().map(|(_, e)| e).collect();
+    let train = gait::load_examples(&data, Split::Training, FeatureSet::Default)
+        .unwrap()
+        .examples;
     let options = TrainOptions {
         epochs: 3,
         seed: 11,
         ..TrainOptions::default()
     };
-    let (model, history) = Classifier::fit(&train, FeatureSet::Default, &options, |_| {}).unwrap();
+    let (model, history) = Classifier::fit(&train, &options).unwrap();
     assert_eq!(history.epochs.len(), 3);
     assert!(
         history
@@ -62,8 +71,8 @@ fn synthetic_data_trains_saves_loads_and_predicts_the_same() {
     );
 
     // Same seed and data: bit-identical weights.
-    let (again, _) = Classifier::fit(&train, FeatureSet::Default, &options, |_| {}).unwrap();
-    for ((name, a), (_, b)) in model.network.named().into_iter().zip(again.network.named()) {
+    let (again, _) = Classifier::fit(&train, &options).unwrap();
+    for ((name, a), (_, b)) in model.network().named().into_iter().zip(again.network().named()) {
         let (a, b) = (
             a.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
             b.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
@@ -77,7 +86,7 @@ fn synthetic_data_trains_saves_loads_and_predicts_the_same() {
     let saved = dir.path().join("model");
     model.save(&saved).unwrap();
     let loaded = Classifier::load(&saved).unwrap();
-    let files = gait::prediction_inputs(&data.join("Testing"), loaded.config.feature_set).unwrap();
+    let files = gait::prediction_inputs(&data.join("Testing"), loaded.feature_set()).unwrap();
     assert_eq!(files.len(), dataset.split(Split::Testing).count());
     let sequences: Vec<_> = files
         .iter()

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use gait::features::FeatureSet;
 use gait::io::{read_landmarks, read_npy};
-use gait::lstm::{Classifier, Example, TrainOptions};
+use gait::lstm::{Classifier, TrainOptions};
 use gait::pose::{FrameSource, PoseEstimator, PoseOptions, default_model_dir};
 use gait::prelude::Split;
 use gait::synth::CohortOptions;
@@ -55,18 +55,19 @@ fn a_video_becomes_landmarks_angles_and_a_prediction() {
         ..Default::default()
     };
     gait::write_synthetic_dataset(&data, &cohort, 1).unwrap();
-    let (train, _) = gait::load_examples(&data, Split::Training, FeatureSet::Seed).unwrap();
-    let train: Vec<Example> = train.into_iter().map(|(_, e)| e).collect();
+    let train = gait::load_examples(&data, Split::Training, FeatureSet::Seed)
+        .unwrap()
+        .examples;
     let options = TrainOptions {
         epochs: 2,
         ..Default::default()
     };
-    let (model, _) = Classifier::fit(&train, FeatureSet::Seed, &options, |_| {}).unwrap();
+    let (model, _) = Classifier::fit(&train, &options).unwrap();
     model.save(&dir.path().join("model")).unwrap();
     let loaded = Classifier::load(&dir.path().join("model")).unwrap();
-    let p = loaded.predict_proba(&[&seed]).unwrap();
+    let p = loaded.predict_proba([&seed]).unwrap();
     assert!((0.0..=1.0).contains(&p[0]), "{p:?}");
-    assert_eq!(p, model.predict_proba(&[&seed]).unwrap());
+    assert_eq!(p, model.predict_proba([&seed]).unwrap());
 }
 
 #[test]

@@ -83,7 +83,7 @@ impl Butterworth {
     /// sampled at `fps` (bilinear transform with pre-warping).
     pub fn low_pass(order: usize, cutoff_hz: f64, fps: f64) -> Result<Self> {
         if order == 0 || !(cutoff_hz > 0.0 && cutoff_hz < fps / 2.0) {
-            return Err(Error::Option(format!(
+            return Err(Error::InvalidOption(format!(
                 "a Butterworth low-pass needs order >= 1 and 0 < cutoff < fps/2; got order {order}, cutoff {cutoff_hz} Hz at {fps} fps"
             )));
         }

@@ -3,15 +3,26 @@
 /// What can go wrong computing features.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Reading or writing a file failed.
+    /// A landmark or feature table could not be built (`gait-io`'s checks of its shape).
     #[error(transparent)]
-    Io(#[from] gait_io::Error),
+    Table(#[from] gait_io::Error),
     /// The body axes (up, forward, left) could not be estimated from the landmarks.
     #[error("cannot estimate the body axes: {0}; give them explicitly with BodyAxes::new")]
     Axes(String),
-    /// An option is out of its range.
+    /// An option is out of its range, or names nothing known.
     #[error("invalid option: {0}")]
-    Option(String),
+    InvalidOption(String),
+    /// Sequences that must share their columns do not.
+    #[error("a sequence has the columns {found:?}, not the {expected:?} of the others")]
+    ColumnMismatch {
+        /// The columns wanted.
+        expected: Vec<String>,
+        /// The sequence's columns.
+        found: Vec<String>,
+    },
+    /// Statistics were asked of no sequences at all.
+    #[error("no sequences to fit a normaliser on")]
+    NoSequences,
 }
 
 /// `Result` with [`enum@Error`].

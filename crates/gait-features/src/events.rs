@@ -63,7 +63,7 @@ fn merged(per_side: &[Vec<usize>; 2]) -> Vec<(usize, Side)> {
 /// Detects heel strikes and toe offs.
 pub fn detect_events(landmarks: &Landmarks, axes: &BodyAxes, options: &EventOptions) -> Result<GaitEvents> {
     if !(options.fps > 0.0 && options.min_stride_seconds >= 0.0) {
-        return Err(Error::Option(format!(
+        return Err(Error::InvalidOption(format!(
             "fps {} and min_stride_seconds {}",
             options.fps, options.min_stride_seconds
         )));

@@ -31,6 +31,17 @@ impl FeatureSet {
         }
     }
 
+    /// Every feature set.
+    pub const ALL: [FeatureSet; 2] = [FeatureSet::Seed, FeatureSet::Default];
+
+    /// The feature set whose columns are `columns`, in this order; `None` when they are none's.
+    pub fn of_columns<S: AsRef<str>>(columns: &[S]) -> Option<FeatureSet> {
+        FeatureSet::ALL.into_iter().find(|set| {
+            let own = set.columns();
+            own.len() == columns.len() && own.iter().zip(columns).all(|(a, b)| *a == b.as_ref())
+        })
+    }
+
     /// Computes the features of every frame. The default set estimates the body axes from the
     /// walk unless `axes` are given.
     pub fn compute(self, landmarks: &Landmarks, axes: Option<&BodyAxes>) -> Result<FeatureSequence> {
@@ -60,7 +71,7 @@ impl FromStr for FeatureSet {
         match s {
             "seed" => Ok(FeatureSet::Seed),
             "default" => Ok(FeatureSet::Default),
-            other => Err(Error::Option(format!(
+            other => Err(Error::InvalidOption(format!(
                 "feature set {other:?}: use seed or default"
             ))),
         }

@@ -60,19 +60,17 @@ impl Normalizer {
     /// Fits the statistics over the first `max_len` frames of each sequence, skipping missing
     /// values. All sequences must have the same columns.
     pub fn fit(sequences: &[FeatureSequence], max_len: usize) -> Result<Self> {
-        let first = sequences
-            .first()
-            .ok_or_else(|| Error::Option("no sequences to fit a normaliser on".into()))?;
+        let first = sequences.first().ok_or(Error::NoSequences)?;
         let columns = first.columns().to_vec();
         let mut sum = vec![0.0; columns.len()];
         let mut sum_sq = vec![0.0; columns.len()];
         let mut count = vec![0usize; columns.len()];
-        for (i, seq) in sequences.iter().enumerate() {
+        for seq in sequences {
             if seq.columns() != columns.as_slice() {
-                return Err(Error::Option(format!(
-                    "sequence {i} has columns {:?}, not {columns:?}",
-                    seq.columns()
-                )));
+                return Err(Error::ColumnMismatch {
+                    expected: columns,
+                    found: seq.columns().to_vec(),
+                });
             }
             for row in seq.values().rows().into_iter().take(max_len) {
                 for (c, &v) in row
@@ -119,17 +117,16 @@ impl Normalizer {
     /// Standardises `sequence` (missing values stay missing); fails when its columns differ.
     pub fn apply(&self, sequence: &FeatureSequence) -> Result<FeatureSequence> {
         if sequence.columns() != self.columns.as_slice() {
-            return Err(Error::Option(format!(
-                "the sequence has columns {:?}; the normaliser was fitted on {:?}",
-                sequence.columns(),
-                self.columns
-            )));
+            return Err(Error::ColumnMismatch {
+                expected: self.columns.clone(),
+                found: sequence.columns().to_vec(),
+            });
         }
-        let mut values = sequence.values().to_owned();
-        for (c, mut column) in values.columns_mut().into_iter().enumerate() {
+        let mut standardised = sequence.clone();
+        for (c, mut column) in standardised.values_mut().columns_mut().into_iter().enumerate() {
             column.mapv_inplace(|v| self.standardise(c, v));
         }
-        Ok(FeatureSequence::new(self.columns.clone(), values)?)
+        Ok(standardised)
     }
 }
 
@@ -171,6 +168,10 @@ mod tests {
         let json = serde_json::to_string(&n).unwrap();
         assert_eq!(serde_json::from_str::<Normalizer>(&json).unwrap(), n);
         let other = FeatureSequence::new(vec!["x".into(), "b".into()], array![[0.0, 0.0]]).unwrap();
-        assert!(n.apply(&other).unwrap_err().to_string().contains("fitted on"));
+        let err = n.apply(&other).unwrap_err();
+        assert!(
+            matches!(&err, Error::ColumnMismatch { expected, found } if expected[0] == "a" && found[0] == "x"),
+            "{err}"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! [`FeatureSequence`]: named feature columns over frames, with missing values explicit.
 
-use ndarray::{Array2, ArrayView1, ArrayView2};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 
 use crate::error::{Error, Result};
 
@@ -46,6 +46,11 @@ impl FeatureSequence {
         self.values.view()
     }
 
+    /// All values, to change in place (the shape stays).
+    pub fn values_mut(&mut self) -> ArrayViewMut2<'_, f64> {
+        self.values.view_mut()
+    }
+
     /// Number of frames (rows).
     pub fn frames(&self) -> usize {
         self.values.nrows()
@@ -86,5 +91,11 @@ impl FeatureSequence {
     /// Takes the sequence apart into its column names and values.
     pub fn into_parts(self) -> (Vec<String>, Array2<f64>) {
         (self.columns, self.values)
+    }
+}
+
+impl AsRef<FeatureSequence> for FeatureSequence {
+    fn as_ref(&self) -> &FeatureSequence {
+        self
     }
 }

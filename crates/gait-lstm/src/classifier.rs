@@ -6,71 +6,89 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor, Var};
 use gait_io::{FeatureSequence, Label};
 
+use gait_features::{FeatureSet, pad_or_cut};
+
 use crate::config::{FORMAT_VERSION, ModelConfig, weights_checksum};
 use crate::error::{Error, Result};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, label_of};
 use crate::network::Network;
+use crate::train::Example;
 
 /// Sequences at most this many per forward pass when predicting.
 const PREDICT_BATCH: usize = 256;
 
 /// A walk classifier: the network and what it needs to turn feature sequences into its input.
+///
+/// Made by [`Classifier::fit`], [`Classifier::open`] (a saved folder or the old Keras file);
+/// predicts with [`Classifier::predict_proba`] and [`Classifier::predict`].
 #[derive(Debug, Clone)]
 pub struct Classifier {
-    /// Architecture, feature columns and preprocessing.
-    pub config: ModelConfig,
-    /// The layers.
-    pub network: Network,
+    config: ModelConfig,
+    network: Network,
 }
 
 impl Classifier {
+    /// A classifier of `network` and `config`.
+    pub(crate) fn new(config: ModelConfig, network: Network) -> Self {
+        Classifier { config, network }
+    }
+
+    /// Architecture, feature columns and preprocessing.
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    /// The feature set the model takes (its columns are [`ModelConfig::columns`]).
+    pub fn feature_set(&self) -> FeatureSet {
+        self.config.feature_set
+    }
+
+    /// The layers.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// A model folder saved by [`save`](Self::save), or the old pipeline's Keras `.h5` file
+    /// ([`from_keras_h5`](Self::from_keras_h5)).
+    pub fn open(path: &Path) -> Result<Self> {
+        if path.is_dir() {
+            Classifier::load(path)
+        } else if path.is_file() {
+            Classifier::from_keras_h5(path)
+        } else {
+            Err(Error::model(
+                path,
+                "no such model: give a folder saved by training (config.json, model.safetensors) or a Keras .h5 file",
+            ))
+        }
+    }
+
     /// Turns sequences into the network's input: standardised (if the model was trained so),
     /// missing values 0, cut or zero-padded to `max_len`; and the step to read each one at.
-    pub fn prepare(&self, sequences: &[&FeatureSequence]) -> Result<(Tensor, Tensor)> {
+    pub(crate) fn prepare(&self, sequences: &[&FeatureSequence]) -> Result<(Tensor, Tensor)> {
         let c = &self.config;
         let width = c.columns.len();
-        if let Some(n) = &c.normalizer
-            && n.columns != c.columns
-        {
-            return Err(Error::Input(format!(
-                "the model's normaliser was fitted on the columns {:?}, not its own {:?}",
-                n.columns, c.columns
-            )));
-        }
         let mut data: Vec<f32> = Vec::with_capacity(sequences.len() * c.max_len * width);
         let mut last = Vec::with_capacity(sequences.len());
         for (i, seq) in sequences.iter().enumerate() {
             if seq.columns() != c.columns.as_slice() {
-                return Err(Error::Input(format!(
-                    "sequence {i} has the {} columns {:?}; this model takes the {} columns {:?} ({} features)",
-                    seq.columns().len(),
-                    seq.columns(),
-                    width,
-                    c.columns,
-                    c.feature_set
-                )));
+                return Err(Error::ColumnMismatch {
+                    index: i,
+                    expected: c.columns.clone(),
+                    found: seq.columns().to_vec(),
+                });
             }
             if seq.frames() == 0 || seq.missing_count() == seq.frames() * width {
                 return Err(Error::Input(format!(
                     "sequence {i} has no values: it is empty or all missing"
                 )));
             }
-            // Standardised (if the model was trained so), cut or padded to max_len, missing as 0:
-            // what `Normalizer::apply` then `pad_or_cut` give, without their intermediate tables.
-            let kept = seq.frames().min(c.max_len);
-            let values = seq.values();
-            let values = values.as_standard_layout();
-            let values = values.as_slice().expect("standard layout");
-            for row in values.chunks_exact(width).take(kept) {
-                data.extend(row.iter().enumerate().map(|(column, &v)| {
-                    if !FeatureSequence::present(v) {
-                        return 0.0;
-                    }
-                    c.normalizer.as_ref().map_or(v, |n| n.standardise(column, v)) as f32
-                }));
-            }
-            data.resize(data.len() + (c.max_len - kept) * width, 0.0);
-            let valid = kept.max(1);
+            let fixed = match &c.normalizer {
+                Some(n) => pad_or_cut(&n.apply(seq)?, c.max_len, 0.0),
+                None => pad_or_cut(seq, c.max_len, 0.0),
+            };
+            data.extend(fixed.values.iter());
+            let valid = fixed.valid_frames();
             last.push(if c.masked { valid - 1 } else { c.max_len - 1 } as u32);
         }
         let x = Tensor::from_vec(data, (sequences.len(), c.max_len, width), &Device::Cpu)?;
@@ -78,8 +96,14 @@ impl Classifier {
         Ok((x, last))
     }
 
-    /// The probability that each walk is Abnormal.
-    pub fn predict_proba(&self, sequences: &[&FeatureSequence]) -> Result<Vec<f32>> {
+    /// The probability that each walk is Abnormal. Takes any sequences: `&[&sequence]`, a
+    /// `Vec<FeatureSequence>`, `&[Example]`, an iterator of them.
+    pub fn predict_proba<S: AsRef<FeatureSequence>>(
+        &self,
+        sequences: impl IntoIterator<Item = S>,
+    ) -> Result<Vec<f32>> {
+        let items: Vec<S> = sequences.into_iter().collect();
+        let sequences: Vec<&FeatureSequence> = items.iter().map(AsRef::as_ref).collect();
         let mut out = Vec::with_capacity(sequences.len());
         for chunk in sequences.chunks(PREDICT_BATCH) {
             let (x, last) = self.prepare(chunk)?;
@@ -89,26 +113,19 @@ impl Classifier {
         Ok(out)
     }
 
-    /// The predicted label of each walk (Abnormal when its probability is at least 0.5).
-    pub fn predict(&self, sequences: &[&FeatureSequence]) -> Result<Vec<Label>> {
-        Ok(self
-            .predict_proba(sequences)?
-            .into_iter()
-            .map(|p| if p >= 0.5 { Label::Abnormal } else { Label::Normal })
-            .collect())
+    /// The predicted label of each walk: Abnormal when its probability is at least
+    /// [`DECISION_THRESHOLD`](crate::DECISION_THRESHOLD).
+    pub fn predict<S: AsRef<FeatureSequence>>(
+        &self,
+        sequences: impl IntoIterator<Item = S>,
+    ) -> Result<Vec<Label>> {
+        Ok(self.predict_proba(sequences)?.into_iter().map(label_of).collect())
     }
 
-    /// Metrics of the predictions for `sequences` against `labels`.
-    pub fn evaluate(&self, sequences: &[&FeatureSequence], labels: &[Label]) -> Result<Metrics> {
-        if sequences.len() != labels.len() {
-            return Err(Error::Input(format!(
-                "{} sequences but {} labels",
-                sequences.len(),
-                labels.len()
-            )));
-        }
-        let p = self.predict_proba(sequences)?;
-        Metrics::compute(&p, &labels.iter().map(|l| l.index()).collect::<Vec<_>>())
+    /// Metrics of the predictions for `examples` against their labels.
+    pub fn evaluate(&self, examples: &[Example]) -> Result<Metrics> {
+        let p = self.predict_proba(examples)?;
+        Metrics::compute(&p, &examples.iter().map(|e| e.label.index()).collect::<Vec<_>>())
     }
 
     /// Saves `model.safetensors` and then `config.json` into `dir` (created if missing), each
@@ -128,7 +145,7 @@ impl Classifier {
                 )));
             }
         }
-        std::fs::create_dir_all(dir).map_err(|e| Error::model(dir, e.to_string()))?;
+        std::fs::create_dir_all(dir).map_err(|source| Error::file(dir, source))?;
         let tensors: HashMap<String, Tensor> = self
             .network
             .named()
@@ -139,10 +156,9 @@ impl Classifier {
         let scratch = tempfile::Builder::new()
             .suffix(".tmp")
             .tempfile_in(dir)
-            .map_err(|e| Error::model(dir, e.to_string()))?;
+            .map_err(|source| Error::file(dir, source))?;
         candle_core::safetensors::save(&tensors, scratch.path())?;
-        let weights =
-            std::fs::read(scratch.path()).map_err(|e| Error::model(scratch.path(), e.to_string()))?;
+        let weights = std::fs::read(scratch.path()).map_err(|source| Error::file(scratch.path(), source))?;
         drop(scratch);
         let mut config = self.config.clone();
         config.weights_checksum = Some(weights_checksum(&weights));
@@ -156,11 +172,15 @@ impl Classifier {
     /// version or weights that do not fit it.
     pub fn load(dir: &Path) -> Result<Self> {
         let config_path = dir.join("config.json");
-        let text = std::fs::read_to_string(&config_path).map_err(|e| {
-            Error::model(
-                &config_path,
-                format!("{e}; a model folder holds config.json and model.safetensors"),
-            )
+        let text = std::fs::read_to_string(&config_path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                Error::model(
+                    &config_path,
+                    "not found: a model folder holds config.json and model.safetensors, as training saves them",
+                )
+            } else {
+                Error::file(&config_path, source)
+            }
         })?;
         let config: ModelConfig = serde_json::from_str(&text)
             .map_err(|e| Error::model(&config_path, format!("not a gait model configuration: {e}")))?;
@@ -177,8 +197,7 @@ impl Classifier {
             .validate()
             .map_err(|reason| Error::model(&config_path, reason))?;
         let weights = dir.join("model.safetensors");
-        let bytes = std::fs::read(&weights)
-            .map_err(|e| Error::model(&weights, format!("cannot read the weights: {e}")))?;
+        let bytes = std::fs::read(&weights).map_err(|source| Error::file(&weights, source))?;
         if let Some(recorded) = &config.weights_checksum
             && *recorded != weights_checksum(&bytes)
         {
@@ -231,5 +250,32 @@ impl Classifier {
 
     pub(crate) fn vars(&self) -> Vec<Var> {
         self.network.named().into_iter().map(|(_, v)| v.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gait_features::{FeatureSet, Normalizer};
+    use ndarray::Array2;
+
+    use super::*;
+
+    #[test]
+    fn a_model_whose_statistics_are_not_finite_is_not_saved() {
+        let columns: Vec<String> = FeatureSet::Seed
+            .columns()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let mut config = ModelConfig::new(FeatureSet::Seed, columns.clone(), 8);
+        let values = Array2::from_shape_fn((4, columns.len()), |(f, c)| (f + c) as f64);
+        let mut normalizer = Normalizer::fit(&[FeatureSequence::new(columns, values).unwrap()], 8).unwrap();
+        normalizer.std[0] = f64::INFINITY;
+        config.normalizer = Some(normalizer);
+        let model = Classifier::new(config.clone(), Network::init(&config, 0).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let err = model.save(&dir.path().join("broken")).unwrap_err().to_string();
+        assert!(err.contains("not saved") && err.contains("right_elbow"), "{err}");
+        assert!(!dir.path().join("broken").exists());
     }
 }

@@ -8,9 +8,17 @@ pub enum Error {
     /// A tensor operation failed (a bug or an exhausted machine, not bad input).
     #[error("tensor computation failed: {0}")]
     Candle(#[from] candle_core::Error),
-    /// Reading feature files failed.
+    /// Writing a model file failed.
     #[error(transparent)]
     Io(#[from] gait_io::Error),
+    /// A file or folder could not be read or created.
+    #[error("{}: {source}", path.display())]
+    File {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
     /// Computing features failed.
     #[error(transparent)]
     Features(#[from] gait_features::Error),
@@ -22,12 +30,39 @@ pub enum Error {
         /// What is wrong and what to do.
         reason: String,
     },
-    /// The input does not fit the model (feature columns, lengths, empty sequences, labels).
+    /// A sequence's columns are not the model's (or the training set's first sequence's).
+    #[error("sequence {index} has the {} columns {found:?}; this model takes the {} columns {expected:?}", found.len(), expected.len())]
+    ColumnMismatch {
+        /// Which sequence, in the order given.
+        index: usize,
+        /// The columns the model takes.
+        expected: Vec<String>,
+        /// The sequence's columns.
+        found: Vec<String>,
+    },
+    /// The training examples' columns are those of no feature set.
+    #[error("the examples' {} columns {found:?} are those of no feature set (seed: {seed:?}; default: {default:?})", found.len())]
+    UnknownColumns {
+        /// The examples' columns.
+        found: Vec<String>,
+        /// The `seed` set's columns.
+        seed: Vec<String>,
+        /// The default set's columns.
+        default: Vec<String>,
+    },
+    /// The input does not fit the model (lengths, empty sequences, labels, options).
     #[error("{0}")]
     Input(String),
 }
 
 impl Error {
+    pub(crate) fn file(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::File {
+            path: path.into(),
+            source,
+        }
+    }
+
     pub(crate) fn model(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
         Error::Model {
             path: path.into(),

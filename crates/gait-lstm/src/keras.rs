@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use candle_core::{Device, Tensor, Var};
-use gait_features::{FeatureSet, SEED_COLUMNS};
+use gait_features::{DEFAULT_MAX_LEN, FeatureSet, SEED_COLUMNS};
 
 use crate::classifier::Classifier;
 use crate::config::ModelConfig;
@@ -87,20 +87,20 @@ impl Classifier {
         let mut config = ModelConfig::new(
             FeatureSet::Seed,
             SEED_COLUMNS.iter().map(|c| c.to_string()).collect(),
-            110,
+            DEFAULT_MAX_LEN,
         );
         config.lstm_sizes = [lstm1.hidden(), lstm2.hidden()];
         config.dense_size = dense1.weight.dims()[0];
         config.masked = false;
-        Ok(Classifier {
+        Ok(Classifier::new(
             config,
-            network: Network {
+            Network {
                 lstm1,
                 lstm2,
                 dense1,
                 dense2,
             },
-        })
+        ))
     }
 }
 

@@ -1,11 +1,13 @@
 //! A Candle LSTM that classifies walks as Normal or Abnormal from gait feature sequences.
 //!
-//! - [`Classifier::fit`] trains (validation split by recording, class-weighted loss, Adam, early
-//!   stopping), [`Classifier::predict_proba`] predicts, [`Classifier::evaluate`] scores
-//!   ([`Metrics`]), [`Classifier::save`] / [`Classifier::load`] keep it in a folder
-//!   (`model.safetensors` + `config.json`).
-//! - [`Classifier::from_keras_h5`] runs the old pipeline's trained `gait_model.h5`.
-//! - [`Lstm`] is the layer, in PyTorch's layout.
+//! - [`Classifier::fit`] trains on [`Example`]s (validation split by recording, class-weighted
+//!   loss, Adam, early stopping); the feature set is the one the examples' columns name.
+//! - [`Classifier::predict_proba`] and [`Classifier::predict`] predict, [`Classifier::evaluate`]
+//!   scores ([`Metrics`]).
+//! - [`Classifier::save`] keeps it in a folder (`model.safetensors` + `config.json`);
+//!   [`Classifier::open`] reads such a folder or the old pipeline's Keras `gait_model.h5`.
+//! - [`Network`] and [`Lstm`] are the layers, in PyTorch's layout, on Candle tensors
+//!   (re-exported as [`candle`]).
 
 mod classifier;
 mod config;
@@ -17,10 +19,11 @@ mod metrics;
 mod network;
 mod train;
 
+pub use candle_core as candle;
 pub use classifier::Classifier;
 pub use config::{FORMAT_VERSION, ModelConfig};
 pub use error::{Error, Result};
 pub use lstm::Lstm;
-pub use metrics::{Confusion, Metrics};
+pub use metrics::{Confusion, DECISION_THRESHOLD, Metrics, label_of};
 pub use network::{Dense, Network};
 pub use train::{ClassWeights, EpochReport, Example, History, TrainOptions};

@@ -1,8 +1,21 @@
 //! [`Metrics`]: how well predicted probabilities match labels.
 
+use gait_io::Label;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+
+/// The probability of Abnormal at and above which a walk is called Abnormal.
+pub const DECISION_THRESHOLD: f32 = 0.5;
+
+/// The label a probability of Abnormal gives (see [`DECISION_THRESHOLD`]).
+pub fn label_of(p_abnormal: f32) -> Label {
+    if p_abnormal >= DECISION_THRESHOLD {
+        Label::Abnormal
+    } else {
+        Label::Normal
+    }
+}
 
 /// Counts of a binary confusion matrix (positive = Abnormal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -18,7 +31,7 @@ pub struct Confusion {
     pub tp: usize,
 }
 
-/// Classification quality on a labelled set, at the 0.5 threshold (AUC over all thresholds).
+/// Classification quality on a labelled set, at [`DECISION_THRESHOLD`] (AUC over all thresholds).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     /// Share of samples classified right.
@@ -58,7 +71,7 @@ impl Metrics {
         }
         let mut c = Confusion::default();
         for (&p, &y) in p_abnormal.iter().zip(labels) {
-            match (y == 1, p >= 0.5) {
+            match (y == 1, label_of(p) == Label::Abnormal) {
                 (false, false) => c.tn += 1,
                 (false, true) => c.fp += 1,
                 (true, false) => c.fn_ += 1,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use candle_core::{D, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
-use gait_features::{FeatureSet, Normalizer};
+use gait_features::{DEFAULT_MAX_LEN, FeatureSet, Normalizer};
 use gait_io::{FeatureSequence, Label};
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,12 @@ pub struct Example {
     pub label: Label,
     /// The recording (walk, subject) the clip was cut from.
     pub recording: String,
+}
+
+impl AsRef<FeatureSequence> for Example {
+    fn as_ref(&self) -> &FeatureSequence {
+        &self.sequence
+    }
 }
 
 /// How to weigh the two classes in the loss.
@@ -53,7 +59,7 @@ pub struct TrainOptions {
     pub validation_fraction: f64,
     /// Epochs without a better validation loss before stopping.
     pub patience: usize,
-    /// Frames per sequence (cut or padded).
+    /// Frames per sequence (cut or padded; the old pipeline's 110).
     pub max_len: usize,
     /// Class weighting of the loss.
     pub class_weights: ClassWeights,
@@ -68,7 +74,7 @@ impl Default for TrainOptions {
             seed: 0,
             validation_fraction: 0.2,
             patience: 10,
-            max_len: 110,
+            max_len: DEFAULT_MAX_LEN,
             class_weights: ClassWeights::Balanced,
         }
     }
@@ -110,18 +116,46 @@ struct Prepared {
 }
 
 impl Classifier {
-    /// Trains a new classifier on `examples` (all of one feature set and columns).
-    ///
-    /// `on_epoch` is called after every epoch (for progress display).
-    pub fn fit(
+    /// Trains a new classifier on `examples`, which all have the columns of one feature set:
+    /// the model takes that set.
+    pub fn fit(examples: &[Example], options: &TrainOptions) -> Result<(Classifier, History)> {
+        Classifier::fit_with_progress(examples, options, |_| {})
+    }
+
+    /// [`fit`](Self::fit), calling `on_epoch` after every epoch (for a progress display).
+    pub fn fit_with_progress(
         examples: &[Example],
-        feature_set: FeatureSet,
         options: &TrainOptions,
         mut on_epoch: impl FnMut(&EpochReport),
     ) -> Result<(Classifier, History)> {
         let first = examples
             .first()
             .ok_or_else(|| Error::Input("no training examples".into()))?;
+        let columns = first.sequence.columns();
+        let feature_set = FeatureSet::of_columns(columns).ok_or_else(|| Error::UnknownColumns {
+            found: columns.to_vec(),
+            seed: FeatureSet::Seed
+                .columns()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            default: FeatureSet::Default
+                .columns()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        })?;
+        if let Some((index, other)) = examples
+            .iter()
+            .enumerate()
+            .find(|(_, e)| e.sequence.columns() != columns)
+        {
+            return Err(Error::ColumnMismatch {
+                index,
+                expected: columns.to_vec(),
+                found: other.sequence.columns().to_vec(),
+            });
+        }
         if options.batch_size == 0 || options.max_len == 0 {
             return Err(Error::Input("batch size and max_len must be positive".into()));
         }
@@ -143,10 +177,7 @@ impl Classifier {
         let train_sequences: Vec<FeatureSequence> = train.iter().map(|e| e.sequence.clone()).collect();
         let mut config = ModelConfig::new(feature_set, first.sequence.columns().to_vec(), options.max_len);
         config.normalizer = Some(Normalizer::fit(&train_sequences, options.max_len)?);
-        let classifier = Classifier {
-            network: Network::init(&config, options.seed)?,
-            config,
-        };
+        let classifier = Classifier::new(config.clone(), Network::init(&config, options.seed)?);
 
         let counts = Label::ALL.map(|l| train.iter().filter(|e| e.label == l).count());
         let class_weight = match options.class_weights {
@@ -256,7 +287,7 @@ impl Classifier {
             pick(&set.labels)?,
             pick(&set.weights)?,
         );
-        let logits = self.network.forward_t(&x, &last, train)?;
+        let logits = self.network().forward_t(&x, &last, train)?;
         let log_p = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
         let nll = log_p.gather(&labels.unsqueeze(1)?, 1)?.squeeze(1)?.neg()?;
         let total = f64::from(weights.sum_all()?.to_scalar::<f32>()?);

@@ -68,14 +68,14 @@ fn keras_model() -> PathBuf {
 #[test]
 fn old_keras_model_predicts_what_keras_predicts() {
     let model = Classifier::from_keras_h5(&keras_model()).unwrap();
-    assert!(!model.config.masked && model.config.normalizer.is_none());
+    assert!(!model.config().masked && model.config().normalizer.is_none());
     let x = read_npy(&fixture("keras/x.npy")).unwrap().to_f64();
     let expected = read_npy(&fixture("keras/probabilities.npy")).unwrap().to_f64();
     let sequences: Vec<FeatureSequence> = x
         .outer_iter()
         .map(|clip| {
             let values = clip.into_dimensionality::<ndarray::Ix2>().unwrap().to_owned();
-            FeatureSequence::new(model.config.columns.clone(), values).unwrap()
+            FeatureSequence::new(model.config().columns.clone(), values).unwrap()
         })
         .collect();
     let refs: Vec<&FeatureSequence> = sequences.iter().collect();

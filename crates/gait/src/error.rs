@@ -1,6 +1,10 @@
-//! The facade's error: any of the workspace crates' errors.
+//! The facade's error: any of the workspace crates' errors, and what the facade's own calls find.
 
-/// An error from reading files, computing features, or the classifier.
+use std::path::PathBuf;
+
+use gait_io::{ClipFile, Split};
+
+/// An error from reading files, computing features, the classifier, or the facade's calls.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Reading or writing files.
@@ -13,7 +17,7 @@ pub enum Error {
     #[error("{}: {source}", path.display())]
     FeaturesOf {
         /// The landmarks file.
-        path: std::path::PathBuf,
+        path: PathBuf,
         /// What went wrong.
         source: gait_features::Error,
     },
@@ -24,9 +28,68 @@ pub enum Error {
     #[cfg(feature = "pose")]
     #[error(transparent)]
     Pose(#[from] gait_pose::Error),
-    /// Nothing usable was found where something was expected.
-    #[error("{0}")]
-    Empty(String),
+    /// A file or folder could not be read, created or copied.
+    #[error("{}: {source}", path.display())]
+    File {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// A folder could not be walked (unreadable, a link loop).
+    #[error("{}: {source}", root.display())]
+    Walk {
+        /// The folder walked.
+        root: PathBuf,
+        /// What went wrong, and where.
+        source: walkdir::Error,
+    },
+    /// No usable clip was found where some were expected.
+    #[error("{}: no usable N{} clips{}", root.display(), file.suffix(), split.map(|s| format!(" in {}", s.dir_name())).unwrap_or_default())]
+    NoClips {
+        /// The tree or folder searched.
+        root: PathBuf,
+        /// The split searched, if one.
+        split: Option<Split>,
+        /// The clip file looked for.
+        file: ClipFile,
+    },
+    /// A tree has landmarks files, but none can be used.
+    #[error("{}: none of its {count} landmarks files can be used (first: {first})", root.display())]
+    NoUsableLandmarks {
+        /// The tree.
+        root: PathBuf,
+        /// How many landmarks files it has.
+        count: usize,
+        /// The first one, with the reason.
+        first: String,
+    },
+    /// An output folder lies inside the input it is made from.
+    #[error("the output {} is inside the input {}: choose a folder outside it", out.display(), input.display())]
+    OutputInsideInput {
+        /// The output folder.
+        out: PathBuf,
+        /// The input tree.
+        input: PathBuf,
+    },
+    /// No frame of a video shows a person: nothing was written.
+    #[cfg(feature = "pose")]
+    #[error("{}: no person found in any of its {frames} frames; nothing written", path.display())]
+    NoPerson {
+        /// The video or picture folder.
+        path: PathBuf,
+        /// Frames read.
+        frames: usize,
+    },
+}
+
+impl Error {
+    pub(crate) fn file(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::File {
+            path: path.into(),
+            source,
+        }
+    }
 }
 
 /// `Result` with [`enum@Error`].

@@ -9,7 +9,7 @@
 //! - `pose` (`gait-pose`, with the cargo feature `pose`): body-pose landmarks from videos and
 //!   pictures with MediaPipe's models, and `extract_video`.
 //!
-//! and the calls most programs need: [`load_examples`], [`features_of_file`],
+//! and the calls most programs need: [`load_examples`], [`features_of_file`], [`extract_tree`],
 //! [`prediction_inputs`], [`write_synthetic_dataset`].
 //!
 //! ```
@@ -20,16 +20,21 @@
 //! let cohort = CohortOptions { normal_subjects: 3, abnormal_subjects: 3, seconds: 5.0, ..Default::default() };
 //! gait::write_synthetic_dataset(&dir, &cohort, 1)?;
 //! // ...its training clips as features, a model trained for two epochs...
-//! let (train, _skipped) = gait::load_examples(&dir, Split::Training, FeatureSet::Default)?;
-//! let examples: Vec<Example> = train.into_iter().map(|(_, e)| e).collect();
+//! let train = gait::load_examples(&dir, Split::Training, FeatureSet::Default)?;
 //! let options = TrainOptions { epochs: 2, ..Default::default() };
-//! let (model, _history) = Classifier::fit(&examples, FeatureSet::Default, &options, |_| {})?;
-//! // ...and a prediction for a clip.
-//! let p = model.predict_proba(&[&examples[0].sequence])?;
-//! assert!((0.0..=1.0).contains(&p[0]));
+//! let (model, _history) = Classifier::fit(&train.examples, &options)?;
+//! // ...and a prediction for each test clip.
+//! let test = gait::load_examples(&dir, Split::Testing, FeatureSet::Default)?;
+//! let p = model.predict_proba(&test.examples)?;
+//! assert!(p.len() == test.examples.len() && p.iter().all(|p| (0.0..=1.0).contains(p)));
 //! # std::fs::remove_dir_all(&dir).ok();
 //! # Ok::<(), gait::Error>(())
 //! ```
+
+/// The README's code, compiled with the doctests so that it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
 
 mod error;
 mod pipeline;
@@ -45,7 +50,10 @@ pub use gait_lstm as lstm;
 pub use gait_pose as pose;
 pub use gait_synth as synth;
 pub use ndarray;
-pub use pipeline::{SampleExamples, feature_set_for, features_of_file, load_examples, prediction_inputs};
+pub use pipeline::{
+    ExtractOptions, Extracted, LoadedSplit, extract_tree, feature_set_for, features_of_file, load_examples,
+    prediction_inputs,
+};
 pub use synthetic::write_synthetic_dataset;
 #[cfg(feature = "pose")]
 pub use video::{extract_video, video_outputs};
@@ -55,5 +63,7 @@ pub mod prelude {
     pub use gait_features::{BodyAxes, FeatureSet, Normalizer};
     pub use gait_io::{Dataset, FeatureSequence, Label, Landmarks, Layout, Require, Sample, Split};
     pub use gait_lstm::{Classifier, Example, Metrics, TrainOptions};
+
+    pub use crate::{ExtractOptions, LoadedSplit};
     pub use gait_synth::CohortOptions;
 }

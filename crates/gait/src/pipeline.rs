@@ -1,19 +1,30 @@
-//! The few calls most programs need: features of a file, examples of a dataset tree, and the
-//! inputs a prediction command is given.
+//! The few calls most programs need: features of a file, examples of a dataset tree, a tree of
+//! landmarks turned into a tree of features, and the inputs a prediction command is given.
 
 use std::path::{Path, PathBuf};
 
-use gait_features::FeatureSet;
+use gait_features::{CleaningOptions, FeatureSet, clean};
 use gait_io::{
     ClipFile, Dataset, FeatureSequence, Require, Sample, Skipped, Split, read_angles, read_landmarks,
+    write_angles,
 };
 use gait_lstm::Example;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 
-/// Examples with the samples (files, split, recording) they come from.
-pub type SampleExamples = Vec<(Sample, Example)>;
+/// The labelled examples of one split of a tree ([`load_examples`]), the samples they come from,
+/// and what was left out.
+#[derive(Debug, Clone)]
+pub struct LoadedSplit {
+    /// One example per usable clip.
+    pub examples: Vec<Example>,
+    /// The clip each example comes from: `samples[i]` for `examples[i]`.
+    pub samples: Vec<Sample>,
+    /// Files and clips left out, with the reason: unusable files found by the scan, and clips
+    /// whose features could not be computed.
+    pub skipped: Vec<Skipped>,
+}
 
 /// The features of one file for `feature_set`: an angles file is read as it is (it holds the
 /// `seed` features); a landmarks file is turned into features.
@@ -47,24 +58,20 @@ pub fn feature_set_for(root: &Path, wanted: FeatureSet) -> Result<FeatureSet> {
         .collect();
     match unusable.first() {
         None => Ok(FeatureSet::Seed),
-        Some(first) => Err(Error::Empty(format!(
-            "{}: none of its {} landmarks files can be used (first: {first})",
-            root.display(),
-            unusable.len()
-        ))),
+        Some(first) => Err(Error::NoUsableLandmarks {
+            root: root.to_path_buf(),
+            count: unusable.len(),
+            first: first.clone(),
+        }),
     }
 }
 
 /// The labelled examples of one split of a dataset tree, features computed in parallel, with the
-/// samples they come from; and everything skipped, with reasons.
+/// samples they come from and everything skipped, with reasons.
 ///
 /// `seed` features come from the angles files (as the old pipeline trained); other sets from the
-/// landmarks files.
-pub fn load_examples(
-    root: &Path,
-    split: Split,
-    feature_set: FeatureSet,
-) -> Result<(SampleExamples, Vec<Skipped>)> {
+/// landmarks files. A split with no usable clip is an error.
+pub fn load_examples(root: &Path, split: Split, feature_set: FeatureSet) -> Result<LoadedSplit> {
     let require = if feature_set == FeatureSet::Seed {
         Require::Angles
     } else {
@@ -90,29 +97,127 @@ pub fn load_examples(
             })
         })
         .collect();
-    let mut examples = Vec::with_capacity(samples.len());
+    let mut loaded = LoadedSplit {
+        examples: Vec::with_capacity(samples.len()),
+        samples: Vec::with_capacity(samples.len()),
+        skipped: Vec::new(),
+    };
     for (sample, result) in samples.into_iter().zip(results) {
         match result {
-            Ok(example) => examples.push((sample, example)),
+            Ok(example) => {
+                loaded.examples.push(example);
+                loaded.samples.push(sample);
+            }
             Err(e) => skipped.push(Skipped {
                 path: sample.angles.or(sample.landmarks).unwrap_or_default(),
                 reason: e.to_string(),
             }),
         }
     }
-    if examples.is_empty() {
-        return Err(Error::Empty(format!(
-            "{}: no usable {} clips in {}",
-            root.display(),
-            if require == Require::Angles {
-                "N_angles.npy"
+    loaded.skipped = skipped;
+    if loaded.examples.is_empty() {
+        return Err(Error::NoClips {
+            root: root.to_path_buf(),
+            split: Some(split),
+            file: if require == Require::Angles {
+                ClipFile::Angles
             } else {
-                "N_landmarks.npy"
+                ClipFile::Landmarks
             },
-            split.dir_name()
-        )));
+        });
     }
-    Ok((examples, skipped))
+    Ok(loaded)
+}
+
+/// How [`extract_tree`] computes features.
+#[derive(Debug, Clone, Default)]
+pub struct ExtractOptions {
+    /// The features written into each `N_angles.npy`.
+    pub feature_set: FeatureSet,
+    /// Fill short gaps and low-pass filter the landmarks first, with these options; `None` takes
+    /// them as they are.
+    pub cleaning: Option<CleaningOptions>,
+}
+
+/// What [`extract_tree`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    /// Clips written.
+    pub written: usize,
+    /// Files and clips left out, with the reason.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Computes the features of every `N_landmarks.npy` of the tree `input` and writes the tree again
+/// under `out`: the same relative paths, each landmarks file copied and `N_angles.npy` beside it
+/// holding the features. `input` is never written to, and `out` may not lie inside it. Clips
+/// that cannot be used are skipped with the reason; `on_clip` is called once per clip as it is
+/// done (from several threads).
+pub fn extract_tree(
+    input: &Path,
+    out: &Path,
+    options: &ExtractOptions,
+    on_clip: impl Fn(&Sample) + Sync,
+) -> Result<Extracted> {
+    let input = input.canonicalize().map_err(|e| Error::file(input, e))?;
+    let inside = |out: &Path| -> Result<()> {
+        if out.starts_with(&input) {
+            return Err(Error::OutputInsideInput {
+                out: out.to_path_buf(),
+                input: input.clone(),
+            });
+        }
+        Ok(())
+    };
+    inside(&std::path::absolute(out).map_err(|e| Error::file(out, e))?)?;
+    let dataset = Dataset::scan(&input, Require::Landmarks)?;
+    std::fs::create_dir_all(out).map_err(|e| Error::file(out, e))?;
+    // Checked again once it exists: a link may lead it into the input.
+    let out = out.canonicalize().map_err(|e| Error::file(out, e))?;
+    inside(&out)?;
+    let results: Vec<Result<()>> = dataset
+        .samples
+        .par_iter()
+        .map(|sample| {
+            let done = extract_clip(sample, &input, &out, options);
+            on_clip(sample);
+            done
+        })
+        .collect();
+    let mut extracted = Extracted {
+        written: 0,
+        skipped: dataset.skipped,
+    };
+    for (sample, result) in dataset.samples.iter().zip(results) {
+        match result {
+            Ok(()) => extracted.written += 1,
+            Err(e) => extracted.skipped.push(Skipped {
+                path: sample.landmarks.clone().unwrap_or_default(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    Ok(extracted)
+}
+
+/// One clip of [`extract_tree`].
+fn extract_clip(sample: &Sample, input: &Path, out: &Path, options: &ExtractOptions) -> Result<()> {
+    let source = sample.landmarks.as_deref().expect("scanned for landmarks");
+    let mut landmarks = read_landmarks(source)?;
+    let with_path = |source_error| Error::FeaturesOf {
+        path: source.to_path_buf(),
+        source: source_error,
+    };
+    if let Some(cleaning) = &options.cleaning {
+        landmarks = clean(&landmarks, cleaning).map_err(with_path)?.0;
+    }
+    let features = options.feature_set.compute(&landmarks, None).map_err(with_path)?;
+    let relative = source.parent().and_then(|dir| dir.strip_prefix(input).ok());
+    let dir = out.join(relative.expect("the scan finds files under its root"));
+    write_angles(&ClipFile::Angles.path(&dir, &sample.name), &features)?;
+    let target = ClipFile::Landmarks.path(&dir, &sample.name);
+    std::fs::copy(source, &target).map_err(|e| Error::file(&target, e))?;
+    Ok(())
 }
 
 /// The files a prediction input names: the file itself, or every clip file under a folder (a
@@ -131,7 +236,10 @@ pub fn prediction_inputs(input: &Path, feature_set: FeatureSet) -> Result<Vec<Pa
     let mut clips: Vec<(PathBuf, u64, PathBuf)> = Vec::new();
     // Links followed, clip numbers read, as the dataset scan does.
     for entry in walkdir::WalkDir::new(input).follow_links(true) {
-        let entry = entry.map_err(|e| Error::Empty(format!("{}: {e}", input.display())))?;
+        let entry = entry.map_err(|source| Error::Walk {
+            root: input.to_path_buf(),
+            source,
+        })?;
         let path = entry.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         if let Some(n) = name.strip_suffix(suffix).and_then(ClipFile::number) {
@@ -143,10 +251,11 @@ pub fn prediction_inputs(input: &Path, feature_set: FeatureSet) -> Result<Vec<Pa
         }
     }
     if clips.is_empty() {
-        return Err(Error::Empty(format!(
-            "{}: no N{suffix} files under it",
-            input.display()
-        )));
+        return Err(Error::NoClips {
+            root: input.to_path_buf(),
+            split: None,
+            file: kind,
+        });
     }
     clips.sort();
     Ok(clips.into_iter().map(|(_, _, p)| p).collect())

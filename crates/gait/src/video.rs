@@ -31,11 +31,10 @@ pub fn extract_video(
     let input = source.path().to_path_buf();
     let found = track(estimator, source, on_frame)?;
     if found.poses.is_empty() {
-        return Err(Error::Empty(format!(
-            "{}: no person found in any of its {} frames; nothing written",
-            input.display(),
-            found.frames_read
-        )));
+        return Err(Error::NoPerson {
+            path: input,
+            frames: found.frames_read,
+        });
     }
     let landmarks = found.landmarks();
     let [landmarks_path, angles_path, frames_path, visibility_path] = video_outputs(dir, clip);

@@ -1,0 +1,38 @@
+//! What the examples share: how they fail, and the checks on an output folder.
+// Each example uses the part it needs.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Anything an example stops on: the workspace's errors, and messages (`"...".into()`).
+pub type Failure = Box<dyn std::error::Error>;
+
+/// Ends example `name` with `result`: success, or one line `name: <error>` on standard error and
+/// a failing exit code.
+pub fn finish<T>(name: &str, result: Result<T, Failure>) -> ExitCode {
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{name}: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A system error as a failure that names `path`.
+pub fn at(path: &Path) -> impl FnOnce(std::io::Error) -> Failure + '_ {
+    move |error| format!("{}: {error}", path.display()).into()
+}
+
+/// Refuses to write into `out` when it holds anything, unless `force`.
+pub fn refuse_non_empty(out: &Path, force: bool) -> Result<(), Failure> {
+    if !force && std::fs::read_dir(out).is_ok_and(|mut entries| entries.next().is_some()) {
+        return Err(format!(
+            "{} is not empty: choose an empty folder, or --force to write into it",
+            out.display()
+        )
+        .into());
+    }
+    Ok(())
+}
