@@ -222,3 +222,57 @@ fn export_gives_every_input_its_own_csv() {
         "would both be written",
     );
 }
+
+#[test]
+fn train_counts_and_names_the_test_clips_its_metrics_leave_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cohort = gait::synth::CohortOptions {
+        normal_subjects: 2,
+        abnormal_subjects: 2,
+        seconds: 4.0,
+        ..Default::default()
+    };
+    gait::write_synthetic_dataset(&data, &cohort, 4).unwrap();
+    // One test clip whose body axes cannot be estimated: every landmark missing.
+    let broken = walk(&data.join("Testing"))
+        .into_iter()
+        .map(|(p, _)| p)
+        .find(|p| p.to_string_lossy().ends_with("_landmarks.npy"))
+        .unwrap();
+    let frames = gait::io::read_landmarks(&broken).unwrap().frames();
+    let nothing = gait::ndarray::Array3::<f32>::from_elem((frames, 33, 3), f32::NAN);
+    gait::io::write_landmarks(
+        &broken,
+        &gait::io::Landmarks::new(gait::io::Layout::MediaPipe33, nothing).unwrap(),
+    )
+    .unwrap();
+    let model = dir.path().join("model");
+    let output = run(
+        "train",
+        &[
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            model.to_str().unwrap(),
+            "--epochs",
+            "1",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        stdout.contains("1 test clips left out") && stdout.contains(&*broken.to_string_lossy()),
+        "{stdout}"
+    );
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(model.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(metrics["test_clips_left_out"], 1);
+    let left_out = metrics["left_out"][0].as_str().unwrap();
+    assert!(left_out.contains(&*broken.to_string_lossy()), "{left_out}");
+    let tested = walk(&data.join("Testing"))
+        .iter()
+        .filter(|(p, _)| p.to_string_lossy().ends_with("_landmarks.npy"))
+        .count();
+    assert_eq!(metrics["n_test"], tested - 1);
+}
