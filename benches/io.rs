@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gait::features::SEED_COLUMNS;
-use gait::io::{Dataset, FeatureSequence, Require, write_angles};
+use gait::io::{ClipFile, Dataset, FeatureSequence, Require, write_angles};
 use gait::ndarray::Array2;
 
 const FILES: usize = 1000;
@@ -35,10 +35,8 @@ fn write_tree(root: &Path) {
             }
         });
         let sequence = FeatureSequence::new(columns.clone(), values).expect("11 named columns");
-        let path = root
-            .join(folder)
-            .join(format!("rec{recording:03}"))
-            .join(format!("{}_angles.npy", file % 20));
+        let dir = root.join(folder).join(format!("rec{recording:03}"));
+        let path = ClipFile::Angles.path(&dir, &(file % 20).to_string());
         write_angles(&path, &sequence).expect("bench tree is writable");
     }
 }

@@ -260,7 +260,11 @@ fn train_counts_and_names_the_test_clips_its_metrics_leave_out() {
         ],
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(
         stdout.contains("1 test clips left out") && stdout.contains(&*broken.to_string_lossy()),
         "{stdout}"

@@ -1,51 +1,13 @@
 //! Gait events on a synthetic walker whose contacts are known, and the parameters that follow.
 
+mod common;
+
 use approx::assert_abs_diff_eq;
 use gait_features::{
     BodyAxes, EventOptions, Side, detect_events, gait_parameters, split_steps, split_strides,
 };
-use gait_io::{Landmarks, Layout};
-use ndarray::Array3;
 
-const PERIOD: f64 = 33.7; // frames per stride
-const STANCE: f64 = 0.62; // fraction of the stride from heel strike to toe off
-
-/// A walker whose heel (toe) is furthest ahead of (behind) the pelvis at known times: left heel
-/// strikes at `t0 + k PERIOD`, right half a stride later; toe offs `STANCE` strides after.
-fn walker(frames: usize, t0: f64, jitter: f64) -> Landmarks {
-    let mut positions = Array3::<f32>::zeros((frames, 33, 3));
-    let two_pi = 2.0 * std::f64::consts::PI;
-    for f in 0..frames {
-        let t = f as f64;
-        let pelvis = 0.9 * t / PERIOD * 1.3; // about 1.2 m per stride
-        let noise = |k: usize| jitter * ((f * 31 + k * 17) as f64).sin();
-        let mut set = |j: usize, p: [f64; 3]| {
-            for a in 0..3 {
-                positions[[f, j, a]] = p[a] as f32;
-            }
-        };
-        for (side, y, shift) in [(0usize, 0.1, 0.0), (1, -0.1, 0.5)] {
-            let strike = t0 + shift * PERIOD;
-            let heel_ahead = 0.35 * (two_pi * (t - strike) / PERIOD).cos();
-            let toe_behind = 0.30 * (two_pi * (t - strike - STANCE * PERIOD) / PERIOD).cos();
-            let heel = [pelvis + heel_ahead + noise(side), y, 0.05];
-            let toe = [pelvis - toe_behind + noise(side + 2), y, 0.03];
-            let ankle = [heel[0] + 0.04, y, 0.09];
-            let (hip_j, knee_j, ankle_j, heel_j, toe_j, shoulder_j) = if side == 0 {
-                (23, 25, 27, 29, 31, 11)
-            } else {
-                (24, 26, 28, 30, 32, 12)
-            };
-            set(hip_j, [pelvis, y, 0.95]);
-            set(knee_j, [(pelvis + ankle[0]) / 2.0 + 0.05, y, 0.5]);
-            set(ankle_j, ankle);
-            set(heel_j, heel);
-            set(toe_j, toe);
-            set(shoulder_j, [pelvis, y * 1.8, 1.45]);
-        }
-    }
-    Landmarks::new(Layout::MediaPipe33, positions).unwrap()
-}
+use common::{PERIOD, STANCE, event_walker as walker};
 
 fn expected(t0: f64, frames: usize) -> Vec<f64> {
     let first = t0.rem_euclid(PERIOD);

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use gait_io::{
-    Dataset, FeatureSequence, Label, Landmarks, Layout, Require, Split, write_angles, write_landmarks,
+    ClipFile, Dataset, FeatureSequence, Label, Landmarks, Layout, Require, Split, write_angles,
+    write_landmarks,
 };
 use ndarray::{Array2, Array3};
 
@@ -11,11 +12,11 @@ fn clip(dir: &Path, n: u32, frames: usize, angles: bool, landmarks: bool) {
     if angles {
         let seq =
             FeatureSequence::new(vec!["a".into()], Array2::from_elem((frames, 1), f64::from(n))).unwrap();
-        write_angles(&dir.join(format!("{n}_angles.npy")), &seq).unwrap();
+        write_angles(&ClipFile::Angles.path(dir, &n.to_string()), &seq).unwrap();
     }
     if landmarks {
         let lm = Landmarks::new(Layout::MediaPipe33, Array3::zeros((frames, 33, 3))).unwrap();
-        write_landmarks(&dir.join(format!("{n}_landmarks.npy")), &lm).unwrap();
+        write_landmarks(&ClipFile::Landmarks.path(dir, &n.to_string()), &lm).unwrap();
     }
 }
 

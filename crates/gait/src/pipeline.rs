@@ -30,7 +30,7 @@ pub struct LoadedSplit {
 /// `seed` features); a landmarks file is turned into features.
 pub fn features_of_file(path: &Path, feature_set: FeatureSet) -> Result<FeatureSequence> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    if name.ends_with("_angles.npy") {
+    if ClipFile::parse(name).is_some_and(|(_, kind)| kind == ClipFile::Angles) {
         Ok(read_angles(path)?)
     } else {
         feature_set

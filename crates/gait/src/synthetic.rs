@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use gait_features::seed_features;
-use gait_io::{write_angles, write_landmarks};
+use gait_io::{ClipFile, write_angles, write_landmarks};
 use gait_synth::{CohortOptions, cohort};
 use ndarray::s;
 
@@ -34,8 +34,9 @@ pub fn write_synthetic_dataset(root: &Path, options: &CohortOptions, seed: u64) 
                 .slice(s![window[0]..window[STRIDES_PER_CLIP], .., ..])
                 .to_owned();
             let clip = gait_io::Landmarks::new(recording.landmarks.layout(), frames)?;
-            write_landmarks(&dir.join(format!("{}_landmarks.npy", n + 1)), &clip)?;
-            write_angles(&dir.join(format!("{}_angles.npy", n + 1)), &seed_features(&clip))?;
+            let name = (n + 1).to_string();
+            write_landmarks(&ClipFile::Landmarks.path(&dir, &name), &clip)?;
+            write_angles(&ClipFile::Angles.path(&dir, &name), &seed_features(&clip))?;
             clips += 1;
         }
     }
