@@ -7,7 +7,7 @@ use ndarray::Array2;
 use crate::error::{Error, Result};
 use crate::feature_sequence::FeatureSequence;
 use crate::npy::{DType, parse_header, read_file};
-use crate::pickle::{read_dict_rows, write_dict_rows};
+use crate::pickle::{DictRows, read_dict_rows, write_dict_rows};
 
 /// Reads an angles file: one row per frame, one column per dict key (in order of first
 /// appearance), missing where the value is `None` or the frame lacks the key.
@@ -19,6 +19,15 @@ pub fn read_angles(path: &Path) -> Result<FeatureSequence> {
 
 /// [`read_angles`] on the bytes of a file already read; `path` names it in errors.
 pub(crate) fn angles_from_bytes(path: &Path, bytes: &[u8]) -> Result<FeatureSequence> {
+    let table = table_from_bytes(path, bytes)?;
+    let values = Array2::from_shape_vec((table.rows, table.columns.len()), table.values)
+        .expect("rows x columns values from the pickle reader");
+    FeatureSequence::new(table.columns, values).map_err(|e| Error::content(path, e.to_string()))
+}
+
+/// The table of an angles file's bytes, with which cells are `None` or absent (rather than a
+/// number, `NaN` included); `path` names it in errors.
+pub(crate) fn table_from_bytes(path: &Path, bytes: &[u8]) -> Result<DictRows> {
     let (header, offset) = parse_header(bytes).map_err(|r| Error::npy(path, r))?;
     if header.dtype != DType::Object {
         return Err(Error::content(
@@ -42,9 +51,7 @@ pub(crate) fn angles_from_bytes(path: &Path, bytes: &[u8]) -> Result<FeatureSequ
             ),
         ));
     }
-    let values = Array2::from_shape_vec((table.rows, table.columns.len()), table.values)
-        .expect("rows x columns values from the pickle reader");
-    FeatureSequence::new(table.columns, values).map_err(|e| Error::content(path, e.to_string()))
+    Ok(table)
 }
 
 /// Writes an angles file as the old pipeline does (`np.save` of a list of dicts of

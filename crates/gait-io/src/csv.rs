@@ -3,14 +3,15 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::angles::read_angles;
+use crate::angles::table_from_bytes;
 use crate::error::{Error, Result};
 use crate::landmarks::Layout;
-use crate::npy::{DType, read_npy, read_npy_header};
+use crate::npy::{DType, read_file, read_npy, read_npy_header};
 
 /// Writes `path` (an angles file or a numeric `.npy`) as CSV to `out`.
 ///
-/// - Angles files: one column per dict key in file order, an empty cell for `None`.
+/// - Angles files: one column per dict key in file order, an empty cell for `None` (or a key the
+///   frame lacks), `nan` for a NaN value. Integers are written exactly.
 /// - Numeric arrays: the first axis is the row, the other axes are flattened in C order; columns
 ///   are `<landmark>_x`, `_y`, `_z` with MediaPipe names for `(frames, 33, 3)` arrays and
 ///   `c0, c1, ...` otherwise. A 0-d array is one row.
@@ -20,16 +21,25 @@ pub fn write_csv(path: &Path, out: &mut impl Write) -> Result<()> {
     let header = read_npy_header(path)?;
     let io = |e| Error::io(path, e);
     if header.dtype == DType::Object {
-        let sequence = read_angles(path)?;
-        write_row(out, sequence.columns().iter().map(String::as_str)).map_err(io)?;
-        for row in sequence.values().rows() {
-            let cells = row.iter().map(|v| {
-                if v.is_nan() {
-                    String::new()
-                } else {
-                    format!("{v:?}")
-                }
-            });
+        let table = table_from_bytes(path, &read_file(path)?)?;
+        write_row(out, table.columns.iter().map(String::as_str)).map_err(io)?;
+        let width = table.columns.len();
+        if width == 0 {
+            // Frames of empty dicts: one empty line each.
+            for _ in 0..table.rows {
+                out.write_all(b"\n").map_err(io)?;
+            }
+            return Ok(());
+        }
+        for (values, absent) in table.values.chunks(width).zip(table.absent.chunks(width)) {
+            let cells = values
+                .iter()
+                .zip(absent)
+                .map(|(v, &absent)| match (absent, v.is_nan()) {
+                    (true, _) => String::new(),
+                    (false, true) => "nan".to_string(),
+                    (false, false) => format!("{v:?}"),
+                });
             write_row(out, cells).map_err(io)?;
         }
         return Ok(());

@@ -41,3 +41,14 @@ fn rows_without_columns_keep_their_count() {
         "a header line and five empty rows"
     );
 }
+
+#[test]
+fn frames_of_empty_dicts_keep_their_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("1_angles.npy");
+    let empty = gait_io::FeatureSequence::new(Vec::new(), ndarray::Array2::zeros((3, 0))).unwrap();
+    gait_io::write_angles(&path, &empty).unwrap();
+    let mut out = Vec::new();
+    gait_io::write_csv(&path, &mut out).unwrap();
+    assert_eq!(String::from_utf8(out).unwrap(), "\n\n\n\n");
+}

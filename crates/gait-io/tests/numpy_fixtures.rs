@@ -132,3 +132,25 @@ fn numeric_and_angle_files_are_refused_by_the_other_reader() {
         .to_string();
     assert!(err.contains("not (frames, 33|25|17, 3)"), "{err}");
 }
+
+/// Integers beyond 2^53 in an angles file (NumPy int64 and uint64 scalars, Python ints) are
+/// refused with the reason, never rounded to a neighbouring float64.
+#[test]
+fn integers_a_float64_cannot_hold_are_refused_not_rounded() {
+    for major in ["numpy1", "numpy2"] {
+        let refused = fixtures().join(major).join("refused");
+        let files: Vec<PathBuf> = std::fs::read_dir(&refused)
+            .expect("refused fixtures")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        assert_eq!(files.len(), 3, "{}", refused.display());
+        for file in files {
+            let err = read_angles(&file).unwrap_err().to_string();
+            assert!(
+                err.contains("2^53") && err.contains("refused rather than rounded"),
+                "{err}"
+            );
+            assert!(write_csv(&file, &mut Vec::new()).is_err());
+        }
+    }
+}
