@@ -9,13 +9,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The operating system refused to read or write the file.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The file concerned.
-        path: PathBuf,
-        /// What the operating system said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] FileError),
     /// The file is not a `.npy` file we can read: bad magic, header or size.
     #[error("{}: not a readable .npy file: {reason}", path.display())]
     Npy {
@@ -47,12 +42,30 @@ pub enum Error {
     },
 }
 
-impl Error {
-    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.to_path_buf(),
+/// The operating system refused to read, write or create a file or folder: the one type every
+/// crate of the workspace reports that with.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct FileError {
+    /// The file or folder concerned.
+    pub path: PathBuf,
+    /// What the operating system said.
+    pub source: std::io::Error,
+}
+
+impl FileError {
+    /// `source` about `path`.
+    pub fn new(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        FileError {
+            path: path.into(),
             source,
         }
+    }
+}
+
+impl Error {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        Error::Io(FileError::new(path, source))
     }
 
     pub(crate) fn npy(path: &Path, reason: impl Into<String>) -> Self {
@@ -72,7 +85,7 @@ impl Error {
     /// The file this error is about, if it is about a file.
     pub fn path(&self) -> Option<&Path> {
         match self {
-            Error::Io { path, .. }
+            Error::Io(FileError { path, .. })
             | Error::Npy { path, .. }
             | Error::Pickle { path, .. }
             | Error::Content { path, .. } => Some(path),

@@ -64,7 +64,7 @@ pub use atomic::write_atomically;
 pub use clip::ClipFile;
 pub use csv::write_csv;
 pub use dataset::{Dataset, Label, Require, Sample, Skipped, Split};
-pub use error::{Error, Result};
+pub use error::{Error, FileError, Result};
 pub use feature_sequence::FeatureSequence;
 pub use isa::Isa;
 pub use landmarks::{Landmarks, Layout, read_landmarks, write_landmarks};

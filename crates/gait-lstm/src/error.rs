@@ -12,13 +12,8 @@ pub enum Error {
     #[error(transparent)]
     Io(#[from] gait_io::Error),
     /// A file or folder could not be read or created.
-    #[error("{}: {source}", path.display())]
-    File {
-        /// The file or folder.
-        path: PathBuf,
-        /// What the system said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    File(#[from] gait_io::FileError),
     /// Computing features failed.
     #[error(transparent)]
     Features(#[from] gait_features::Error),
@@ -57,10 +52,7 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn file(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::File {
-            path: path.into(),
-            source,
-        }
+        Error::File(gait_io::FileError::new(path, source))
     }
 
     pub(crate) fn model(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {

@@ -6,13 +6,8 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The operating system refused to read or write a file.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The file concerned.
-        path: PathBuf,
-        /// What the operating system said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] gait_io::FileError),
     /// A model file is not one of the pose models this crate runs, or is damaged.
     #[error("{}: not a usable pose model: {reason}", path.display())]
     Model {

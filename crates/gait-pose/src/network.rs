@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use gait_io::FileError;
+
 use crate::error::{Error, Result};
 use crate::ops::{self, Hwc};
 use crate::tflite::{Graph, OpKind};
@@ -26,10 +28,7 @@ impl Network {
     /// Reads the model at `path` and prepares it to compute the graph outputs named `outputs`
     /// (the model's only input is fed by [`Network::run`]).
     pub fn open(path: &Path, outputs: &[&str]) -> Result<Network> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = std::fs::read(path).map_err(|source| FileError::new(path.to_path_buf(), source))?;
         Network::from_bytes(&bytes, outputs).map_err(|reason| Error::Model {
             path: path.to_path_buf(),
             reason,
@@ -79,7 +78,7 @@ impl Network {
         for &n in &plan {
             let op = &graph.ops[n];
             buffers[op.output] = vec![0.0; graph.tensors[op.output].len()];
-            if let OpKind::Conv2d { .. } = op.kind {
+            if let OpKind::Conv2d(_) = op.kind {
                 let filter = &graph.tensors[op.inputs[1]];
                 let w = filter.constant.as_deref().unwrap_or_default();
                 let out = filter.shape[0];
@@ -142,45 +141,18 @@ impl Network {
             };
             let x = data(op.inputs[0]);
             match op.kind {
-                OpKind::Conv2d {
-                    stride,
-                    padding,
-                    activation,
-                } => {
-                    let f = shape(op.inputs[1]);
+                OpKind::Conv2d(conv) => {
+                    let (f, bias) = (shape(op.inputs[1]), data(op.inputs[2]));
                     let filter = self.filters[n].as_deref().unwrap_or_default();
-                    let bias = data(op.inputs[2]);
-                    ops::conv2d(
-                        x,
-                        hwc(op.inputs[0]),
-                        filter,
-                        bias,
-                        [f[1], f[2]],
-                        stride,
-                        padding,
-                        activation,
-                        &mut out,
-                        &mut self.scratch,
-                    );
+                    let window = ([f[1], f[2]], conv);
+                    let operands = (x, hwc(op.inputs[0]), filter, bias);
+                    ops::conv2d(operands, window, &mut out, &mut self.scratch);
                 }
-                OpKind::DepthwiseConv2d {
-                    stride,
-                    padding,
-                    activation,
-                } => {
-                    let f = shape(op.inputs[1]);
-                    let (filter, bias) = (data(op.inputs[1]), data(op.inputs[2]));
-                    ops::depthwise_conv2d(
-                        x,
-                        hwc(op.inputs[0]),
-                        filter,
-                        bias,
-                        [f[1], f[2]],
-                        stride,
-                        padding,
-                        activation,
-                        &mut out,
-                    );
+                OpKind::DepthwiseConv2d(conv) => {
+                    let (f, bias) = (shape(op.inputs[1]), data(op.inputs[2]));
+                    let window = ([f[1], f[2]], conv);
+                    let operands = (x, hwc(op.inputs[0]), data(op.inputs[1]), bias);
+                    ops::depthwise_conv2d(operands, window, &mut out);
                 }
                 OpKind::Add { activation } => ops::add(x, data(op.inputs[1]), activation, &mut out),
                 OpKind::Pad { amounts } => ops::pad(x, hwc(op.inputs[0]), &amounts, &mut out),

@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use crate::tflite::{Activation, Padding, out_size, pad_before};
+use crate::tflite::{Activation, Conv, Padding, out_size, pad_before};
 
 /// Height, width and channels of an activation tensor.
 pub(crate) type Hwc = [usize; 3];
@@ -78,20 +78,17 @@ pub(crate) fn matmul_add(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize
     }
 }
 
+/// A convolution's operands: the input, its shape, the filter and the bias.
+pub(crate) type Operands<'a> = (&'a [f32], Hwc, &'a [f32], &'a [f32]);
+
 /// A convolution with `filter` given as `[kh * kw * c_in, c_out]` (the model's filter transposed).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn conv2d(
-    input: &[f32],
-    [h, w, c]: Hwc,
-    filter: &[f32],
-    bias: &[f32],
-    [kh, kw]: [usize; 2],
-    stride: usize,
-    padding: Padding,
-    activation: Activation,
+    (input, [h, w, c], filter, bias): Operands,
+    ([kh, kw], conv): ([usize; 2], Conv),
     out: &mut [f32],
     scratch: &mut Vec<f32>,
 ) {
+    let (stride, padding, activation) = (conv.stride, conv.padding, conv.activation);
     let n = bias.len();
     let (oh, ow) = (
         out_size(h, kh, stride, padding).unwrap_or(0),
@@ -103,27 +100,15 @@ pub(crate) fn conv2d(
     if kh == 1 && kw == 1 && stride == 1 {
         matmul_add(input, filter, out, h * w, c, n);
     } else {
-        let (py, px) = (
-            pad_before(h, kh, stride, padding),
-            pad_before(w, kw, stride, padding),
-        );
+        let grid = Grid::new([kh, kw], stride, padding, [h, w]);
         let k = kh * kw * c;
         scratch.clear();
         scratch.resize(oh * ow * k, 0.0);
         for_rows(scratch, ow * k, oh * ow * k * n, |oy, rows| {
             for (ox, patch) in rows.chunks_exact_mut(k).enumerate() {
-                for ky in 0..kh {
-                    let Some(iy) = (oy * stride + ky).checked_sub(py).filter(|&y| y < h) else {
-                        continue;
-                    };
-                    for kx in 0..kw {
-                        let Some(ix) = (ox * stride + kx).checked_sub(px).filter(|&x| x < w) else {
-                            continue;
-                        };
-                        let at = (ky * kw + kx) * c;
-                        patch[at..at + c].copy_from_slice(&input[(iy * w + ix) * c..][..c]);
-                    }
-                }
+                grid.for_each_tap([oy, ox], |tap, pixel| {
+                    patch[tap * c..(tap + 1) * c].copy_from_slice(&input[pixel * c..][..c]);
+                });
             }
         });
         matmul_add(scratch, filter, out, oh * ow, k, n);
@@ -132,33 +117,21 @@ pub(crate) fn conv2d(
 }
 
 /// A depthwise convolution (multiplier 1) with `filter` as `[kh, kw, c]`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn depthwise_conv2d(
-    input: &[f32],
-    hwc: Hwc,
-    filter: &[f32],
-    bias: &[f32],
-    kernel: [usize; 2],
-    stride: usize,
-    padding: Padding,
-    activation: Activation,
+    (input, [h, w, c], filter, bias): Operands,
+    ([kh, kw], conv): ([usize; 2], Conv),
     out: &mut [f32],
 ) {
-    let ([h, w, c], [kh, kw]) = (hwc, kernel);
+    let (stride, padding) = (conv.stride, conv.padding);
     let oh = out_size(h, kh, stride, padding).unwrap_or(0);
     let ow = out_size(w, kw, stride, padding).unwrap_or(0);
     let op = Depthwise {
         input,
-        hwc,
+        channels: c,
         filter,
         bias,
-        kernel,
-        stride,
-        pad: [
-            pad_before(h, kh, stride, padding),
-            pad_before(w, kw, stride, padding),
-        ],
-        activation,
+        grid: Grid::new([kh, kw], stride, padding, [h, w]),
+        activation: conv.activation,
     };
     for_rows(out, ow * c, oh * ow * c * kh * kw, |oy, row| {
         depthwise_row(&op, oy, row)
@@ -168,13 +141,10 @@ pub(crate) fn depthwise_conv2d(
 /// A depthwise convolution's operands, for one output row at a time.
 struct Depthwise<'a> {
     input: &'a [f32],
-    hwc: Hwc,
+    channels: usize,
     filter: &'a [f32],
     bias: &'a [f32],
-    kernel: [usize; 2],
-    stride: usize,
-    /// Padding before the first row and column.
-    pad: [usize; 2],
+    grid: Grid,
     activation: Activation,
 }
 
@@ -201,20 +171,12 @@ impl Depthwise<'_> {
     /// and filter weights, into `taps`; returns how many.
     #[inline(always)]
     fn window(&self, oy: usize, ox: usize, taps: &mut [(usize, usize); MAX_TAPS]) -> usize {
-        let ([h, w, c], [kh, kw], [py, px]) = (self.hwc, self.kernel, self.pad);
+        let c = self.channels;
         let mut n = 0;
-        for ky in 0..kh {
-            let Some(iy) = (oy * self.stride + ky).checked_sub(py).filter(|&y| y < h) else {
-                continue;
-            };
-            for kx in 0..kw {
-                let Some(ix) = (ox * self.stride + kx).checked_sub(px).filter(|&x| x < w) else {
-                    continue;
-                };
-                taps[n] = ((iy * w + ix) * c, (ky * kw + kx) * c);
-                n += 1;
-            }
-        }
+        self.grid.for_each_tap([oy, ox], |tap, pixel| {
+            taps[n] = (pixel * c, tap * c);
+            n += 1;
+        });
         n
     }
 }
@@ -223,7 +185,7 @@ gait_io::multiversion! {
 /// Output row `oy` of a depthwise convolution: each pixel's channels in blocks of 16, then 8,
 /// then one by one, each block's sum kept in registers over the window.
 fn depthwise_row(op: &Depthwise, oy: usize, row: &mut [f32]) {
-    let c = op.hwc[2];
+    let c = op.channels;
     let mut window = [(0, 0); MAX_TAPS];
     for (ox, pixel) in row.chunks_exact_mut(c).enumerate() {
         let n = op.window(oy, ox, &mut window);
@@ -271,6 +233,44 @@ pub(crate) fn pad(input: &[f32], [h, w, c]: Hwc, amounts: &[[usize; 2]; 4], out:
     }
 }
 
+/// How a window of `size` slides over an input of `input` pixels (`[height, width]` each).
+struct Grid {
+    size: [usize; 2],
+    stride: usize,
+    /// Padding before the input, `[top, left]`.
+    pad: [usize; 2],
+    input: [usize; 2],
+}
+
+impl Grid {
+    fn new(size: [usize; 2], stride: usize, padding: Padding, input: [usize; 2]) -> Self {
+        let pad = [0, 1].map(|axis| pad_before(input[axis], size[axis], stride, padding));
+        Grid {
+            size,
+            stride,
+            pad,
+            input,
+        }
+    }
+
+    /// Calls `f(tap, pixel)` for each tap of output pixel `[oy, ox]`'s window that falls inside
+    /// the input: `tap` its index in the window, `pixel` the input pixel's (both row-major).
+    #[inline(always)]
+    fn for_each_tap(&self, [oy, ox]: [usize; 2], mut f: impl FnMut(usize, usize)) {
+        let ([kh, kw], [py, px], [h, w]) = (self.size, self.pad, self.input);
+        for ky in 0..kh {
+            let Some(iy) = (oy * self.stride + ky).checked_sub(py).filter(|&y| y < h) else {
+                continue;
+            };
+            for kx in 0..kw {
+                if let Some(ix) = (ox * self.stride + kx).checked_sub(px).filter(|&x| x < w) {
+                    f(ky * kw + kx, iy * w + ix);
+                }
+            }
+        }
+    }
+}
+
 /// Max pooling over square windows; padded positions are ignored.
 pub(crate) fn max_pool(
     input: &[f32],
@@ -281,26 +281,15 @@ pub(crate) fn max_pool(
     out: &mut [f32],
 ) {
     let ow = out_size(w, size, stride, padding).unwrap_or(0);
-    let (py, px) = (
-        pad_before(h, size, stride, padding),
-        pad_before(w, size, stride, padding),
-    );
+    let grid = Grid::new([size, size], stride, padding, [h, w]);
     for (oy, row) in out.chunks_exact_mut(ow * c).enumerate() {
         for (ox, acc) in row.chunks_exact_mut(c).enumerate() {
             acc.fill(f32::NEG_INFINITY);
-            for ky in 0..size {
-                let Some(iy) = (oy * stride + ky).checked_sub(py).filter(|&y| y < h) else {
-                    continue;
-                };
-                for kx in 0..size {
-                    let Some(ix) = (ox * stride + kx).checked_sub(px).filter(|&x| x < w) else {
-                        continue;
-                    };
-                    for (a, &x) in acc.iter_mut().zip(&input[(iy * w + ix) * c..][..c]) {
-                        *a = a.max(x);
-                    }
+            grid.for_each_tap([oy, ox], |_, pixel| {
+                for (a, &x) in acc.iter_mut().zip(&input[pixel * c..][..c]) {
+                    *a = a.max(x);
                 }
-            }
+            });
         }
     }
 }
@@ -459,12 +448,13 @@ mod tests {
             let mut t = vec![0.0; filter.len()];
             for o in 0..n { for r in 0..k * k * c { t[r * n + o] = filter[o * k * k * c + r]; } }
             let mut out = vec![0.0; want.len()];
-            conv2d(&input, [h, w, c], &t, &vec![0.0; n], [k, k], stride, padding, Activation::None, &mut out, &mut Vec::new());
+            let conv = |activation| Conv { stride, padding, activation };
+            conv2d((&input, [h, w, c], &t, &vec![0.0; n]), ([k, k], conv(Activation::None)), &mut out, &mut Vec::new());
             for (a, b) in out.iter().zip(&want) { prop_assert!((a - b).abs() < 1e-4, "{a} vs {b}"); }
             // Depthwise: each channel alone is a one-channel convolution.
             let dw = values(k * k * c, 3);
             let mut got = vec![0.0; want.len() / n * c];
-            depthwise_conv2d(&input, [h, w, c], &dw, &vec![0.5; c], [k, k], stride, padding, Activation::Relu6, &mut got);
+            depthwise_conv2d((&input, [h, w, c], &dw, &vec![0.5; c]), ([k, k], conv(Activation::Relu6)), &mut got);
             for ch in 0..c {
                 let single: Vec<f32> = (0..h * w).map(|p| input[p * c + ch]).collect();
                 let f: Vec<f32> = (0..k * k).map(|p| dw[p * c + ch]).collect();

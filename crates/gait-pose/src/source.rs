@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
 
+use gait_io::FileError;
+
 use crate::error::{Error, Result};
 use crate::frame::Frame;
 
@@ -85,17 +87,11 @@ impl Iterator for FrameSource {
 /// The pictures of a folder, sorted by name with numbers compared as numbers
 /// (`frame_2.png` before `frame_10.png`).
 pub fn image_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| FileError::new(dir.to_path_buf(), source))?;
     let mut files = Vec::new();
     for entry in entries {
         let path = entry
-            .map_err(|source| Error::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?
+            .map_err(|source| FileError::new(dir.to_path_buf(), source))?
             .path();
         let ext = path
             .extension()
@@ -170,10 +166,7 @@ impl Video {
             let source = std::fs::metadata(path)
                 .err()
                 .unwrap_or_else(|| std::io::Error::other("not a file"));
-            return Err(Error::Io {
-                path: path.to_path_buf(),
-                source,
-            });
+            return Err(FileError::new(path.to_path_buf(), source).into());
         }
         let mut child = Command::new(ffmpeg)
             .args(["-nostdin", "-hide_banner", "-loglevel", "info", "-i"])
@@ -301,10 +294,10 @@ impl Video {
         let header = match read_ppm_header(&mut self.stdout) {
             Ok(Some(h)) => h,
             Ok(None) => {
-                let status = self.child.wait().map_err(|source| Error::Io {
-                    path: self.path.clone(),
-                    source,
-                })?;
+                let status = self
+                    .child
+                    .wait()
+                    .map_err(|source| FileError::new(self.path.clone(), source))?;
                 if !status.success() {
                     let err = self.failure("ffmpeg could not decode it");
                     if self.messages.iter().any(|m| m.contains("matches no streams")) {

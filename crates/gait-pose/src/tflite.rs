@@ -25,21 +25,21 @@ pub(crate) enum Padding {
     Valid,
 }
 
+/// How a convolution runs over its input: its stride, its padding, and the activation after it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Conv {
+    pub(crate) stride: usize,
+    pub(crate) padding: Padding,
+    pub(crate) activation: Activation,
+}
+
 /// One operation of the graph, with what it needs beyond its input and output tensors.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum OpKind {
     /// Inputs: activation, filter `[out, kh, kw, in]`, bias `[out]`.
-    Conv2d {
-        stride: usize,
-        padding: Padding,
-        activation: Activation,
-    },
+    Conv2d(Conv),
     /// Inputs: activation, filter `[1, kh, kw, channels]`, bias `[channels]`.
-    DepthwiseConv2d {
-        stride: usize,
-        padding: Padding,
-        activation: Activation,
-    },
+    DepthwiseConv2d(Conv),
     Add {
         activation: Activation,
     },
@@ -261,18 +261,15 @@ impl Graph {
                         return Err(format!("operator {n}: strides {sw}x{sh} are not supported"));
                     }
                     let stride = sw as usize;
+                    let conv = Conv {
+                        stride,
+                        padding,
+                        activation,
+                    };
                     if code == CONV_2D {
-                        OpKind::Conv2d {
-                            stride,
-                            padding,
-                            activation,
-                        }
+                        OpKind::Conv2d(conv)
                     } else {
-                        OpKind::DepthwiseConv2d {
-                            stride,
-                            padding,
-                            activation,
-                        }
+                        OpKind::DepthwiseConv2d(conv)
                     }
                 }
                 ADD => OpKind::Add {
@@ -336,7 +333,7 @@ impl Graph {
                 other => return Err(format!("operator {n}: builtin operator {other} is not supported")),
             };
             let arity = match kind {
-                OpKind::Conv2d { .. } | OpKind::DepthwiseConv2d { .. } => 3,
+                OpKind::Conv2d(_) | OpKind::DepthwiseConv2d(_) => 3,
                 OpKind::Add { .. } => 2,
                 OpKind::Concatenation { .. } => ins.len(),
                 _ => 1,
@@ -403,10 +400,11 @@ impl Graph {
             }
         };
         match op.kind {
-            OpKind::Conv2d { stride, padding, .. } | OpKind::DepthwiseConv2d { stride, padding, .. } => {
+            OpKind::Conv2d(Conv { stride, padding, .. })
+            | OpKind::DepthwiseConv2d(Conv { stride, padding, .. }) => {
                 let [_, h, w, c] = nhwc(input)?;
                 let [fo, kh, kw, fi] = nhwc_any(self.shape(op.inputs[1]))?;
-                let depthwise = matches!(op.kind, OpKind::DepthwiseConv2d { .. });
+                let depthwise = matches!(op.kind, OpKind::DepthwiseConv2d(_));
                 let channels = if depthwise {
                     if kh * kw > crate::ops::MAX_TAPS {
                         return Err(format!(

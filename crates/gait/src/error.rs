@@ -29,13 +29,8 @@ pub enum Error {
     #[error(transparent)]
     Pose(#[from] gait_pose::Error),
     /// A file or folder could not be read, created or copied.
-    #[error("{}: {source}", path.display())]
-    File {
-        /// The file or folder.
-        path: PathBuf,
-        /// What the system said.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    File(#[from] gait_io::FileError),
     /// A folder could not be walked (unreadable, a link loop).
     #[error("{}: {source}", root.display())]
     Walk {
@@ -85,10 +80,7 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn file(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::File {
-            path: path.into(),
-            source,
-        }
+        Error::File(gait_io::FileError::new(path, source))
     }
 }
 

@@ -33,14 +33,15 @@ gait_io::multiversion! {
                     &zeros
                 };
                 let o = (b * steps + t) * h;
-                cell_backward(
-                    &state[at..at + 5 * h],
+                CellBackward {
+                    state: &state[at..at + 5 * h],
                     c_prev,
-                    &grad_out[o..o + h],
-                    &dh[b * h..(b + 1) * h],
-                    &mut dc[b * h..(b + 1) * h],
-                    &mut dp[(b * steps + t) * 4 * h..(b * steps + t + 1) * 4 * h],
-                );
+                    grad_out: &grad_out[o..o + h],
+                    dh: &dh[b * h..(b + 1) * h],
+                    dc: &mut dc[b * h..(b + 1) * h],
+                    dz: &mut dp[(b * steps + t) * 4 * h..(b * steps + t + 1) * 4 * h],
+                }
+                .run();
             }
             if t > 0 {
                 let dz = Strided {
@@ -60,55 +61,56 @@ gait_io::multiversion! {
 /// the gradient reaching `h` from later steps; `dc` holds the gradient reaching `c` from later
 /// steps and is left with the one reaching the previous cell state; `dz` receives the gradient
 /// of the pre-activations.
-#[inline(always)]
-fn cell_backward(
-    state: &[f32],
-    c_prev: &[f32],
-    grad_out: &[f32],
-    dh: &[f32],
-    dc: &mut [f32],
-    dz: &mut [f32],
-) {
-    let n = dh.len();
-    let mut j = 0;
-    while j + LANES <= n {
-        cell_backward_lanes::<LANES>(state, c_prev, grad_out, dh, dc, dz, j);
-        j += LANES;
-    }
-    for j in j..n {
-        cell_backward_lanes::<1>(state, c_prev, grad_out, dh, dc, dz, j);
-    }
+struct CellBackward<'a> {
+    state: &'a [f32],
+    c_prev: &'a [f32],
+    grad_out: &'a [f32],
+    dh: &'a [f32],
+    dc: &'a mut [f32],
+    dz: &'a mut [f32],
 }
 
-/// [`cell_backward`] for units `j..j + N`.
-#[inline(always)]
-fn cell_backward_lanes<const N: usize>(
-    state: &[f32],
-    c_prev: &[f32],
-    grad_out: &[f32],
-    dh: &[f32],
-    dc: &mut [f32],
-    dz: &mut [f32],
-    j: usize,
-) {
-    let n = dh.len();
-    let [c, i, f, g, o] = parts::<N>(state, n, j);
-    let (c_prev, grad_out, dh) = (lanes::<N>(c_prev, j), lanes::<N>(grad_out, j), lanes::<N>(dh, j));
-    let mut dc_next = lanes::<N>(dc, j);
-    let mut d = [[0.0f32; N]; 4];
-    for l in 0..N {
-        let dh_l = grad_out[l] + dh[l];
-        let tanh_c = tanh(c[l]);
-        let dc_l = dc_next[l] + dh_l * o[l] * (1.0 - tanh_c * tanh_c);
-        d[0][l] = dc_l * g[l] * i[l] * (1.0 - i[l]);
-        d[1][l] = dc_l * c_prev[l] * f[l] * (1.0 - f[l]);
-        d[2][l] = dc_l * i[l] * (1.0 - g[l] * g[l]);
-        d[3][l] = dh_l * tanh_c * o[l] * (1.0 - o[l]);
-        dc_next[l] = dc_l * f[l];
+impl CellBackward<'_> {
+    /// Every unit, in blocks of [`LANES`] the compiler turns into vector code.
+    #[inline(always)]
+    fn run(mut self) {
+        let n = self.dh.len();
+        let mut j = 0;
+        while j + LANES <= n {
+            self.lanes::<LANES>(j);
+            j += LANES;
+        }
+        for j in j..n {
+            self.lanes::<1>(j);
+        }
     }
-    dc[j..j + N].copy_from_slice(&dc_next);
-    for (k, values) in d.iter().enumerate() {
-        dz[k * n + j..k * n + j + N].copy_from_slice(values);
+
+    /// Units `j..j + N`.
+    #[inline(always)]
+    fn lanes<const N: usize>(&mut self, j: usize) {
+        let n = self.dh.len();
+        let [c, i, f, g, o] = parts::<N>(self.state, n, j);
+        let (c_prev, grad_out, dh) = (
+            lanes::<N>(self.c_prev, j),
+            lanes::<N>(self.grad_out, j),
+            lanes::<N>(self.dh, j),
+        );
+        let mut dc_next = lanes::<N>(self.dc, j);
+        let mut d = [[0.0f32; N]; 4];
+        for l in 0..N {
+            let dh_l = grad_out[l] + dh[l];
+            let tanh_c = tanh(c[l]);
+            let dc_l = dc_next[l] + dh_l * o[l] * (1.0 - tanh_c * tanh_c);
+            d[0][l] = dc_l * g[l] * i[l] * (1.0 - i[l]);
+            d[1][l] = dc_l * c_prev[l] * f[l] * (1.0 - f[l]);
+            d[2][l] = dc_l * i[l] * (1.0 - g[l] * g[l]);
+            d[3][l] = dh_l * tanh_c * o[l] * (1.0 - o[l]);
+            dc_next[l] = dc_l * f[l];
+        }
+        self.dc[j..j + N].copy_from_slice(&dc_next);
+        for (k, values) in d.iter().enumerate() {
+            self.dz[k * n + j..k * n + j + N].copy_from_slice(values);
+        }
     }
 }
 

@@ -24,18 +24,7 @@ impl Avx2 {
     }
 }
 
-/// [`super::run`] compiled for AVX2 and FMA.
-///
-/// # Safety
-///
-/// As [`super::run`], on a CPU with AVX2 and FMA.
-#[target_feature(enable = "avx2,fma")]
-#[allow(unsafe_code)]
-unsafe fn run(call: &Call<'_>, rows: usize) {
-    // SAFETY: the CPU has AVX2 and FMA (this function's contract), so the token is sound; the
-    // rest is this function's contract.
-    unsafe { super::run(Avx2(()), call, rows) }
-}
+tile_loop!(Avx2, "avx2,fma", "AVX2 and FMA");
 
 /// Every method executes AVX2 and FMA instructions, which the token's existence guarantees.
 #[allow(unsafe_code)]
@@ -46,47 +35,19 @@ impl Simd for Avx2 {
     const TILE: usize = 3;
     const RUN: Run = run;
 
-    #[inline(always)]
-    fn splat(self, x: f32) -> __m256 {
-        // SAFETY: the token shows AVX2 and FMA (all methods below likewise).
-        unsafe { _mm256_set1_ps(x) }
-    }
-    #[inline(always)]
-    unsafe fn load(self, at: *const f32) -> __m256 {
-        // SAFETY: the caller gives 8 readable floats.
-        unsafe { _mm256_loadu_ps(at) }
-    }
-    #[inline(always)]
-    unsafe fn store(self, at: *mut f32, v: __m256) {
-        // SAFETY: the caller gives 8 writable floats.
-        unsafe { _mm256_storeu_ps(at, v) }
-    }
-    #[inline(always)]
-    fn add(self, a: __m256, b: __m256) -> __m256 {
-        // SAFETY: see `splat`.
-        unsafe { _mm256_add_ps(a, b) }
-    }
-    #[inline(always)]
-    fn mul(self, a: __m256, b: __m256) -> __m256 {
-        // SAFETY: see `splat`.
-        unsafe { _mm256_mul_ps(a, b) }
-    }
-    #[inline(always)]
-    fn mul_add(self, a: __m256, b: __m256, c: __m256) -> __m256 {
-        // SAFETY: see `splat`.
-        unsafe { _mm256_fmadd_ps(a, b, c) }
-    }
-    #[inline(always)]
-    fn neg_mul_add(self, a: __m256, b: __m256, c: __m256) -> __m256 {
-        // SAFETY: see `splat`.
-        unsafe { _mm256_fnmadd_ps(a, b, c) }
-    }
-    #[inline(always)]
-    fn clamp(self, x: __m256, lo: f32, hi: f32) -> __m256 {
-        // max/min return their second operand when either is NaN, so NaN passes through.
-        // SAFETY: see `splat`.
-        unsafe { _mm256_min_ps(_mm256_set1_ps(hi), _mm256_max_ps(_mm256_set1_ps(lo), x)) }
-    }
+    vector_ops!(
+        __m256,
+        _mm256_set1_ps,
+        _mm256_loadu_ps,
+        _mm256_storeu_ps,
+        _mm256_add_ps,
+        _mm256_mul_ps,
+        _mm256_fmadd_ps,
+        _mm256_fnmadd_ps,
+        _mm256_min_ps,
+        _mm256_max_ps
+    );
+
     #[inline(always)]
     fn round(self, x: __m256) -> __m256 {
         // Round to nearest, exceptions suppressed. SAFETY: see `splat`.

@@ -61,18 +61,7 @@ impl Avx512 {
     }
 }
 
-/// [`super::run`] compiled for AVX-512F.
-///
-/// # Safety
-///
-/// As [`super::run`], on a CPU with AVX-512F.
-#[target_feature(enable = "avx512f")]
-#[allow(unsafe_code)]
-unsafe fn run(call: &Call<'_>, rows: usize) {
-    // SAFETY: the CPU has AVX-512F (this function's contract), so the token is sound; the rest
-    // is this function's contract.
-    unsafe { super::run(Avx512(()), call, rows) }
-}
+tile_loop!(Avx512, "avx512f", "AVX-512F");
 
 /// Every method executes AVX-512F instructions, which the token's existence guarantees.
 #[allow(unsafe_code)]
@@ -83,47 +72,19 @@ impl Simd for Avx512 {
     const TILE: usize = TILE;
     const RUN: Run = run;
 
-    #[inline(always)]
-    fn splat(self, x: f32) -> __m512 {
-        // SAFETY: the token shows AVX-512F (all methods below likewise).
-        unsafe { _mm512_set1_ps(x) }
-    }
-    #[inline(always)]
-    unsafe fn load(self, at: *const f32) -> __m512 {
-        // SAFETY: the caller gives 16 readable floats.
-        unsafe { _mm512_loadu_ps(at) }
-    }
-    #[inline(always)]
-    unsafe fn store(self, at: *mut f32, v: __m512) {
-        // SAFETY: the caller gives 16 writable floats.
-        unsafe { _mm512_storeu_ps(at, v) }
-    }
-    #[inline(always)]
-    fn add(self, a: __m512, b: __m512) -> __m512 {
-        // SAFETY: see `splat`.
-        unsafe { _mm512_add_ps(a, b) }
-    }
-    #[inline(always)]
-    fn mul(self, a: __m512, b: __m512) -> __m512 {
-        // SAFETY: see `splat`.
-        unsafe { _mm512_mul_ps(a, b) }
-    }
-    #[inline(always)]
-    fn mul_add(self, a: __m512, b: __m512, c: __m512) -> __m512 {
-        // SAFETY: see `splat`.
-        unsafe { _mm512_fmadd_ps(a, b, c) }
-    }
-    #[inline(always)]
-    fn neg_mul_add(self, a: __m512, b: __m512, c: __m512) -> __m512 {
-        // SAFETY: see `splat`.
-        unsafe { _mm512_fnmadd_ps(a, b, c) }
-    }
-    #[inline(always)]
-    fn clamp(self, x: __m512, lo: f32, hi: f32) -> __m512 {
-        // max/min return their second operand when either is NaN, so NaN passes through.
-        // SAFETY: see `splat`.
-        unsafe { _mm512_min_ps(_mm512_set1_ps(hi), _mm512_max_ps(_mm512_set1_ps(lo), x)) }
-    }
+    vector_ops!(
+        __m512,
+        _mm512_set1_ps,
+        _mm512_loadu_ps,
+        _mm512_storeu_ps,
+        _mm512_add_ps,
+        _mm512_mul_ps,
+        _mm512_fmadd_ps,
+        _mm512_fnmadd_ps,
+        _mm512_min_ps,
+        _mm512_max_ps
+    );
+
     #[inline(always)]
     fn round(self, x: __m512) -> __m512 {
         // Round to nearest, exceptions suppressed. SAFETY: see `splat`.

@@ -17,6 +17,75 @@
 //! `exp` is the reduction and degree-6 Taylor polynomial of [`super::activation`], with FMA;
 //! reciprocals are the instruction set's estimate and one Newton step.
 
+/// The methods of [`Simd`] that are one intrinsic each, from the instruction set's vector type
+/// and intrinsics: `splat`, `load`, `store`, `add`, `mul`, `mul_add`, `neg_mul_add`, `clamp`.
+/// Used inside an `impl Simd` whose token shows the CPU runs them.
+macro_rules! vector_ops {
+    ($v:ty, $set1:ident, $load:ident, $store:ident, $add:ident, $mul:ident, $fmadd:ident,
+     $fnmadd:ident, $min:ident, $max:ident) => {
+        #[inline(always)]
+        fn splat(self, x: f32) -> $v {
+            // SAFETY: the token shows the instruction set (every method below likewise).
+            unsafe { $set1(x) }
+        }
+        #[inline(always)]
+        unsafe fn load(self, at: *const f32) -> $v {
+            // SAFETY: the caller gives LANES readable floats.
+            unsafe { $load(at) }
+        }
+        #[inline(always)]
+        unsafe fn store(self, at: *mut f32, v: $v) {
+            // SAFETY: the caller gives LANES writable floats.
+            unsafe { $store(at, v) }
+        }
+        #[inline(always)]
+        fn add(self, a: $v, b: $v) -> $v {
+            // SAFETY: see `splat`.
+            unsafe { $add(a, b) }
+        }
+        #[inline(always)]
+        fn mul(self, a: $v, b: $v) -> $v {
+            // SAFETY: see `splat`.
+            unsafe { $mul(a, b) }
+        }
+        #[inline(always)]
+        fn mul_add(self, a: $v, b: $v, c: $v) -> $v {
+            // SAFETY: see `splat`.
+            unsafe { $fmadd(a, b, c) }
+        }
+        #[inline(always)]
+        fn neg_mul_add(self, a: $v, b: $v, c: $v) -> $v {
+            // SAFETY: see `splat`.
+            unsafe { $fnmadd(a, b, c) }
+        }
+        #[inline(always)]
+        fn clamp(self, x: $v, lo: f32, hi: f32) -> $v {
+            // max/min return their second operand when either is NaN, so NaN passes through.
+            // SAFETY: see `splat`.
+            unsafe { $min($set1(hi), $max($set1(lo), x)) }
+        }
+    };
+}
+
+/// `unsafe fn run`: [`run`] compiled for the target features `$features` (named `$name` in the
+/// docs) with the token `$token`, for [`Simd::RUN`].
+macro_rules! tile_loop {
+    ($token:ident, $features:literal, $name:literal) => {
+        #[doc = concat!("[`super::run`] compiled for ", $name, ".")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As [`super::run`], on a CPU with ", $name, ".")]
+        #[target_feature(enable = $features)]
+        #[allow(unsafe_code)]
+        unsafe fn run(call: &Call<'_>, rows: usize) {
+            // SAFETY: the CPU has the features (this function's contract), so the token is
+            // sound; the rest is this function's contract.
+            unsafe { super::run($token(()), call, rows) }
+        }
+    };
+}
+
 mod avx2;
 mod avx512;
 mod packed;
