@@ -34,7 +34,8 @@ fn features(c: &mut Criterion) {
     let mut group = c.benchmark_group("features");
     group.throughput(Throughput::Elements(FRAMES as u64));
     group.sample_size(10);
-    let flat = landmarks.positions().to_slice().expect("standard layout");
+    let positions = landmarks.positions();
+    let flat = positions.as_slice().expect("standard layout");
     group.bench_function("read_input", |b| {
         b.iter(|| {
             // Eight independent sums so that the loop vectorises and only memory bounds it.

@@ -173,7 +173,7 @@ pub fn clean(landmarks: &Landmarks, options: &CleaningOptions) -> Result<(Landma
         .cutoff_hz
         .map(|c| Butterworth::low_pass(options.order, c, options.fps))
         .transpose()?;
-    let mut positions = landmarks.positions().mapv(f64::from);
+    let mut positions = landmarks.positions_f64().into_owned();
     let mut report = CleaningReport::default();
     for mut joint in positions.axis_iter_mut(Axis(1)) {
         for mut coordinate in joint.axis_iter_mut(Axis(1)) {
@@ -187,6 +187,6 @@ pub fn clean(landmarks: &Landmarks, options: &CleaningOptions) -> Result<(Landma
         }
     }
     #[allow(clippy::cast_possible_truncation)]
-    let cleaned = Landmarks::new(landmarks.layout(), positions.mapv(|v| v as f32))?;
+    let cleaned = Landmarks::from_f64(landmarks.layout(), positions)?;
     Ok((cleaned, report))
 }

@@ -13,10 +13,11 @@
 //! | `stride_length` | \|right ankle − left ankle\| | in the same frame, in image units |
 //! | `stride_width` | \|right hip − left hip\| | pelvis width, about constant |
 //!
-//! Values are computed in `f64` with the same operations in the same order as NumPy's float64
-//! path, so they equal the old pipeline's to rounding (checked against NumPy fixtures).
+//! Values are computed in `f64` from the landmarks as stored (float64 files stay `f64`) with the
+//! same operations in the same order as NumPy's float64 path, so they equal the old pipeline's to
+//! rounding (checked against NumPy fixtures, float32 and float64).
 
-use gait_io::{FeatureSequence, Landmarks};
+use gait_io::{Coordinates, FeatureSequence, Landmarks};
 use ndarray::{Array2, ShapeBuilder};
 
 use crate::geometry::{V3, angle, dot};
@@ -79,14 +80,21 @@ const LEFT: usize = 6;
 pub fn seed_features(landmarks: &Landmarks) -> FeatureSequence {
     let layout = landmarks.layout();
     let joints = SEED_JOINTS.map(|joint| joint.index(layout).expect("every layout has the seed joints"));
-    let positions = landmarks.positions();
-    let positions = positions.as_standard_layout();
-    let flat = positions.as_slice().expect("standard layout");
     let stride = layout.joints() * 3;
     let (frames, width) = (landmarks.frames(), SEED_COLUMNS.len());
     // Column-major, so that each block's result column is one contiguous copy.
     let mut values = gait_io::buffer::filled(frames * width, 0.0);
-    all_blocks(flat, stride, &joints, &mut values);
+    let standard = "standard layout";
+    match landmarks.coordinates() {
+        Coordinates::F32(p) => {
+            let p = p.as_standard_layout();
+            all_blocks_f32(p.as_slice().expect(standard), stride, &joints, &mut values);
+        }
+        Coordinates::F64(p) => {
+            let p = p.as_standard_layout();
+            all_blocks_f64(p.as_slice().expect(standard), stride, &joints, &mut values);
+        }
+    }
     let values = Array2::from_shape_vec((frames, width).f(), values).expect("11 per frame");
     FeatureSequence::new(SEED_COLUMNS.iter().map(|c| c.to_string()).collect(), values)
         .expect("distinct names")
@@ -102,50 +110,31 @@ fn between(block: &Block, a: usize, b: usize, i: usize) -> V3 {
     ]
 }
 
-/// Every frame of `flat` (frames of `stride` floats) through [`compute_block`], results into
-/// the column-major `values`; compiled for the widest vectors [`gait_io::Isa::get`] allows (the
-/// same operations in the same order, so the same values): eight f64 lanes with AVX-512, four
-/// with AVX2.
-fn all_blocks(flat: &[f32], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let isa = gait_io::Isa::get();
-        if isa >= gait_io::Isa::Avx512 {
-            // SAFETY: `Isa::get` chooses AVX-512 only where the CPU has AVX-512F.
-            #[allow(unsafe_code)]
-            unsafe {
-                return all_blocks_avx512(flat, stride, joints, values);
-            }
-        }
-        if isa >= gait_io::Isa::Avx2 {
-            // SAFETY: `Isa::get` chooses AVX2 only where the CPU has AVX2.
-            #[allow(unsafe_code)]
-            unsafe {
-                return all_blocks_avx2(flat, stride, joints, values);
-            }
-        }
+gait_io::multiversion! {
+    /// Every frame of `flat` (frames of `stride` floats) through [`compute_block`], results into
+    /// the column-major `values`; compiled for the widest vectors [`gait_io::Isa::get`] allows
+    /// (the same operations in the same order, so the same values): eight f64 lanes with
+    /// AVX-512, four with AVX2.
+    fn all_blocks_f32(flat: &[f32], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
+        all_blocks(flat, stride, joints, values)
     }
-    all_blocks_portable(flat, stride, joints, values)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn all_blocks_avx512(flat: &[f32], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
-    all_blocks_portable(flat, stride, joints, values)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn all_blocks_avx2(flat: &[f32], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
-    all_blocks_portable(flat, stride, joints, values)
+gait_io::multiversion! {
+    /// [`all_blocks_f32`] for `f64` landmarks.
+    fn all_blocks_f64(flat: &[f64], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
+        all_blocks(flat, stride, joints, values)
+    }
 }
 
 #[inline(always)]
-fn all_blocks_portable(flat: &[f32], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
+fn all_blocks<T: Copy + Into<f64>>(flat: &[T], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
     let frames = flat.len() / stride;
+    // Values of `T` to a cache line.
+    let per_line = 64 / std::mem::size_of::<T>();
     let mut block: Block = [[[0.0; BLOCK]; 3]; 12];
     let mut features = [[0.0; BLOCK]; 11];
-    // The span of each frame the joints are read from, in floats (16 floats to a cache line).
+    // The span of each frame the joints are read from, in values.
     let first = 3 * joints.iter().min().copied().unwrap_or(0);
     let last = 3 * joints.iter().max().copied().unwrap_or(0) + 3;
     for (b, chunk) in flat.chunks(BLOCK * stride).enumerate() {
@@ -158,7 +147,7 @@ fn all_blocks_portable(flat: &[f32], stride: usize, joints: &[usize; 12], values
                 .get((b * BLOCK + i + PREFETCH_FRAMES) * stride..)
                 .filter(|a| a.len() >= stride)
             {
-                for offset in (first..last).step_by(16) {
+                for offset in (first..last).step_by(per_line) {
                     // SAFETY: a prefetch only hints the cache; the address is inside `flat`.
                     #[allow(unsafe_code)]
                     unsafe {
@@ -170,7 +159,7 @@ fn all_blocks_portable(flat: &[f32], stride: usize, joints: &[usize; 12], values
             for (j, &index) in joints.iter().enumerate() {
                 let point = &frame[3 * index..3 * index + 3];
                 for axis in 0..3 {
-                    block[j][axis][i] = f64::from(point[axis]);
+                    block[j][axis][i] = point[axis].into();
                 }
             }
         }

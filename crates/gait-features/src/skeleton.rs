@@ -3,7 +3,7 @@
 //! A joint a layout does not have is `None`: features that need it come out missing, never
 //! invented from other joints.
 
-use gait_io::Layout;
+use gait_io::{Coordinates, Layout};
 
 /// A body point used by the features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -147,27 +147,32 @@ impl Joint {
 /// Joint positions of a [`Landmarks`](gait_io::Landmarks) by [`Joint`], in `f64`; a joint the
 /// layout lacks reads as `NaN`, so whatever uses it comes out missing.
 pub(crate) struct Points<'a> {
-    positions: ndarray::ArrayView3<'a, f32>,
+    positions: Coordinates<'a>,
     layout: Layout,
+    frames: usize,
 }
 
 impl<'a> Points<'a> {
     pub(crate) fn new(landmarks: &'a gait_io::Landmarks) -> Self {
         Points {
-            positions: landmarks.positions(),
+            positions: landmarks.coordinates(),
             layout: landmarks.layout(),
+            frames: landmarks.frames(),
         }
     }
 
     pub(crate) fn frames(&self) -> usize {
-        self.positions.shape()[0]
+        self.frames
     }
 
     #[inline]
     pub(crate) fn get(&self, frame: usize, joint: Joint) -> crate::geometry::V3 {
-        match joint.index(self.layout) {
-            Some(j) => [0, 1, 2].map(|axis| f64::from(self.positions[[frame, j, axis]])),
-            None => [f64::NAN; 3],
+        let Some(j) = joint.index(self.layout) else {
+            return [f64::NAN; 3];
+        };
+        match &self.positions {
+            Coordinates::F32(p) => [0, 1, 2].map(|axis| f64::from(p[[frame, j, axis]])),
+            Coordinates::F64(p) => [0, 1, 2].map(|axis| p[[frame, j, axis]]),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use ndarray::{Array3, ArrayView3, Ix3};
+use ndarray::{Array3, ArrayView3, CowArray, Ix3};
 
 use crate::error::{Error, Result};
 use crate::npy::{NpyArray, read_npy, write_npy};
@@ -126,23 +126,47 @@ impl Layout {
 }
 
 /// Joint positions over frames: a `frames x joints x 3` array in a [`Layout`]; `NaN` = missing.
+///
+/// The coordinates are kept as they came: `f32` (pose estimation, float32 files) or `f64`
+/// (float64 files, kept exactly, so that features computed in `f64` match NumPy's).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Landmarks {
     layout: Layout,
-    positions: Array3<f32>,
+    positions: Positions,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Positions {
+    F32(Array3<f32>),
+    F64(Array3<f64>),
+}
+
+/// The coordinates of [`Landmarks`] as stored, `frames x joints x 3`.
+#[derive(Debug, Clone)]
+pub enum Coordinates<'a> {
+    /// Single precision.
+    F32(ArrayView3<'a, f32>),
+    /// Double precision.
+    F64(ArrayView3<'a, f64>),
 }
 
 impl Landmarks {
     /// Wraps `frames x joints x 3` positions; fails when the shape does not fit the layout.
     pub fn new(layout: Layout, positions: Array3<f32>) -> Result<Self> {
-        let shape = positions.shape();
-        if shape[1] != layout.joints() || shape[2] != 3 {
-            return Err(Error::Mismatch(format!(
-                "landmarks of shape {shape:?} for {layout:?}, which needs (frames, {}, 3)",
-                layout.joints()
-            )));
-        }
-        Ok(Landmarks { layout, positions })
+        check_shape(layout, positions.shape())?;
+        Ok(Landmarks {
+            layout,
+            positions: Positions::F32(positions),
+        })
+    }
+
+    /// [`new`](Self::new) for `f64` positions, kept in `f64`.
+    pub fn from_f64(layout: Layout, positions: Array3<f64>) -> Result<Self> {
+        check_shape(layout, positions.shape())?;
+        Ok(Landmarks {
+            layout,
+            positions: Positions::F64(positions),
+        })
     }
 
     /// The skeleton layout.
@@ -152,35 +176,84 @@ impl Landmarks {
 
     /// Number of frames.
     pub fn frames(&self) -> usize {
-        self.positions.shape()[0]
+        match &self.positions {
+            Positions::F32(a) => a.shape()[0],
+            Positions::F64(a) => a.shape()[0],
+        }
     }
 
-    /// The positions, `frames x joints x 3`.
-    pub fn positions(&self) -> ArrayView3<'_, f32> {
-        self.positions.view()
+    /// The coordinates as stored.
+    pub fn coordinates(&self) -> Coordinates<'_> {
+        match &self.positions {
+            Positions::F32(a) => Coordinates::F32(a.view()),
+            Positions::F64(a) => Coordinates::F64(a.view()),
+        }
+    }
+
+    /// The positions in `f32`, `frames x joints x 3`: a view, or a rounded copy of `f64` ones.
+    pub fn positions(&self) -> CowArray<'_, f32, Ix3> {
+        match &self.positions {
+            Positions::F32(a) => a.view().into(),
+            #[allow(clippy::cast_possible_truncation)]
+            Positions::F64(a) => a.mapv(|v| v as f32).into(),
+        }
+    }
+
+    /// The positions in `f64`, `frames x joints x 3`: a view, or an exact copy of `f32` ones.
+    pub fn positions_f64(&self) -> CowArray<'_, f64, Ix3> {
+        match &self.positions {
+            Positions::F32(a) => a.mapv(f64::from).into(),
+            Positions::F64(a) => a.view().into(),
+        }
     }
 
     /// The position of `joint` at `frame`, if both are in range.
-    pub fn joint(&self, frame: usize, joint: usize) -> Option<[f32; 3]> {
-        Some([
-            *self.positions.get((frame, joint, 0))?,
-            *self.positions.get((frame, joint, 1))?,
-            *self.positions.get((frame, joint, 2))?,
-        ])
+    pub fn joint(&self, frame: usize, joint: usize) -> Option<[f64; 3]> {
+        let at = |axis: usize| match &self.positions {
+            Positions::F32(a) => a.get((frame, joint, axis)).map(|&v| f64::from(v)),
+            Positions::F64(a) => a.get((frame, joint, axis)).copied(),
+        };
+        Some([at(0)?, at(1)?, at(2)?])
     }
+
+    /// Frames `range` of these landmarks.
+    pub fn frames_in(&self, range: std::ops::Range<usize>) -> Result<Landmarks> {
+        if range.start > range.end || range.end > self.frames() {
+            return Err(Error::Mismatch(format!(
+                "frames {range:?} of landmarks with {} frames",
+                self.frames()
+            )));
+        }
+        let frames = ndarray::s![range, .., ..];
+        Ok(Landmarks {
+            layout: self.layout,
+            positions: match &self.positions {
+                Positions::F32(a) => Positions::F32(a.slice(frames).to_owned()),
+                Positions::F64(a) => Positions::F64(a.slice(frames).to_owned()),
+            },
+        })
+    }
+}
+
+/// Checks that `shape` is `(frames, joints of layout, 3)`.
+fn check_shape(layout: Layout, shape: &[usize]) -> Result<()> {
+    if shape[1] != layout.joints() || shape[2] != 3 {
+        return Err(Error::Mismatch(format!(
+            "landmarks of shape {shape:?} for {layout:?}, which needs (frames, {}, 3)",
+            layout.joints()
+        )));
+    }
+    Ok(())
 }
 
 /// Reads a landmarks file: a float array of shape `(frames, joints, 3)`, its layout told by the
 /// joint count (33 MediaPipe, 25 Kinect v2, 17 COCO); shape `(0,)` (no pose found) reads as zero
-/// MediaPipe frames. float64 values are rounded to `f32`.
+/// MediaPipe frames. float64 values are kept in `f64`, float32 and float16 ones in `f32`.
 pub fn read_landmarks(path: &Path) -> Result<Landmarks> {
     let array = read_npy(path)?;
     let shape = array.shape().to_vec();
     if shape.iter().product::<usize>() == 0 && shape.len() == 1 {
-        return Ok(Landmarks {
-            layout: Layout::MediaPipe33,
-            positions: Array3::zeros((0, 33, 3)),
-        });
+        return Landmarks::new(Layout::MediaPipe33, Array3::zeros((0, 33, 3)));
     }
     let layout = match shape.as_slice() {
         [_, joints, 3] => Layout::from_joint_count(*joints),
@@ -192,10 +265,10 @@ pub fn read_landmarks(path: &Path) -> Result<Landmarks> {
             format!("shape {shape:?} is not (frames, 33|25|17, 3) landmarks"),
         )
     })?;
-    #[allow(clippy::cast_possible_truncation)]
+    let three = "three axes checked above";
     let positions = match array {
-        NpyArray::F64(a) => a.mapv(|v| v as f32),
-        NpyArray::F32(a) | NpyArray::F16(a) => a,
+        NpyArray::F64(a) => Positions::F64(a.into_dimensionality::<Ix3>().expect(three)),
+        NpyArray::F32(a) | NpyArray::F16(a) => Positions::F32(a.into_dimensionality::<Ix3>().expect(three)),
         other => {
             return Err(Error::content(
                 path,
@@ -203,13 +276,10 @@ pub fn read_landmarks(path: &Path) -> Result<Landmarks> {
             ));
         }
     };
-    let positions = positions
-        .into_dimensionality::<Ix3>()
-        .expect("three axes checked above");
     Ok(Landmarks { layout, positions })
 }
 
 /// Writes landmarks as the old pipeline does: float64, `(frames, joints, 3)`, atomically.
 pub fn write_landmarks(path: &Path, landmarks: &Landmarks) -> Result<()> {
-    write_npy(path, &landmarks.positions.mapv(f64::from))
+    write_npy(path, &landmarks.positions_f64())
 }

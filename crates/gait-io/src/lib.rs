@@ -67,5 +67,5 @@ pub use dataset::{Dataset, Label, Require, Sample, Skipped, Split};
 pub use error::{Error, FileError, Result};
 pub use feature_sequence::FeatureSequence;
 pub use isa::Isa;
-pub use landmarks::{Landmarks, Layout, read_landmarks, write_landmarks};
+pub use landmarks::{Coordinates, Landmarks, Layout, read_landmarks, write_landmarks};
 pub use npy::{ByteOrder, DType, NpyArray, NpyHeader, f16_to_f32, read_npy, read_npy_header, write_npy};

@@ -5,7 +5,6 @@ use std::path::Path;
 use gait_features::seed_features;
 use gait_io::{ClipFile, write_angles, write_landmarks};
 use gait_synth::{CohortOptions, cohort};
-use ndarray::s;
 
 use crate::error::Result;
 
@@ -28,12 +27,9 @@ pub fn write_synthetic_dataset(root: &Path, options: &CohortOptions, seed: u64) 
             .step_by(STRIDES_PER_CLIP)
             .enumerate()
         {
-            let frames = recording
+            let clip = recording
                 .landmarks
-                .positions()
-                .slice(s![window[0]..window[STRIDES_PER_CLIP], .., ..])
-                .to_owned();
-            let clip = gait_io::Landmarks::new(recording.landmarks.layout(), frames)?;
+                .frames_in(window[0]..window[STRIDES_PER_CLIP])?;
             let name = (n + 1).to_string();
             write_landmarks(&ClipFile::Landmarks.path(&dir, &name), &clip)?;
             write_angles(&ClipFile::Angles.path(&dir, &name), &seed_features(&clip))?;
