@@ -1,12 +1,20 @@
 //! [`BodyAxes`]: which way is up, forward and left in a recording's coordinates.
 //!
 //! Nothing about the coordinates is assumed (MediaPipe image data has y down, Kinect y up, a camera
-//! may look from any side): the axes are estimated from the walk itself. Left is the mean direction
-//! from the right hip to the left hip; forward is the pelvis's mean velocity (or, when the pelvis
-//! hardly moves, as on a treadmill, the mean heel-to-toe direction) made perpendicular to left; up
-//! is perpendicular to both, pointing from the ankles to the shoulders. Walking on level ground,
-//! the hip line and the walking direction are horizontal on average, so this up is the true
-//! vertical whatever the posture of the trunk.
+//! may look from any side, a coordinate system may be mirrored): the axes are estimated from the
+//! walk itself. Left is the mean direction from the right hip to the left hip. Forward is made
+//! perpendicular to left:
+//! - when the pelvis travels (at least a quarter of a leg length over the clip), its mean velocity;
+//! - otherwise (a treadmill, a walk that turns back, a short clip of a slow gait) the line along
+//!   which the ankles move relative to the pelvis (their strides), in whichever sense the body
+//!   says is ahead: the feet point forward where they are seen (heel to toe, ankle to foot), the
+//!   knees flex forward (a flexed knee lies ahead of its hip-ankle line), and the foot swings
+//!   forward faster and for less of the cycle than it is carried back in stance. These hold in
+//!   every layout (Kinect v2 and COCO-17 have no heels; COCO has no feet).
+//!
+//! Up is perpendicular to both, pointing from the ankles to the shoulders. Walking on level
+//! ground, the hip line and the walking direction are horizontal on average, so this up is the
+//! true vertical whatever the posture of the trunk.
 
 use gait_io::Landmarks;
 use serde::{Deserialize, Serialize};
@@ -46,10 +54,21 @@ impl BodyAxes {
         let pelvis = |f: usize| mid(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip));
         let valid = |v: &V3| v.iter().all(|c| c.is_finite());
 
-        let left =
-            mean((0..frames).map(|f| sub(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip))))
-                .and_then(unit)
-                .ok_or_else(|| Error::Axes("no frame shows both hips".into()))?;
+        let hip_line = |f: usize| sub(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip));
+        let left = mean((0..frames).map(hip_line))
+            .and_then(unit)
+            .ok_or_else(|| Error::Axes("no frame shows both hips".into()))?;
+        // One set of axes describes a walk in one direction: a walk that turns back within the
+        // clip has its hip line reversed for a good part of it.
+        let (reversed, seen) = (0..frames)
+            .map(|f| dot(hip_line(f), left))
+            .filter(|d| d.is_finite())
+            .fold((0usize, 0usize), |(r, n), d| (r + usize::from(d < 0.0), n + 1));
+        if reversed * 4 > seen {
+            return Err(Error::Axes(format!(
+                "the walker turns around within the clip (the hips face the other way in {reversed} of {seen} frames): cut the recording at the turns and take each pass alone"
+            )));
+        }
         // Pelvis velocity by a least-squares line through its positions over time.
         let track: Vec<(f64, V3)> = (0..frames)
             .map(|f| (f as f64, pelvis(f)))
@@ -70,16 +89,7 @@ impl BodyAxes {
         let forward = if travel > 0.25 * leg {
             reject(velocity, left)
         } else {
-            let feet = Side::BOTH.iter().flat_map(|side| {
-                let limb = side.limb();
-                let points = &points;
-                (0..frames).map(move |f| sub(points.get(f, limb.toe), points.get(f, limb.heel)))
-            });
-            reject(
-                mean(feet)
-                    .ok_or_else(|| Error::Axes("the pelvis hardly moves and no feet are seen".into()))?,
-                left,
-            )
+            stride_direction(&points, left, leg)?
         };
         let forward =
             unit(forward).ok_or_else(|| Error::Axes("the walking direction is along the hip line".into()))?;
@@ -100,6 +110,152 @@ impl BodyAxes {
         }
         Ok(BodyAxes { up, forward, left })
     }
+}
+
+/// The walking direction from the body alone (see the module documentation), perpendicular to
+/// `left`, for a walk whose pelvis hardly travels; `leg` is the leg length.
+fn stride_direction(points: &Points<'_>, left: V3, leg: f64) -> Result<V3> {
+    let frames = points.frames();
+    let pelvis = |f: usize| mid(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip));
+    // The ankles relative to the pelvis, in the plane perpendicular to left (basis a, b).
+    let a = unit(reject(
+        if left[0].abs() < 0.9 {
+            [1.0, 0.0, 0.0]
+        } else {
+            [0.0, 1.0, 0.0]
+        },
+        left,
+    ))
+    .expect("a unit vector not along left");
+    let b = cross(left, a);
+    let relative: Vec<Vec<[f64; 2]>> = Side::BOTH
+        .iter()
+        .map(|side| {
+            (0..frames)
+                .map(|f| {
+                    let r = sub(points.get(f, side.limb().ankle), pelvis(f));
+                    [dot(r, a), dot(r, b)]
+                })
+                .collect()
+        })
+        .collect();
+    // The principal axis of the ankles' positions: their strides span it.
+    let seen: Vec<[f64; 2]> = relative
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|p| p.iter().all(|c| c.is_finite()))
+        .collect();
+    if seen.len() < 3 {
+        return Err(Error::Axes(
+            "the pelvis hardly moves and the ankles are not seen: give the axes with BodyAxes::new".into(),
+        ));
+    }
+    let mut theta = major_axis(&seen);
+    // Where the foot's rise in swing is large beside the stride (short, slow steps), that axis
+    // tilts: refit it on the stance foot alone (the lower ankle of each frame), which is carried
+    // back along the ground.
+    let shoulders = mean((0..frames).map(|f| {
+        let top = mid(
+            points.get(f, Joint::LeftShoulder),
+            points.get(f, Joint::RightShoulder),
+        );
+        sub(top, pelvis(f))
+    }));
+    if let Some(shoulders) = shoulders {
+        let (sa, sb) = (dot(shoulders, a), dot(shoulders, b));
+        for _ in 0..3 {
+            // Up in the plane: perpendicular to the line, towards the shoulders.
+            let mut up = [-theta.sin(), theta.cos()];
+            if up[0] * sa + up[1] * sb < 0.0 {
+                up = [-up[0], -up[1]];
+            }
+            let height = |p: &[f64; 2]| p[0] * up[0] + p[1] * up[1];
+            let stance: Vec<[f64; 2]> = (0..frames)
+                .filter_map(|f| {
+                    let (l, r) = (relative[0][f], relative[1][f]);
+                    match (height(&l).is_finite(), height(&r).is_finite()) {
+                        (true, true) => Some(if height(&l) < height(&r) { l } else { r }),
+                        _ => None,
+                    }
+                })
+                .collect();
+            if stance.len() < 3 {
+                break;
+            }
+            theta = major_axis(&stance);
+        }
+    }
+    let line = add(scale(a, theta.cos()), scale(b, theta.sin()));
+    let along = |p: &[f64; 2]| p[0] * theta.cos() + p[1] * theta.sin();
+
+    // Which way along the line is ahead: each cue votes with a weight in -1..1.
+    let mut votes = 0.0;
+    // Feet point forward where they are seen.
+    let feet = Side::BOTH.iter().flat_map(|side| {
+        let limb = side.limb();
+        (0..frames).map(move |f| sub(points.get(f, limb.toe), points.get(f, limb.heel)))
+    });
+    let feet = mean(feet).or_else(|| {
+        mean(Side::BOTH.iter().flat_map(|side| {
+            let limb = side.limb();
+            (0..frames).map(move |f| sub(points.get(f, limb.toe), points.get(f, limb.ankle)))
+        }))
+    });
+    if let Some(feet) = feet.and_then(unit) {
+        votes += dot(feet, line);
+    }
+    // A flexed knee lies ahead of the line from its hip to its ankle.
+    let knees = mean(Side::BOTH.iter().flat_map(|side| {
+        let limb = side.limb();
+        (0..frames).map(move |f| {
+            let (hip, knee, ankle) = (
+                points.get(f, limb.hip),
+                points.get(f, limb.knee),
+                points.get(f, limb.ankle),
+            );
+            sub(knee, mid(hip, ankle))
+        })
+    }));
+    if let Some(knees) = knees {
+        votes += (dot(knees, line) / (0.05 * leg)).clamp(-1.0, 1.0);
+    }
+    // The foot is carried back in stance for more of the cycle than it swings forward.
+    let (mut back, mut moves) = (0usize, 0usize);
+    for track in &relative {
+        for pair in track.windows(2) {
+            let step = along(&pair[1]) - along(&pair[0]);
+            if step.is_finite() && step != 0.0 {
+                moves += 1;
+                back += usize::from(step < 0.0);
+            }
+        }
+    }
+    if moves > 0 {
+        votes += (4.0 * (back as f64 / moves as f64 - 0.5)).clamp(-1.0, 1.0);
+    }
+    if votes == 0.0 {
+        return Err(Error::Axes(
+            "the pelvis hardly moves and nothing shows which way the body faces: give the axes with BodyAxes::new"
+                .into(),
+        ));
+    }
+    Ok(scale(line, votes.signum()))
+}
+
+/// The angle from the first axis of the major axis of 2D points (of their covariance).
+fn major_axis(points: &[[f64; 2]]) -> f64 {
+    let n = points.len() as f64;
+    let centre = [0, 1].map(|k| points.iter().map(|p| p[k]).sum::<f64>() / n);
+    let [mut saa, mut sab, mut sbb] = [0.0; 3];
+    for p in points {
+        let (u, v) = (p[0] - centre[0], p[1] - centre[1]);
+        saa += u * u;
+        sab += u * v;
+        sbb += v * v;
+    }
+    // tan 2θ = 2 sab / (saa - sbb)
+    0.5 * (2.0 * sab).atan2(saa - sbb)
 }
 
 /// The mean of the finite vectors, `None` if there are none.
