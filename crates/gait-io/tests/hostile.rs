@@ -16,12 +16,22 @@ static PEAK: AtomicUsize = AtomicUsize::new(0);
 
 // SAFETY: forwards to the system allocator; only counts sizes.
 unsafe impl GlobalAlloc for Counting {
+    /// Counts, then allocates with the system allocator.
+    ///
+    /// # Safety
+    ///
+    /// As [`GlobalAlloc::alloc`]: `layout` has a non-zero size.
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let now = CURRENT.fetch_add(layout.size(), Ordering::SeqCst) + layout.size();
         PEAK.fetch_max(now, Ordering::SeqCst);
         // SAFETY: same layout, passed through.
         unsafe { System.alloc(layout) }
     }
+    /// Counts, then frees with the system allocator.
+    ///
+    /// # Safety
+    ///
+    /// As [`GlobalAlloc::dealloc`]: `ptr` came from [`alloc`](Self::alloc) with `layout`.
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         CURRENT.fetch_sub(layout.size(), Ordering::SeqCst);
         // SAFETY: allocated above with this layout.

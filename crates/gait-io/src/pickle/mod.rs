@@ -9,9 +9,9 @@
 //! copied; every allocation is bounded by the bytes of the input.
 
 //!
-//! The files: [`opcodes`] names the opcodes; [`machine`] runs them; [`fast_path`] reads the
-//! opcodes NumPy writes for each scalar in one step; [`table`] turns the array of dicts into a
-//! table; [`writer`] writes one.
+//! The files: `opcodes` names the opcodes; `machine` runs them; `fast_path` reads the opcodes
+//! NumPy writes for each scalar in one step; `table` turns the array of dicts into a table;
+//! `writer` writes one.
 
 mod fast_path;
 mod machine;
@@ -157,5 +157,5 @@ pub(crate) fn read_dict_rows(bytes: &[u8]) -> Result<DictRows, PickleError> {
 /// Memo slots not stored to.
 const EMPTY: Id = Id::MAX;
 /// Memo entries from `LAZY` up (but [`EMPTY`]) stand for objects not made yet; see
-/// `Machine::numpy_scalar` ([`fast_path`]).
+/// `Machine::numpy_scalar` (in `fast_path`).
 const LAZY: Id = Id::MAX / 2;

@@ -28,11 +28,21 @@ macro_rules! vector_ops {
             // SAFETY: the token shows the instruction set (every method below likewise).
             unsafe { $set1(x) }
         }
+        /// See [`Simd::load`].
+        ///
+        /// # Safety
+        ///
+        /// `at..at + LANES` is readable.
         #[inline(always)]
         unsafe fn load(self, at: *const f32) -> $v {
             // SAFETY: the caller gives LANES readable floats.
             unsafe { $load(at) }
         }
+        /// See [`Simd::store`].
+        ///
+        /// # Safety
+        ///
+        /// `at..at + LANES` is writable.
         #[inline(always)]
         unsafe fn store(self, at: *mut f32, v: $v) {
             // SAFETY: the caller gives LANES writable floats.
