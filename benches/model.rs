@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gait::features::SEED_COLUMNS;
-use gait::io::{FeatureSequence, Label};
+use gait::io::{Class, FeatureSequence};
 use gait::lstm::{Classifier, Example, TrainOptions};
 use gait::ndarray::Array2;
 
@@ -19,10 +19,10 @@ fn sequences(n: usize) -> Vec<Example> {
             let columns = SEED_COLUMNS.iter().map(|c| c.to_string()).collect();
             Example {
                 sequence: FeatureSequence::new(columns, values).expect("11 columns"),
-                label: if i % 2 == 0 {
-                    Label::Normal
+                class: if i % 2 == 0 {
+                    Class::normal()
                 } else {
-                    Label::Abnormal
+                    Class::abnormal()
                 },
                 recording: format!("r{i}"),
             }

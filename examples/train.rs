@@ -18,7 +18,7 @@ use clap::Parser;
 use common::Failure;
 use gait::features::FeatureSet;
 use gait::io::Split;
-use gait::lstm::{Classifier, EpochReport, Metrics, TrainOptions};
+use gait::lstm::{Classifier, EpochReport, Evaluation, TrainOptions};
 use gait::synth::CohortOptions;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
@@ -117,11 +117,34 @@ fn run(args: &Args) -> Result<(), Failure> {
     {
         eprintln!("plots not written: {e}");
     }
-    let c = metrics.confusion;
-    println!(
-        "test: accuracy {:.3}, balanced accuracy {:.3}, AUC {:.3} (tn {}, fp {}, fn {}, tp {}; {} clips)",
-        metrics.accuracy, metrics.balanced_accuracy, metrics.auc, c.tn, c.fp, c.fn_, c.tp, metrics.n_test
-    );
+    match &metrics {
+        Evaluation::Binary(m) => {
+            let c = m.confusion;
+            println!(
+                "test: accuracy {:.3}, balanced accuracy {:.3}, AUC {:.3} (tn {}, fp {}, fn {}, tp {}; {} clips)",
+                m.accuracy, m.balanced_accuracy, m.auc, c.tn, c.fp, c.fn_, c.tp, m.n_test
+            );
+        }
+        Evaluation::Classes(m) => {
+            let auc = m
+                .normal_vs_rest_auc
+                .map_or(String::new(), |auc| format!(", Normal-vs-rest AUC {auc:.3}"));
+            println!(
+                "test: accuracy {:.3}, balanced accuracy {:.3}, macro F1 {:.3}{auc} ({} clips, {} classes)",
+                m.accuracy,
+                m.balanced_accuracy,
+                m.macro_f1,
+                m.n_test,
+                m.classes.len()
+            );
+            for (class, score) in &m.per_class {
+                println!(
+                    "  {class:<16} precision {:.3}  recall {:.3}",
+                    score.precision, score.recall
+                );
+            }
+        }
+    }
     if !test.skipped.is_empty() {
         println!(
             "{} test clips left out of these metrics (listed in metrics.json):",
@@ -221,50 +244,53 @@ fn plot_training(path: &Path, epochs: &[EpochReport]) -> Result<(), Failure> {
     Ok(())
 }
 
-fn plot_confusion(path: &Path, metrics: &Metrics) -> Result<(), Failure> {
+/// The confusion matrix as a labelled heat map: true classes down, predicted across, each cell
+/// shaded by the share of its row.
+fn plot_confusion(path: &Path, metrics: &Evaluation) -> Result<(), Failure> {
+    register_font()?;
     let e = |err: DrawingAreaErrorKind<_>| err.to_string();
-    let root = BitMapBackend::new(path, (520, 520)).into_drawing_area();
+    let (classes, cells) = metrics.confusion();
+    let k = classes.len();
+    let side = 140 + 90 * k as u32;
+    let root = BitMapBackend::new(path, (side + 60, side)).into_drawing_area();
     root.fill(&WHITE).map_err(e)?;
-    let c = metrics.confusion;
-    let cells = [[c.tn, c.fp], [c.fn_, c.tp]];
-    let most = cells.iter().flatten().copied().max().unwrap_or(1).max(1) as f64;
+    let caption = match metrics.normal_vs_rest_auc() {
+        Some(auc) if k == 2 => format!("test confusion (AUC {auc:.3})"),
+        Some(auc) => format!("test confusion (Normal vs rest AUC {auc:.3})"),
+        None => "test confusion".to_string(),
+    };
     let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!("test confusion (AUC {:.3})", metrics.auc),
-            ("sans-serif", 22),
-        )
+        .caption(caption, ("sans-serif", 22))
         .margin(15)
-        .x_label_area_size(45)
-        .y_label_area_size(80)
-        .build_cartesian_2d(0.0..2.0, 0.0..2.0)
+        .x_label_area_size(60)
+        .y_label_area_size(110)
+        .build_cartesian_2d(0.0..k as f64, 0.0..k as f64)
         .map_err(e)?;
+    let name = |v: &f64| -> String {
+        let i = v.floor() as usize;
+        if (v - v.floor() - 0.5).abs() < 1e-9 && i < k {
+            classes[i].clone()
+        } else {
+            String::new()
+        }
+    };
+    let name_down = |v: &f64| name(&(k as f64 - v));
     chart
         .configure_mesh()
         .disable_mesh()
-        .x_labels(0)
-        .y_labels(0)
+        .x_labels(2 * k + 1)
+        .y_labels(2 * k + 1)
+        .x_label_formatter(&name)
+        .y_label_formatter(&name_down)
+        .x_desc("predicted")
+        .y_desc("true")
         .draw()
         .map_err(e)?;
-    let label_style = ("sans-serif", 16).into_font().color(&BLACK);
-    for (text, at) in [
-        ("predicted Normal", (0.5, 0.0)),
-        ("predicted Abnormal", (1.5, 0.0)),
-        ("Normal", (0.0, 1.5)),
-        ("Abnormal", (0.0, 0.5)),
-    ] {
-        let (x, y) = chart.backend_coord(&at);
-        let offset = if at.1 == 0.0 { (-60, 12) } else { (-75, -8) };
-        root.draw(&Text::new(
-            text,
-            (x + offset.0, y + offset.1),
-            label_style.clone(),
-        ))
-        .map_err(e)?;
-    }
     for (row, values) in cells.iter().enumerate() {
+        let total = values.iter().sum::<usize>().max(1) as f64;
         for (col, &count) in values.iter().enumerate() {
-            let (x, y) = (col as f64, 1.0 - row as f64);
-            let shade = 1.0 - 0.8 * count as f64 / most;
+            let (x, y) = (col as f64, (k - 1 - row) as f64);
+            let shade = 1.0 - 0.8 * count as f64 / total;
             let color = RGBColor((255.0 * shade) as u8, (255.0 * shade) as u8, 255);
             chart
                 .draw_series(std::iter::once(Rectangle::new(
@@ -276,8 +302,8 @@ fn plot_confusion(path: &Path, metrics: &Metrics) -> Result<(), Failure> {
             chart
                 .draw_series(std::iter::once(Text::new(
                     count.to_string(),
-                    (x + 0.42, y + 0.55),
-                    ("sans-serif", 36).into_font().color(&text_color),
+                    (x + 0.4, y + 0.6),
+                    ("sans-serif", 28).into_font().color(&text_color),
                 )))
                 .map_err(e)?;
         }

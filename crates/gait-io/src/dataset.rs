@@ -1,5 +1,6 @@
 //! Dataset trees as the old pipeline lays them out:
-//! `ROOT/{Training,Testing}/{Normal,Abnormal}/<recording>/N_{landmarks,angles}.npy`.
+//! `ROOT/{Training,Testing}/<class>/<recording>/N_{landmarks,angles}.npy`, the classes `Normal`
+//! and `Abnormal`, or `Normal` and a folder per gait pattern (any folder is a [`Class`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::angles::read_angles;
+use crate::class::Class;
 use crate::clip::ClipFile;
 use crate::error::{Error, Result};
 use crate::feature_sequence::FeatureSequence;
@@ -36,49 +38,13 @@ impl Split {
     }
 }
 
-/// The class of a walk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Label {
-    /// Class 0.
-    Normal,
-    /// Class 1.
-    Abnormal,
-}
-
-impl Label {
-    /// Both labels, in class order.
-    pub const ALL: [Label; 2] = [Label::Normal, Label::Abnormal];
-
-    /// The class index: Normal = 0, Abnormal = 1.
-    pub fn index(self) -> usize {
-        match self {
-            Label::Normal => 0,
-            Label::Abnormal => 1,
-        }
-    }
-
-    /// The folder name.
-    pub fn dir_name(self) -> &'static str {
-        match self {
-            Label::Normal => "Normal",
-            Label::Abnormal => "Abnormal",
-        }
-    }
-}
-
-impl fmt::Display for Label {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.dir_name())
-    }
-}
-
 /// One clip of a recording: its place in the tree and its files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sample {
     /// Training or Testing.
     pub split: Split,
-    /// Normal or Abnormal.
-    pub label: Label,
+    /// The class: the folder the recording is in.
+    pub class: Class,
     /// The recording folder's name (one walk, one subject).
     pub recording: String,
     /// The clip number `N` of `N_angles.npy`.
@@ -117,7 +83,7 @@ pub enum Require {
     Landmarks,
 }
 
-/// The samples of a dataset tree, in tree order (split, label, recording, clip number), and
+/// The samples of a dataset tree, in tree order (split, class, recording, clip number), and
 /// everything that was left out with its reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dataset {
@@ -139,10 +105,10 @@ impl Dataset {
         if !Split::ALL.iter().any(|s| root.join(s.dir_name()).is_dir()) {
             return Err(Error::content(
                 root,
-                "no Training/ or Testing/ folder: a dataset is ROOT/{Training,Testing}/{Normal,Abnormal}/<recording>/N_angles.npy",
+                "no Training/ or Testing/ folder: a dataset is ROOT/{Training,Testing}/<class>/<recording>/N_angles.npy, the classes Normal and Abnormal or Normal and one folder per pattern",
             ));
         }
-        let mut clips: BTreeMap<(Split, Label, String, u64, String), Sample> = BTreeMap::new();
+        let mut clips: BTreeMap<(Split, Class, String, u64, String), Sample> = BTreeMap::new();
         let mut skipped = Vec::new();
         // Links are followed (as predict reads them); a link back to a folder above it, a broken
         // link or an unreadable folder is reported, not fatal.
@@ -166,12 +132,12 @@ impl Dataset {
             }
             match place(root, path) {
                 Ok(None) => {}
-                Ok(Some((split, label, recording, (clip, name), is_angles))) => {
+                Ok(Some((split, class, recording, (clip, name), is_angles))) => {
                     let sample = clips
-                        .entry((split, label, recording.clone(), clip, name.clone()))
+                        .entry((split, class.clone(), recording.clone(), clip, name.clone()))
                         .or_insert(Sample {
                             split,
-                            label,
+                            class,
                             recording,
                             clip,
                             name,
@@ -218,6 +184,14 @@ impl Dataset {
     /// The samples of one split.
     pub fn split(&self, split: Split) -> impl Iterator<Item = &Sample> {
         self.samples.iter().filter(move |s| s.split == split)
+    }
+
+    /// The classes of `split`'s samples, in class order.
+    pub fn classes(&self, split: Split) -> Vec<Class> {
+        let mut classes: Vec<Class> = self.split(split).map(|s| s.class.clone()).collect();
+        classes.sort();
+        classes.dedup();
+        classes
     }
 
     /// Reads every sample's angles file, in parallel. Samples whose file is missing or unreadable
@@ -269,30 +243,30 @@ impl Dataset {
 /// The folder of a sample's recording.
 fn sample_dir(root: &Path, sample: &Sample) -> PathBuf {
     root.join(sample.split.dir_name())
-        .join(sample.label.dir_name())
+        .join(sample.class.name())
         .join(&sample.recording)
 }
 
-/// Where a file sits in the tree: split, label, recording, clip number, and whether it is the
+/// Where a file sits in the tree: split, class, recording, clip number, and whether it is the
 /// angles (or the landmarks) file; `None` for a file that accompanies a clip (`N_frames.npy`,
 /// `N_visibility.npy`).
-type Place = (Split, Label, String, (u64, String), bool);
+type Place = (Split, Class, String, (u64, String), bool);
 fn place(root: &Path, path: &Path) -> Result<Option<Place>, String> {
     let relative = path
         .strip_prefix(root)
         .map_err(|_| "outside the dataset root".to_string())?;
     let parts: Vec<&std::ffi::OsStr> = relative.iter().collect();
-    let [split, label, recording, name] = parts.as_slice() else {
-        return Err("not at Split/Label/<recording>/N_angles.npy depth".into());
+    let [split, class, recording, name] = parts.as_slice() else {
+        return Err("not at Split/<class>/<recording>/N_angles.npy depth".into());
     };
     // A recording's name is its identity: a name that is not UTF-8 keeps its bytes, escaped,
     // rather than becoming "" like every other such name.
     let recording = recording
         .to_str()
         .map_or_else(|| format!("{recording:?}"), str::to_string);
-    let (split, label, name) = (
+    let (split, class, name) = (
         split.to_str().unwrap_or_default(),
-        label.to_str().unwrap_or_default(),
+        class.to_str().ok_or("the class folder's name is not UTF-8")?,
         name.to_str().ok_or("the file name is not UTF-8")?,
     );
     let split = match split {
@@ -300,11 +274,10 @@ fn place(root: &Path, path: &Path) -> Result<Option<Place>, String> {
         "Testing" => Split::Testing,
         other => return Err(format!("{other:?} is not Training or Testing")),
     };
-    let label = match label {
-        "Normal" => Label::Normal,
-        "Abnormal" => Label::Abnormal,
-        other => return Err(format!("{other:?} is not Normal or Abnormal")),
-    };
+    if class.starts_with('.') {
+        return Err(format!("{class:?} is a hidden folder, not a class"));
+    }
+    let class = Class::new(class);
     let (stem, is_angles) = match ClipFile::parse(name) {
         Some((_, kind)) if kind.is_companion() => return Ok(None),
         Some((stem, kind)) => (stem, kind == ClipFile::Angles),
@@ -313,7 +286,7 @@ fn place(root: &Path, path: &Path) -> Result<Option<Place>, String> {
     let clip = ClipFile::number(stem).ok_or_else(|| format!("clip number {stem:?} is not a whole number"))?;
     Ok(Some((
         split,
-        label,
+        class,
         recording,
         (clip, stem.to_string()),
         is_angles,

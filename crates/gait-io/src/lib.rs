@@ -5,8 +5,9 @@
 //! - [`read_angles`] / [`write_angles`]: `N_angles.npy`, a pickled object array of one dict per
 //!   frame, read by a pickle machine that runs nothing (see [`pickle`]).
 //! - [`read_landmarks`] / [`write_landmarks`]: `N_landmarks.npy` as [`Landmarks`] in a [`Layout`].
-//! - [`Dataset::scan`]: the tree `ROOT/{Training,Testing}/{Normal,Abnormal}/<recording>/`, with
-//!   every file left out reported with its reason.
+//! - [`Dataset::scan`]: the tree `ROOT/{Training,Testing}/<class>/<recording>/` (classes
+//!   `Normal` and `Abnormal`, or one folder per gait pattern: [`Class`]), with every file left out
+//!   reported with its reason.
 //! - [`write_csv`]: any of these files as CSV.
 //!
 //! Every failure is an [`Error`] naming the file and the cause; nothing here panics on bad input
@@ -28,6 +29,7 @@
 mod angles;
 mod atomic;
 pub mod buffer;
+mod class;
 mod clip;
 mod csv;
 mod dataset;
@@ -61,9 +63,10 @@ pub mod fuzzing {
 
 pub use angles::{read_angles, write_angles};
 pub use atomic::write_atomically;
+pub use class::Class;
 pub use clip::ClipFile;
 pub use csv::write_csv;
-pub use dataset::{Dataset, Label, Require, Sample, Skipped, Split};
+pub use dataset::{Dataset, Require, Sample, Skipped, Split};
 pub use error::{Error, FileError, Result};
 pub use feature_sequence::FeatureSequence;
 pub use isa::Isa;

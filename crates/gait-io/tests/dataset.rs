@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use gait_io::{
-    ClipFile, Dataset, FeatureSequence, Label, Landmarks, Layout, Require, Split, write_angles,
+    Class, ClipFile, Dataset, FeatureSequence, Landmarks, Layout, Require, Split, write_angles,
     write_landmarks,
 };
 use ndarray::{Array2, Array3};
@@ -34,26 +34,32 @@ fn tree_pairs_clips_in_numeric_order_and_reports_every_skip() {
     clip(&walk, 5, 5, false, true);
     std::fs::write(walk.join("notes_angles.npy"), b"").unwrap(); // not numbered
     clip(&root.join("Testing/Abnormal/walk_b"), 7, 3, true, true);
-    clip(&root.join("Testing/Unknown/walk_c"), 1, 3, true, true); // not a label
+    clip(&root.join("Testing/Steppage/walk_c"), 1, 3, true, true); // any folder is a class
+    clip(&root.join("Testing/.cache/walk_d"), 1, 3, true, true); // hidden: not a class
     clip(&root.join("Training"), 1, 3, true, false); // misplaced
     // What pose extraction writes beside a clip accompanies it: neither a sample nor a skip.
     gait_io::write_npy(&walk.join("1_frames.npy"), &Array2::<f64>::zeros((5, 2))).unwrap();
     gait_io::write_npy(&walk.join("1_visibility.npy"), &Array2::<f32>::zeros((5, 33))).unwrap();
 
     let mut dataset = Dataset::scan(root, Require::Both).unwrap();
-    let found: Vec<(Split, Label, &str, u64)> = dataset
+    let found: Vec<(Split, &str, &str, u64)> = dataset
         .samples
         .iter()
-        .map(|s| (s.split, s.label, s.recording.as_str(), s.clip))
+        .map(|s| (s.split, s.class.name(), s.recording.as_str(), s.clip))
         .collect();
     assert_eq!(
         found,
         vec![
-            (Split::Training, Label::Normal, "walk_a", 1),
-            (Split::Training, Label::Normal, "walk_a", 2),
-            (Split::Training, Label::Normal, "walk_a", 10),
-            (Split::Testing, Label::Abnormal, "walk_b", 7),
+            (Split::Training, "Normal", "walk_a", 1),
+            (Split::Training, "Normal", "walk_a", 2),
+            (Split::Training, "Normal", "walk_a", 10),
+            (Split::Testing, "Abnormal", "walk_b", 7),
+            (Split::Testing, "Steppage", "walk_c", 1),
         ]
+    );
+    assert_eq!(
+        dataset.classes(Split::Testing),
+        [Class::abnormal(), Class::new("Steppage")]
     );
     let reasons: Vec<String> = dataset.skipped.iter().map(ToString::to_string).collect();
     let has = |file: &str, why: &str| reasons.iter().any(|r| r.contains(file) && r.contains(why));
@@ -61,14 +67,14 @@ fn tree_pairs_clips_in_numeric_order_and_reports_every_skip() {
     assert!(has("4_angles.npy", "empty"), "{reasons:#?}");
     assert!(has("5_angles.npy", "not a readable .npy"), "{reasons:#?}");
     assert!(has("notes_angles.npy", "not a whole number"), "{reasons:#?}");
-    assert!(has("Unknown", "not Normal or Abnormal"), "{reasons:#?}");
+    assert!(has(".cache", "hidden folder"), "{reasons:#?}");
     assert!(has("Training/1_angles.npy", "depth"), "{reasons:#?}");
-    assert_eq!(reasons.len(), 7, "{reasons:#?}"); // Unknown has two files
+    assert_eq!(reasons.len(), 7, "{reasons:#?}"); // .cache has two files
 
     let angles = dataset.load_angles();
     assert_eq!(
         angles.iter().map(|a| a.get(0, 0).unwrap()).collect::<Vec<_>>(),
-        vec![1.0, 2.0, 10.0, 7.0]
+        vec![1.0, 2.0, 10.0, 7.0, 1.0]
     );
     assert_eq!(
         dataset
@@ -76,7 +82,7 @@ fn tree_pairs_clips_in_numeric_order_and_reports_every_skip() {
             .iter()
             .map(Landmarks::frames)
             .collect::<Vec<_>>(),
-        vec![5, 5, 5, 3]
+        vec![5, 5, 5, 3, 3]
     );
 
     let angles_only = Dataset::scan(root, Require::Angles).unwrap();
@@ -181,7 +187,7 @@ fn clip_names_recording_names_and_links_are_treated_one_way() {
         let abnormal = dataset
             .samples
             .iter()
-            .filter(|s| s.label == Label::Abnormal)
+            .filter(|s| s.class == Class::abnormal())
             .count();
         assert_eq!(abnormal, 2, "{names:?}");
         assert!(names.contains(&("linked".into(), "4".into())), "{names:?}");

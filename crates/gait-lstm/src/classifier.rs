@@ -4,18 +4,32 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor, Var};
-use gait_io::{FeatureSequence, Label};
+use gait_io::{Class, FeatureSequence};
 
 use gait_features::{FeatureSet, pad_or_cut};
 
 use crate::config::{FORMAT_VERSION, ModelConfig, weights_checksum};
 use crate::error::{Error, Result};
-use crate::metrics::{Metrics, label_of};
+use crate::metrics::{ClassMetrics, Evaluation, Metrics, label_of};
 use crate::network::Network;
 use crate::train::Example;
 
 /// Sequences at most this many per forward pass when predicting.
 const PREDICT_BATCH: usize = 256;
+
+/// What a [`Classifier`] says of one walk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// The predicted class.
+    pub class: Class,
+    /// Its probability.
+    pub probability: f32,
+    /// Each class's probability, in the order of [`Classifier::classes`].
+    pub probabilities: Vec<f32>,
+    /// The probability that the walk is not Normal (the sum over the other classes); `None` for a
+    /// model without a `Normal` class.
+    pub p_abnormal: Option<f32>,
+}
 
 /// A walk classifier: the network and what it needs to turn feature sequences into its input.
 ///
@@ -46,6 +60,16 @@ impl Classifier {
     /// The layers.
     pub fn network(&self) -> &Network {
         &self.network
+    }
+
+    /// The classes, in the order of the network's outputs (`Normal` first).
+    pub fn classes(&self) -> Vec<Class> {
+        self.config.classes.iter().map(Class::new).collect()
+    }
+
+    /// Whether the model tells `Normal` from `Abnormal` only, as the old pipeline's does.
+    pub fn is_binary(&self) -> bool {
+        Class::is_binary(&self.classes())
     }
 
     /// A model folder saved by [`save`](Self::save), or the old pipeline's Keras `.h5` file
@@ -96,36 +120,125 @@ impl Classifier {
         Ok((x, last))
     }
 
-    /// The probability that each walk is Abnormal. Takes any sequences: `&[&sequence]`, a
-    /// `Vec<FeatureSequence>`, `&[Example]`, an iterator of them.
-    pub fn predict_proba<S: AsRef<FeatureSequence>>(
+    /// The probability of each class (in the order of [`classes`](Self::classes)) for each walk.
+    /// Takes any sequences: `&[&sequence]`, a `Vec<FeatureSequence>`, `&[Example]`, an iterator
+    /// of them.
+    pub fn predict_probabilities<S: AsRef<FeatureSequence>>(
         &self,
         sequences: impl IntoIterator<Item = S>,
-    ) -> Result<Vec<f32>> {
+    ) -> Result<Vec<Vec<f32>>> {
         let items: Vec<S> = sequences.into_iter().collect();
         let sequences: Vec<&FeatureSequence> = items.iter().map(AsRef::as_ref).collect();
         let mut out = Vec::with_capacity(sequences.len());
         for chunk in sequences.chunks(PREDICT_BATCH) {
             let (x, last) = self.prepare(chunk)?;
             let probabilities = candle_nn::ops::softmax(&self.network.forward_t(&x, &last, false)?, 1)?;
-            out.extend(probabilities.narrow(1, 1, 1)?.squeeze(1)?.to_vec1::<f32>()?);
+            out.extend(probabilities.to_vec2::<f32>()?);
         }
         Ok(out)
     }
 
-    /// The predicted label of each walk: Abnormal when its probability is at least
-    /// [`DECISION_THRESHOLD`](crate::DECISION_THRESHOLD).
+    /// The probability that each walk is not Normal: with `Normal` and `Abnormal`, P(Abnormal);
+    /// with gait patterns, the sum of theirs. A model without a `Normal` class has no such
+    /// probability, and is an error.
+    pub fn predict_proba<S: AsRef<FeatureSequence>>(
+        &self,
+        sequences: impl IntoIterator<Item = S>,
+    ) -> Result<Vec<f32>> {
+        self.normal_index()?;
+        Ok(self
+            .classify(sequences)?
+            .into_iter()
+            .map(|p| p.p_abnormal.expect("a Normal class"))
+            .collect())
+    }
+
+    /// The output of the `Normal` class.
+    fn normal_index(&self) -> Result<usize> {
+        self.config
+            .classes
+            .iter()
+            .position(|c| c == Class::NORMAL)
+            .ok_or_else(|| {
+                Error::Input(format!(
+                    "the model's classes {:?} have no Normal: it gives no probability of an abnormal walk, only of each class",
+                    self.config.classes
+                ))
+            })
+    }
+
+    /// The predicted class of each walk: with `Normal` and `Abnormal`, Abnormal when its
+    /// probability is at least [`DECISION_THRESHOLD`](crate::DECISION_THRESHOLD); with gait
+    /// patterns, the most probable class.
     pub fn predict<S: AsRef<FeatureSequence>>(
         &self,
         sequences: impl IntoIterator<Item = S>,
-    ) -> Result<Vec<Label>> {
-        Ok(self.predict_proba(sequences)?.into_iter().map(label_of).collect())
+    ) -> Result<Vec<Class>> {
+        Ok(self.classify(sequences)?.into_iter().map(|p| p.class).collect())
     }
 
-    /// Metrics of the predictions for `examples` against their labels.
-    pub fn evaluate(&self, examples: &[Example]) -> Result<Metrics> {
-        let p = self.predict_proba(examples)?;
-        Metrics::compute(&p, &examples.iter().map(|e| e.label.index()).collect::<Vec<_>>())
+    /// Everything the model says of each walk: its class (as [`predict`](Self::predict)), each
+    /// class's probability, and the probability it is not Normal.
+    pub fn classify<S: AsRef<FeatureSequence>>(
+        &self,
+        sequences: impl IntoIterator<Item = S>,
+    ) -> Result<Vec<Prediction>> {
+        let classes = self.classes();
+        let binary = Class::is_binary(&classes);
+        let normal = self.normal_index().ok();
+        Ok(self
+            .predict_probabilities(sequences)?
+            .into_iter()
+            .map(|probabilities| {
+                let chosen = if binary {
+                    usize::from(label_of(probabilities[1]) == Class::abnormal())
+                } else {
+                    crate::metrics::most_probable(&probabilities)
+                };
+                let p_abnormal = normal.map(|normal| {
+                    probabilities
+                        .iter()
+                        .enumerate()
+                        .filter(|&(c, _)| c != normal)
+                        .map(|(_, p)| p)
+                        .sum()
+                });
+                Prediction {
+                    class: classes[chosen].clone(),
+                    probability: probabilities[chosen],
+                    probabilities,
+                    p_abnormal,
+                }
+            })
+            .collect())
+    }
+
+    /// Metrics of the predictions for `examples` against their classes: [`Metrics`] for
+    /// `Normal` and `Abnormal`, [`ClassMetrics`] for gait patterns.
+    pub fn evaluate(&self, examples: &[Example]) -> Result<Evaluation> {
+        let classes = self.classes();
+        let truth = examples
+            .iter()
+            .map(|e| {
+                classes.iter().position(|c| *c == e.class).ok_or_else(|| {
+                    Error::Input(format!(
+                        "a {} walk ({}): not one of the model's classes {:?}",
+                        e.class, e.recording, self.config.classes
+                    ))
+                })
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        let p = self.predict_probabilities(examples)?;
+        if Class::is_binary(&classes) {
+            let p_abnormal: Vec<f32> = p.iter().map(|p| p[1]).collect();
+            Ok(Evaluation::Binary(Metrics::compute(&p_abnormal, &truth)?))
+        } else {
+            Ok(Evaluation::Classes(ClassMetrics::compute(
+                &p,
+                &truth,
+                &self.config.classes,
+            )?))
+        }
     }
 
     /// Saves `model.safetensors` and then `config.json` into `dir` (created if missing), each

@@ -1,6 +1,7 @@
 //! [`ModelConfig`]: everything besides the weights that a saved model needs to predict.
 
 use gait_features::{FeatureSet, Normalizer};
+use gait_io::Class;
 use serde::{Deserialize, Serialize};
 
 /// The version of the model directory format this crate writes and reads.
@@ -15,6 +16,10 @@ pub struct ModelConfig {
     pub feature_set: FeatureSet,
     /// Feature columns, in the model's input order.
     pub columns: Vec<String>,
+    /// The classes, in the order of the network's outputs (`Normal` first). Absent in models
+    /// saved before classes were recorded: those are `Normal`, `Abnormal`.
+    #[serde(default = "binary_classes")]
+    pub classes: Vec<String>,
     /// Hidden sizes of the two LSTM layers (64 and 32).
     pub lstm_sizes: [usize; 2],
     /// Size of the hidden dense layer (16).
@@ -32,6 +37,11 @@ pub struct ModelConfig {
     /// models saved before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights_checksum: Option<String>,
+}
+
+/// The old pipeline's two classes, in output order.
+fn binary_classes() -> Vec<String> {
+    vec![Class::NORMAL.to_string(), Class::ABNORMAL.to_string()]
 }
 
 /// The checksum [`ModelConfig::weights_checksum`] records: 64-bit FNV-1a, in hex (it detects a
@@ -65,6 +75,15 @@ impl ModelConfig {
                 return Err(format!("{what} is {size}; it must be 1 to {MAX_WIDTH}"));
             }
         }
+        let mut classes = self.classes.clone();
+        classes.sort();
+        classes.dedup();
+        if classes.len() != self.classes.len() || !(2..=MAX_WIDTH).contains(&classes.len()) {
+            return Err(format!(
+                "classes {:?}: a model tells apart 2 to {MAX_WIDTH} distinct classes",
+                self.classes
+            ));
+        }
         if self.max_len == 0 || self.max_len > MAX_LEN {
             return Err(format!("max_len is {}; it must be 1 to {MAX_LEN}", self.max_len));
         }
@@ -89,12 +108,14 @@ impl ModelConfig {
         Ok(())
     }
 
-    /// The configuration of our default model for `columns` of `feature_set`.
+    /// The configuration of our default model for `columns` of `feature_set`, for the classes
+    /// `Normal` and `Abnormal`.
     pub fn new(feature_set: FeatureSet, columns: Vec<String>, max_len: usize) -> Self {
         ModelConfig {
             format_version: FORMAT_VERSION,
             feature_set,
             columns,
+            classes: binary_classes(),
             lstm_sizes: [64, 32],
             dense_size: 16,
             max_len,

@@ -20,10 +20,10 @@ mod network;
 mod train;
 
 pub use candle_core as candle;
-pub use classifier::Classifier;
+pub use classifier::{Classifier, Prediction};
 pub use config::{FORMAT_VERSION, ModelConfig};
 pub use error::{Error, Result};
 pub use lstm::Lstm;
-pub use metrics::{Confusion, DECISION_THRESHOLD, Metrics, label_of};
+pub use metrics::{ClassMetrics, ClassScore, Confusion, DECISION_THRESHOLD, Evaluation, Metrics, label_of};
 pub use network::{Dense, Network};
 pub use train::{ClassWeights, EpochReport, Example, History, TrainOptions};

@@ -1,5 +1,5 @@
 //! The network: LSTM(F→64, all steps) → LSTM(64→32, state at the last valid step) →
-//! Dense(16, ReLU) → Dense(2) logits.
+//! Dense(16, ReLU) → Dense(one per class) logits.
 
 use candle_core::{DType, Device, Tensor, Var};
 
@@ -44,7 +44,7 @@ pub struct Network {
     pub lstm2: Lstm,
     /// Hidden dense layer (ReLU).
     pub dense1: Dense,
-    /// Output layer: two logits, Normal and Abnormal.
+    /// Output layer: one logit per class.
     pub dense2: Dense,
 }
 
@@ -57,11 +57,11 @@ impl Network {
             lstm1: Lstm::init(config.columns.len(), h1, &mut rng)?,
             lstm2: Lstm::init(h1, h2, &mut rng)?,
             dense1: Dense::init(h2, config.dense_size, &mut rng)?,
-            dense2: Dense::init(config.dense_size, 2, &mut rng)?,
+            dense2: Dense::init(config.dense_size, config.classes.len(), &mut rng)?,
         })
     }
 
-    /// Logits (`B x 2`) of a batch `x` (`B x T x F`), each sequence read at step `last[b]`
+    /// Logits (`B x classes`) of a batch `x` (`B x T x F`), each sequence read at step `last[b]`
     /// (`u32`, `B`). With `train`, the logits can be differentiated (see [`Lstm::forward_t`]).
     pub fn forward_t(&self, x: &Tensor, last: &Tensor, train: bool) -> Result<Tensor> {
         let (batch, steps, _) = x.dims3()?;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use candle_core::{D, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use gait_features::{DEFAULT_MAX_LEN, FeatureSet, Normalizer};
-use gait_io::{FeatureSequence, Label};
+use gait_io::{Class, FeatureSequence};
 use serde::{Deserialize, Serialize};
 
 use crate::classifier::Classifier;
@@ -23,8 +23,8 @@ use rand_chacha::ChaCha8Rng;
 pub struct Example {
     /// Per-frame features.
     pub sequence: FeatureSequence,
-    /// Normal or Abnormal.
-    pub label: Label,
+    /// The class: `Normal`, `Abnormal`, or a gait pattern.
+    pub class: Class,
     /// The recording (walk, subject) the clip was cut from.
     pub recording: String,
 }
@@ -164,37 +164,45 @@ impl Classifier {
                 "epochs must be at least 1: a model trained for none predicts nothing".into(),
             ));
         }
-        if let Some(missing) = Label::ALL
-            .into_iter()
-            .find(|&l| examples.iter().all(|e| e.label != l))
-        {
+        // The classes, in class order (Normal first): the network's outputs.
+        let mut classes: Vec<Class> = examples.iter().map(|e| e.class.clone()).collect();
+        classes.sort();
+        classes.dedup();
+        if let [only] = classes.as_slice() {
             return Err(Error::Input(format!(
-                "no {missing:?} training examples: a classifier needs examples of both classes ({} given, all of the other)",
+                "all {} training examples are {only}: a classifier needs examples of at least two classes",
                 examples.len()
             )));
         }
-        let (train, val) = split_by_recording(examples, options.validation_fraction, options.seed);
+        let index = |class: &Class| classes.binary_search(class).expect("a class of the examples");
+        let (train, val) = split_by_recording(examples, &classes, options.validation_fraction, options.seed);
         let train_sequences: Vec<FeatureSequence> = train.iter().map(|e| e.sequence.clone()).collect();
         let mut config = ModelConfig::new(feature_set, first.sequence.columns().to_vec(), options.max_len);
+        config.classes = classes.iter().map(|c| c.name().to_string()).collect();
         config.normalizer = Some(Normalizer::fit(&train_sequences, options.max_len)?);
         let classifier = Classifier::new(config.clone(), Network::init(&config, options.seed)?);
 
-        let counts = Label::ALL.map(|l| train.iter().filter(|e| e.label == l).count());
-        let class_weight = match options.class_weights {
-            ClassWeights::Balanced => counts.map(|n| {
-                if n == 0 {
-                    0.0
-                } else {
-                    train.len() as f32 / (2.0 * n as f32)
+        // Balanced: each class weighs alike, n / (k n_c); a class with no training example (all
+        // its recordings held out) weighs nothing.
+        let k = classes.len();
+        let class_weight: Vec<f32> = (0..k)
+            .map(|c| match options.class_weights {
+                ClassWeights::Uniform => 1.0,
+                ClassWeights::Balanced => {
+                    let n = train.iter().filter(|e| index(&e.class) == c).count();
+                    if n == 0 {
+                        0.0
+                    } else {
+                        train.len() as f32 / (k as f32 * n as f32)
+                    }
                 }
-            }),
-            ClassWeights::Uniform => [1.0, 1.0],
-        };
-        let train_set = classifier.prepared(&train, class_weight)?;
+            })
+            .collect();
+        let train_set = classifier.prepared(&train, &classes, &class_weight)?;
         let val_set = if val.is_empty() {
             None
         } else {
-            Some(classifier.prepared(&val, class_weight)?)
+            Some(classifier.prepared(&val, &classes, &class_weight)?)
         };
 
         let params = ParamsAdamW {
@@ -257,11 +265,12 @@ impl Classifier {
         Ok((classifier, history))
     }
 
-    fn prepared(&self, examples: &[&Example], class_weight: [f32; 2]) -> Result<Prepared> {
+    fn prepared(&self, examples: &[&Example], classes: &[Class], class_weight: &[f32]) -> Result<Prepared> {
         let sequences: Vec<&FeatureSequence> = examples.iter().map(|e| &e.sequence).collect();
         let (x, last) = self.prepare(&sequences)?;
-        let labels: Vec<u32> = examples.iter().map(|e| e.label.index() as u32).collect();
-        let weights: Vec<f32> = examples.iter().map(|e| class_weight[e.label.index()]).collect();
+        let index = |e: &Example| classes.binary_search(&e.class).expect("a class of the examples");
+        let labels: Vec<u32> = examples.iter().map(|e| index(e) as u32).collect();
+        let weights: Vec<f32> = examples.iter().map(|e| class_weight[index(e)]).collect();
         Ok(Prepared {
             x,
             last,
@@ -305,7 +314,10 @@ impl Classifier {
 }
 
 fn recordings(examples: &[&Example]) -> usize {
-    let mut names: Vec<(&str, Label)> = examples.iter().map(|e| (e.recording.as_str(), e.label)).collect();
+    let mut names: Vec<(&str, &Class)> = examples
+        .iter()
+        .map(|e| (e.recording.as_str(), &e.class))
+        .collect();
     names.sort();
     names.dedup();
     names.len()
@@ -313,18 +325,23 @@ fn recordings(examples: &[&Example]) -> usize {
 
 /// Splits off `fraction` of the recordings of each class (at least one when the class has two or
 /// more) for validation.
-fn split_by_recording(examples: &[Example], fraction: f64, seed: u64) -> (Vec<&Example>, Vec<&Example>) {
-    let mut by_recording: BTreeMap<(Label, &str), Vec<&Example>> = BTreeMap::new();
+fn split_by_recording<'a>(
+    examples: &'a [Example],
+    classes: &[Class],
+    fraction: f64,
+    seed: u64,
+) -> (Vec<&'a Example>, Vec<&'a Example>) {
+    let mut by_recording: BTreeMap<(&Class, &str), Vec<&Example>> = BTreeMap::new();
     for e in examples {
         by_recording
-            .entry((e.label, e.recording.as_str()))
+            .entry((&e.class, e.recording.as_str()))
             .or_default()
             .push(e);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(2));
     let (mut train, mut val) = (Vec::new(), Vec::new());
-    for label in Label::ALL {
-        let mut keys: Vec<(Label, &str)> = by_recording.keys().copied().filter(|k| k.0 == label).collect();
+    for class in classes {
+        let mut keys: Vec<(&Class, &str)> = by_recording.keys().copied().filter(|k| k.0 == class).collect();
         keys.shuffle(&mut rng);
         let mut held = (keys.len() as f64 * fraction).round() as usize;
         if fraction > 0.0 && keys.len() >= 2 {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use gait_io::{FeatureSequence, Label};
+use gait_io::{Class, FeatureSequence};
 use gait_lstm::{Classifier, Example, TrainOptions};
 use ndarray::Array2;
 
@@ -21,10 +21,10 @@ fn alternating(start: impl Fn(usize) -> f64) -> Vec<Example> {
     (0..8)
         .map(|i| Example {
             sequence: sequence(&COLUMNS, 5 + i, start(i)),
-            label: if i % 2 == 0 {
-                Label::Normal
+            class: if i % 2 == 0 {
+                Class::normal()
             } else {
-                Label::Abnormal
+                Class::abnormal()
             },
             recording: format!("r{i}"),
         })
@@ -183,11 +183,11 @@ fn examples_whose_columns_name_no_feature_set_are_refused() {
 
 #[test]
 fn one_class_or_no_epochs_is_refused_not_trained() {
-    let examples = |label: fn(usize) -> Label| -> Vec<Example> {
+    let examples = |label: fn(usize) -> Class| -> Vec<Example> {
         (0..6)
             .map(|i| Example {
                 sequence: sequence(&COLUMNS, 6, i as f64),
-                label: label(i),
+                class: label(i),
                 recording: format!("r{i}"),
             })
             .collect()
@@ -198,16 +198,19 @@ fn one_class_or_no_epochs_is_refused_not_trained() {
         ..TrainOptions::default()
     };
     // Every example Normal: a model that can only say Normal is refused.
-    let err = error_of(Classifier::fit(&examples(|_| Label::Normal), &options));
-    assert!(err.contains("no Abnormal training examples"), "{err}");
-    let err = error_of(Classifier::fit(&examples(|_| Label::Abnormal), &options));
-    assert!(err.contains("no Normal training examples"), "{err}");
+    let err = error_of(Classifier::fit(&examples(|_| Class::normal()), &options));
+    assert!(
+        err.contains("all 6 training examples are Normal") && err.contains("two classes"),
+        "{err}"
+    );
+    let err = error_of(Classifier::fit(&examples(|_| Class::abnormal()), &options));
+    assert!(err.contains("all 6 training examples are Abnormal"), "{err}");
     // No epochs: nothing would be learnt.
     let both = examples(|i| {
         if i % 2 == 0 {
-            Label::Normal
+            Class::normal()
         } else {
-            Label::Abnormal
+            Class::abnormal()
         }
     });
     let none = TrainOptions {
@@ -224,10 +227,10 @@ fn infinite_and_huge_values_count_as_missing_and_never_reach_a_saved_model() {
     let mut examples: Vec<Example> = (0..8)
         .map(|i| Example {
             sequence: sequence(&COLUMNS, 6, if i % 2 == 0 { 0.0 } else { 5.0 }),
-            label: if i % 2 == 0 {
-                Label::Normal
+            class: if i % 2 == 0 {
+                Class::normal()
             } else {
-                Label::Abnormal
+                Class::abnormal()
             },
             recording: format!("r{i}"),
         })

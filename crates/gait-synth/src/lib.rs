@@ -24,7 +24,7 @@
 mod pathology;
 mod walker;
 
-use gait_io::{Label, Landmarks, Layout, Split};
+use gait_io::{Class, Landmarks, Layout, Split};
 use ndarray::Array3;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -163,6 +163,10 @@ pub struct CohortOptions {
     pub realism: Realism,
     /// Project into image coordinates through this camera (as MediaPipe's output), or keep metres.
     pub camera: Option<Camera>,
+    /// `false`: the classes `Normal` and `Abnormal`. `true`: `Normal` and one class per
+    /// pathology, its abnormal subjects spread evenly over them and each class split apart.
+    #[serde(default)]
+    pub classes: bool,
 }
 
 impl Default for CohortOptions {
@@ -177,6 +181,7 @@ impl Default for CohortOptions {
             min_severity: 0.4,
             realism: Realism::default(),
             camera: Some(Camera::default()),
+            classes: false,
         }
     }
 }
@@ -188,8 +193,8 @@ pub struct Recording {
     pub name: String,
     /// Training or Testing (all walks of a subject go to one split).
     pub split: Split,
-    /// Normal or Abnormal.
-    pub label: Label,
+    /// `Normal`, `Abnormal`, or the pathology's class (see [`CohortOptions::classes`]).
+    pub class: Class,
     /// The disorder and its severity, if any.
     pub pathology: Option<(Pathology, f64)>,
     /// The landmarks.
@@ -203,15 +208,31 @@ pub fn cohort(options: &CohortOptions, seed: u64) -> Vec<Recording> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let frames = (options.seconds * options.fps).round() as usize;
     let mut out = Vec::new();
-    for (label, count) in [
-        (Label::Normal, options.normal_subjects),
-        (Label::Abnormal, options.abnormal_subjects),
-    ] {
+    // Each class with the disorder of each of its subjects.
+    let spread = |s: usize| Pathology::ALL[s % Pathology::ALL.len()];
+    let groups: Vec<(Class, Vec<Option<Pathology>>)> = if options.classes {
+        std::iter::once((Class::normal(), vec![None; options.normal_subjects]))
+            .chain(Pathology::ALL.into_iter().map(|p| {
+                let subjects = (0..options.abnormal_subjects).filter(|&s| spread(s) == p).count();
+                (Class::new(p.class_name()), vec![Some(p); subjects])
+            }))
+            .collect()
+    } else {
+        vec![
+            (Class::normal(), vec![None; options.normal_subjects]),
+            (
+                Class::abnormal(),
+                (0..options.abnormal_subjects).map(|s| Some(spread(s))).collect(),
+            ),
+        ]
+    };
+    for (class, disorders) in groups {
+        let count = disorders.len();
         let testing = ((count as f64) * options.test_fraction).round() as usize;
-        for s in 0..count {
-            let pathology = (label == Label::Abnormal).then(|| {
+        for (s, disorder) in disorders.into_iter().enumerate() {
+            let pathology = disorder.map(|p| {
                 let severity = options.min_severity + (1.0 - options.min_severity) * rng.random::<f64>();
-                (Pathology::ALL[s % Pathology::ALL.len()], severity)
+                (p, severity)
             });
             let subject = Subject::random(&mut rng, pathology);
             let split = if s < testing {
@@ -227,7 +248,7 @@ pub fn cohort(options: &CohortOptions, seed: u64) -> Vec<Recording> {
                 out.push(Recording {
                     name: format!("{kind}_s{s:02}_w{r}"),
                     split,
-                    label,
+                    class: class.clone(),
                     pathology,
                     landmarks,
                     heel_strikes,

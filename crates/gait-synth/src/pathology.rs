@@ -34,6 +34,12 @@ impl Pathology {
         Pathology::Crouch,
     ];
 
+    /// The class (folder) name of walks with this disorder: the name, capitalised.
+    pub fn class_name(self) -> String {
+        let name = self.name();
+        name[..1].to_uppercase() + &name[1..]
+    }
+
     /// Lower-case name.
     pub fn name(self) -> &'static str {
         match self {

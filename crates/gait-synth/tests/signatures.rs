@@ -140,8 +140,8 @@ fn a_cohort_is_the_same_for_the_same_seed_and_differs_for_another() {
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(
-            (&x.name, x.split, x.label, x.pathology),
-            (&y.name, y.split, y.label, y.pathology)
+            (&x.name, x.split, &x.class, x.pathology),
+            (&y.name, y.split, &y.class, y.pathology)
         );
         assert_eq!(x.landmarks, y.landmarks);
         assert_eq!(x.heel_strikes, y.heel_strikes);

@@ -61,7 +61,7 @@ pub use video::{extract_video, video_outputs};
 /// The types most programs need, in one import.
 pub mod prelude {
     pub use gait_features::{BodyAxes, FeatureSet, Normalizer};
-    pub use gait_io::{Dataset, FeatureSequence, Label, Landmarks, Layout, Require, Sample, Split};
+    pub use gait_io::{Class, Dataset, FeatureSequence, Landmarks, Layout, Require, Sample, Split};
     pub use gait_lstm::{Classifier, Example, Metrics, TrainOptions};
 
     pub use crate::{ExtractOptions, LoadedSplit};

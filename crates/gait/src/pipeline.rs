@@ -92,8 +92,8 @@ pub fn load_examples(root: &Path, split: Split, feature_set: FeatureSet) -> Resu
             let sequence = features_of_file(path, feature_set)?;
             Ok(Example {
                 sequence,
-                label: s.label,
-                recording: format!("{}/{}", s.label.dir_name(), s.recording),
+                class: s.class.clone(),
+                recording: format!("{}/{}", s.class, s.recording),
             })
         })
         .collect();

@@ -19,7 +19,7 @@ pub fn write_synthetic_dataset(root: &Path, options: &CohortOptions, seed: u64) 
     for recording in cohort(options, seed) {
         let dir = root
             .join(recording.split.dir_name())
-            .join(recording.label.dir_name())
+            .join(recording.class.name())
             .join(&recording.name);
         let strikes = &recording.heel_strikes[0];
         for (n, window) in strikes
