@@ -2,7 +2,7 @@
 //! pathological walkers, in the old pipeline's layout (both files per clip).
 //!
 //! ```text
-//! cargo run --release --example synth -- --out DIR [--seed N] [--force]
+//! cargo run --release --example synth -- --out DIR [--seed N] [--classes] [--force]
 //! ```
 #![allow(clippy::print_stderr)]
 
@@ -33,6 +33,10 @@ struct Args {
     /// Write into --out even if it is not empty (files of the same names are replaced).
     #[arg(long)]
     force: bool,
+    /// One class per pathology (Hemiplegic, Parkinsonian, ...) beside Normal, instead of
+    /// Normal and Abnormal.
+    #[arg(long)]
+    classes: bool,
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
@@ -40,6 +44,7 @@ fn run(args: &Args) -> Result<(), Failure> {
     let options = CohortOptions {
         normal_subjects: args.normal,
         abnormal_subjects: args.abnormal,
+        classes: args.classes,
         ..CohortOptions::default()
     };
     let clips = gait::write_synthetic_dataset(&args.out, &options, args.seed)?;

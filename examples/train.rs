@@ -11,14 +11,16 @@
 
 mod common;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 use common::Failure;
 use gait::features::FeatureSet;
+use gait::io::Class;
 use gait::io::Split;
-use gait::lstm::{Classifier, EpochReport, Evaluation, TrainOptions};
+use gait::lstm::{Augmentation, Classifier, EpochReport, Evaluation, Example, TrainOptions};
 use gait::synth::CohortOptions;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
@@ -42,6 +44,12 @@ struct Args {
     /// Seed of initialisation, validation split and shuffling.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Train on sequences warped in time and noised anew each epoch.
+    #[arg(long)]
+    augment: bool,
+    /// Networks to train and average (each with its own seed and validation part).
+    #[arg(long, default_value_t = TrainOptions::default().ensemble)]
+    ensemble: usize,
     /// Feature set: `default` (biomechanical, from landmarks) or `seed` (the old pipeline's).
     #[arg(long, default_value = "default")]
     features: FeatureSet,
@@ -70,11 +78,14 @@ fn run(args: &Args) -> Result<(), Failure> {
         train.examples.len(),
         test.examples.len()
     );
+    check_classes(&train.examples, &test.examples)?;
 
     let options = TrainOptions {
         epochs: args.epochs,
         batch_size: args.batch_size,
         seed: args.seed,
+        augmentation: args.augment.then(Augmentation::default),
+        ensemble: args.ensemble,
         ..TrainOptions::default()
     };
     let bar = ProgressBar::new(options.epochs as u64).with_style(
@@ -158,24 +169,43 @@ fn run(args: &Args) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Registers a system sans-serif font for the plots' text (plotters draws text with ab_glyph).
-fn register_font() -> Result<(), Failure> {
-    const CANDIDATES: [&str; 3] = [
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-        "/Library/Fonts/Arial Unicode.ttf",
-    ];
-    let bytes = CANDIDATES
-        .iter()
-        .find_map(|p| std::fs::read(p).ok())
-        .ok_or("no DejaVu Sans font found (install fonts-dejavu-core)")?;
-    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-    plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
-        .map_err(|_| "unreadable font".into())
+/// Refuses a test class that training lacks (no model can learn it), and says what it decides
+/// about a training class the test lacks and about classes of one recording.
+fn check_classes(train: &[Example], test: &[Example]) -> Result<(), Failure> {
+    let classes = |examples: &[Example]| -> BTreeMap<Class, BTreeSet<String>> {
+        let mut by_class: BTreeMap<Class, BTreeSet<String>> = BTreeMap::new();
+        for e in examples {
+            by_class
+                .entry(e.class.clone())
+                .or_default()
+                .insert(e.recording.clone());
+        }
+        by_class
+    };
+    let (trained, tested) = (classes(train), classes(test));
+    if let Some(missing) = tested.keys().find(|c| !trained.contains_key(c)) {
+        return Err(format!(
+            "Testing has the class {missing}, which Training lacks: no model can learn it; add {missing} recordings to Training or take the class out of Testing"
+        )
+        .into());
+    }
+    for (class, recordings) in &trained {
+        if !tested.contains_key(class) {
+            eprintln!(
+                "note: Testing has no {class} clips: the model learns the class, the test metrics cannot measure it"
+            );
+        }
+        if recordings.len() == 1 {
+            eprintln!(
+                "note: {class} has one training recording: none of it is held out for validation, so early stopping does not watch it"
+            );
+        }
+    }
+    Ok(())
 }
 
 fn plot_training(path: &Path, epochs: &[EpochReport]) -> Result<(), Failure> {
-    register_font()?;
+    common::register_font()?;
     let e = |err: DrawingAreaErrorKind<_>| err.to_string();
     let root = BitMapBackend::new(path, (1100, 450)).into_drawing_area();
     root.fill(&WHITE).map_err(e)?;
@@ -247,7 +277,7 @@ fn plot_training(path: &Path, epochs: &[EpochReport]) -> Result<(), Failure> {
 /// The confusion matrix as a labelled heat map: true classes down, predicted across, each cell
 /// shaded by the share of its row.
 fn plot_confusion(path: &Path, metrics: &Evaluation) -> Result<(), Failure> {
-    register_font()?;
+    common::register_font()?;
     let e = |err: DrawingAreaErrorKind<_>| err.to_string();
     let (classes, cells) = metrics.confusion();
     let k = classes.len();

@@ -280,3 +280,59 @@ fn train_counts_and_names_the_test_clips_its_metrics_leave_out() {
         .count();
     assert_eq!(metrics["n_test"], tested - 1);
 }
+
+#[test]
+fn classes_the_splits_do_not_share_and_groups_that_match_nothing_are_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cohort = gait::synth::CohortOptions {
+        normal_subjects: 2,
+        abnormal_subjects: 2,
+        recordings_per_subject: 1,
+        seconds: 4.0,
+        ..Default::default()
+    };
+    gait::write_synthetic_dataset(&data, &cohort, 7).unwrap();
+    // A test class that training lacks: refused before anything is trained.
+    let stray = data.join("Testing/Steppage/stray");
+    std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
+    let normal = data.join("Testing/Normal");
+    let some = std::fs::read_dir(&normal)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::rename(&some, &stray).unwrap();
+    let out = dir.path().join("model");
+    let args = [
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--epochs",
+        "1",
+    ];
+    refused(
+        &run("train", &args),
+        "Testing has the class Steppage, which Training lacks",
+    );
+    assert!(!out.exists());
+    // A group pattern that finds no subject in a recording's name.
+    let cv = dir.path().join("cv");
+    let args = [
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        cv.to_str().unwrap(),
+        "--group",
+        "^(subject\\d+)_",
+        "--epochs",
+        "1",
+    ];
+    refused(&run("crossval", &args), "matches nothing in the recording");
+    refused(
+        &run("crossval", &["--data", data.to_str().unwrap(), "--group", "walk"]),
+        "has no capture group",
+    );
+}

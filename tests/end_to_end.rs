@@ -2,8 +2,9 @@
 
 use gait::ExtractOptions;
 use gait::features::FeatureSet;
+use gait::io::Class;
 use gait::io::{Dataset, Require, Split, write_angles};
-use gait::lstm::{Classifier, TrainOptions};
+use gait::lstm::{Classifier, CrossValidation, Evaluation, Folds, TrainOptions};
 use gait::synth::CohortOptions;
 
 fn small_cohort() -> CohortOptions {
@@ -140,4 +141,82 @@ fn a_tree_of_unreadable_landmarks_is_an_error_not_a_switch_to_seed() {
         gait::feature_set_for(dir.path(), FeatureSet::Default).unwrap(),
         FeatureSet::Seed
     );
+}
+
+#[test]
+fn leave_one_subject_out_predicts_every_clip_once_and_pools_as_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cohort = CohortOptions {
+        normal_subjects: 3,
+        abnormal_subjects: 3,
+        recordings_per_subject: 1,
+        seconds: 4.0,
+        ..CohortOptions::default()
+    };
+    gait::write_synthetic_dataset(&data, &cohort, 6).unwrap();
+    let mut examples = gait::load_examples(&data, Split::Training, FeatureSet::Seed)
+        .unwrap()
+        .examples;
+    examples.extend(
+        gait::load_examples(&data, Split::Testing, FeatureSet::Seed)
+            .unwrap()
+            .examples,
+    );
+    let groups: Vec<String> = examples.iter().map(|e| e.recording.clone()).collect();
+    let options = TrainOptions {
+        epochs: 1,
+        ..TrainOptions::default()
+    };
+    let mut done = 0;
+    let cv = CrossValidation::run(
+        &examples,
+        &groups,
+        Folds::LeaveOneGroupOut,
+        &options,
+        &[4],
+        |_, _, _| done += 1,
+    )
+    .unwrap();
+    assert_eq!((cv.groups.len(), done), (6, 6));
+    let result = &cv.seeds[0];
+    // Each clip was in its own subject's fold: the model that predicted it never saw the subject.
+    for (e, &fold) in examples.iter().zip(&result.fold) {
+        assert_eq!(cv.groups[fold], e.recording);
+    }
+    // The pooled metrics, by hand from the out-of-fold probabilities.
+    let p: Vec<f32> = result.probabilities.iter().map(|p| p[1]).collect();
+    let abnormal: Vec<bool> = examples.iter().map(|e| e.class == Class::abnormal()).collect();
+    let (mut tp, mut tn) = (0, 0);
+    for (&p, &a) in p.iter().zip(&abnormal) {
+        tp += usize::from(a && p >= 0.5);
+        tn += usize::from(!a && p < 0.5);
+    }
+    let (pos, neg) = (
+        abnormal.iter().filter(|&&a| a).count(),
+        abnormal.iter().filter(|&&a| !a).count(),
+    );
+    let mut ranked = 0.0;
+    for (i, &ai) in abnormal.iter().enumerate() {
+        for (j, &aj) in abnormal.iter().enumerate() {
+            if ai && !aj {
+                ranked += if p[i] > p[j] {
+                    1.0
+                } else if p[i] == p[j] {
+                    0.5
+                } else {
+                    0.0
+                };
+            }
+        }
+    }
+    let Evaluation::Binary(m) = &result.evaluation else {
+        panic!("Normal and Abnormal give the binary metrics")
+    };
+    assert_eq!(m.n_test, examples.len());
+    assert_eq!((m.confusion.tp, m.confusion.tn), (tp, tn));
+    assert!((m.accuracy - (tp + tn) as f64 / examples.len() as f64).abs() < 1e-12);
+    let recalls = (tp as f64 / pos as f64 + tn as f64 / neg as f64) / 2.0;
+    assert!((m.balanced_accuracy - recalls).abs() < 1e-12);
+    assert!((m.auc - ranked / (pos * neg) as f64).abs() < 1e-12);
 }

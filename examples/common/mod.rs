@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+
+use plotters::style::FontStyle;
 use std::process::ExitCode;
 
 /// Anything an example stops on: the workspace's errors, and messages (`"...".into()`).
@@ -35,4 +37,20 @@ pub fn refuse_non_empty(out: &Path, force: bool) -> Result<(), Failure> {
         .into());
     }
     Ok(())
+}
+
+/// Registers a system sans-serif font for the plots' text (plotters draws text with ab_glyph).
+pub fn register_font() -> Result<(), Failure> {
+    const CANDIDATES: [&str; 3] = [
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+        "/Library/Fonts/Arial Unicode.ttf",
+    ];
+    let bytes = CANDIDATES
+        .iter()
+        .find_map(|p| std::fs::read(p).ok())
+        .ok_or("no DejaVu Sans font found (install fonts-dejavu-core)")?;
+    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+    plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
+        .map_err(|_| "unreadable font".into())
 }

@@ -38,13 +38,19 @@ pub struct Prediction {
 #[derive(Debug, Clone)]
 pub struct Classifier {
     config: ModelConfig,
-    network: Network,
+    /// One network, or the members of an ensemble (their probabilities averaged).
+    members: Vec<Network>,
 }
 
 impl Classifier {
     /// A classifier of `network` and `config`.
-    pub(crate) fn new(config: ModelConfig, network: Network) -> Self {
-        Classifier { config, network }
+    pub(crate) fn new(config: ModelConfig, members: Vec<Network>) -> Self {
+        Classifier { config, members }
+    }
+
+    /// The first (or only) network, for training it.
+    pub(crate) fn into_first(self) -> Network {
+        self.members.into_iter().next().expect("one network at least")
     }
 
     /// Architecture, feature columns and preprocessing.
@@ -57,9 +63,29 @@ impl Classifier {
         self.config.feature_set
     }
 
-    /// The layers.
+    /// The layers (of the first network of an ensemble).
     pub fn network(&self) -> &Network {
-        &self.network
+        &self.members[0]
+    }
+
+    /// Every network: one, or the members of an ensemble.
+    pub fn members(&self) -> &[Network] {
+        &self.members
+    }
+
+    /// Every parameter with its name in `model.safetensors`: the first network's as PyTorch
+    /// names them, member `m` of an ensemble's under `member{m}.`.
+    pub fn named(&self) -> Vec<(String, &Var)> {
+        self.members
+            .iter()
+            .enumerate()
+            .flat_map(|(m, network)| {
+                network
+                    .named()
+                    .into_iter()
+                    .map(move |(name, var)| (if m == 0 { name } else { format!("member{m}.{name}") }, var))
+            })
+            .collect()
     }
 
     /// The classes, in the order of the network's outputs (`Normal` first).
@@ -132,8 +158,21 @@ impl Classifier {
         let mut out = Vec::with_capacity(sequences.len());
         for chunk in sequences.chunks(PREDICT_BATCH) {
             let (x, last) = self.prepare(chunk)?;
-            let probabilities = candle_nn::ops::softmax(&self.network.forward_t(&x, &last, false)?, 1)?;
-            out.extend(probabilities.to_vec2::<f32>()?);
+            let mut sum: Option<Tensor> = None;
+            for network in &self.members {
+                let p = candle_nn::ops::softmax(&network.forward_t(&x, &last, false)?, 1)?;
+                sum = Some(match sum {
+                    Some(s) => (s + p)?,
+                    None => p,
+                });
+            }
+            let sum = sum.expect("one network at least");
+            let mean = if self.members.len() == 1 {
+                sum
+            } else {
+                (sum / self.members.len() as f64)?
+            };
+            out.extend(mean.to_vec2::<f32>()?);
         }
         Ok(out)
     }
@@ -250,7 +289,7 @@ impl Classifier {
         self.config
             .validate()
             .map_err(|reason| Error::Input(format!("not saved: {reason}")))?;
-        for (name, var) in self.network.named() {
+        for (name, var) in self.named() {
             let values = var.as_tensor().flatten_all()?.to_vec1::<f32>()?;
             if values.iter().any(|v| !v.is_finite()) {
                 return Err(Error::Input(format!(
@@ -260,7 +299,6 @@ impl Classifier {
         }
         std::fs::create_dir_all(dir).map_err(|source| Error::file(dir, source))?;
         let tensors: HashMap<String, Tensor> = self
-            .network
             .named()
             .into_iter()
             .map(|(name, var)| (name, var.as_tensor().clone()))
@@ -321,8 +359,11 @@ impl Classifier {
         }
         let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
             .map_err(|e| Error::model(&weights, format!("cannot read the weights: {e}")))?;
-        let network = Network::init(&config, 0)?;
-        for (name, var) in network.named() {
+        let members = (0..config.ensemble)
+            .map(|_| Network::init(&config, 0))
+            .collect::<Result<Vec<_>>>()?;
+        let classifier = Classifier { config, members };
+        for (name, var) in classifier.named() {
             let tensor = tensors
                 .get(&name)
                 .ok_or_else(|| Error::model(&weights, format!("no tensor {name:?}")))?;
@@ -333,21 +374,20 @@ impl Classifier {
                         "{name} is {:?} {:?}; config.json ({} features, LSTM {:?}) needs F32 {:?}",
                         tensor.dtype(),
                         tensor.dims(),
-                        config.columns.len(),
-                        config.lstm_sizes,
+                        classifier.config.columns.len(),
+                        classifier.config.lstm_sizes,
                         var.dims()
                     ),
                 ));
             }
             var.set(tensor)?;
         }
-        Ok(Classifier { config, network })
+        Ok(classifier)
     }
 
     /// A copy of every parameter, to restore with [`restore`](Self::restore).
     pub(crate) fn snapshot(&self) -> Result<Vec<Tensor>> {
         Ok(self
-            .network
             .named()
             .into_iter()
             .map(|(_, v)| v.as_tensor().copy())
@@ -355,14 +395,14 @@ impl Classifier {
     }
 
     pub(crate) fn restore(&self, snapshot: &[Tensor]) -> Result<()> {
-        for ((_, var), tensor) in self.network.named().into_iter().zip(snapshot) {
+        for ((_, var), tensor) in self.named().into_iter().zip(snapshot) {
             var.set(tensor)?;
         }
         Ok(())
     }
 
     pub(crate) fn vars(&self) -> Vec<Var> {
-        self.network.named().into_iter().map(|(_, v)| v.clone()).collect()
+        self.named().into_iter().map(|(_, v)| v.clone()).collect()
     }
 }
 
@@ -385,7 +425,7 @@ mod tests {
         let mut normalizer = Normalizer::fit(&[FeatureSequence::new(columns, values).unwrap()], 8).unwrap();
         normalizer.std[0] = f64::INFINITY;
         config.normalizer = Some(normalizer);
-        let model = Classifier::new(config.clone(), Network::init(&config, 0).unwrap());
+        let model = Classifier::new(config.clone(), vec![Network::init(&config, 0).unwrap()]);
         let dir = tempfile::tempdir().unwrap();
         let err = model.save(&dir.path().join("broken")).unwrap_err().to_string();
         assert!(err.contains("not saved") && err.contains("right_elbow"), "{err}");

@@ -20,6 +20,10 @@ pub struct ModelConfig {
     /// saved before classes were recorded: those are `Normal`, `Abnormal`.
     #[serde(default = "binary_classes")]
     pub classes: Vec<String>,
+    /// Networks whose class probabilities are averaged (1: one network). Absent in models saved
+    /// before ensembles: one.
+    #[serde(default = "one")]
+    pub ensemble: usize,
     /// Hidden sizes of the two LSTM layers (64 and 32).
     pub lstm_sizes: [usize; 2],
     /// Size of the hidden dense layer (16).
@@ -37,6 +41,10 @@ pub struct ModelConfig {
     /// models saved before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights_checksum: Option<String>,
+}
+
+fn one() -> usize {
+    1
 }
 
 /// The old pipeline's two classes, in output order.
@@ -84,6 +92,9 @@ impl ModelConfig {
                 self.classes
             ));
         }
+        if self.ensemble == 0 || self.ensemble > 64 {
+            return Err(format!("ensemble is {}; it must be 1 to 64", self.ensemble));
+        }
         if self.max_len == 0 || self.max_len > MAX_LEN {
             return Err(format!("max_len is {}; it must be 1 to {MAX_LEN}", self.max_len));
         }
@@ -116,6 +127,7 @@ impl ModelConfig {
             feature_set,
             columns,
             classes: binary_classes(),
+            ensemble: 1,
             lstm_sizes: [64, 32],
             dense_size: 16,
             max_len,

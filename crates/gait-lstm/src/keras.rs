@@ -94,12 +94,12 @@ impl Classifier {
         config.masked = false;
         Ok(Classifier::new(
             config,
-            Network {
+            vec![Network {
                 lstm1,
                 lstm2,
                 dense1,
                 dense2,
-            },
+            }],
         ))
     }
 }

@@ -6,11 +6,14 @@
 //!   scores ([`Metrics`]).
 //! - [`Classifier::save`] keeps it in a folder (`model.safetensors` + `config.json`);
 //!   [`Classifier::open`] reads such a folder or the old pipeline's Keras `gait_model.h5`.
+//! - [`CrossValidation::run`] scores a recipe on subjects it never saw: folds by group, out-of-fold
+//!   predictions pooled, per seed.
 //! - [`Network`] and [`Lstm`] are the layers, in PyTorch's layout, on Candle tensors
 //!   (re-exported as [`candle`]).
 
 mod classifier;
 mod config;
+mod crossval;
 mod error;
 mod keras;
 mod kernel;
@@ -22,8 +25,9 @@ mod train;
 pub use candle_core as candle;
 pub use classifier::{Classifier, Prediction};
 pub use config::{FORMAT_VERSION, ModelConfig};
+pub use crossval::{CrossValidation, Folds, SeedResult};
 pub use error::{Error, Result};
 pub use lstm::Lstm;
 pub use metrics::{ClassMetrics, ClassScore, Confusion, DECISION_THRESHOLD, Evaluation, Metrics, label_of};
 pub use network::{Dense, Network};
-pub use train::{ClassWeights, EpochReport, Example, History, TrainOptions};
+pub use train::{Augmentation, ClassWeights, EpochReport, Example, History, TrainOptions};

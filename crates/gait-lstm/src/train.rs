@@ -13,8 +13,8 @@ use crate::classifier::Classifier;
 use crate::config::ModelConfig;
 use crate::error::{Error, Result};
 use crate::network::Network;
-use rand::SeedableRng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// One training example: a clip's features, its label, and the recording it comes from (clips of
@@ -63,6 +63,64 @@ pub struct TrainOptions {
     pub max_len: usize,
     /// Class weighting of the loss.
     pub class_weights: ClassWeights,
+    /// Label-keeping changes to the training sequences, drawn anew each epoch; `None` trains on
+    /// them as they are.
+    #[serde(default)]
+    pub augmentation: Option<Augmentation>,
+    /// Networks trained (each with its own seed and validation part) whose class probabilities
+    /// are averaged.
+    #[serde(default = "one")]
+    pub ensemble: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// The most networks an ensemble may have.
+const MAX_MEMBERS: usize = 64;
+
+/// Seeds of an ensemble's members are this far apart: member `m` trains with `seed + m` times it.
+const MEMBER_SEED_STRIDE: u64 = 1_000_003;
+
+/// Label-keeping changes to training sequences: a walk slightly faster or slower, measured with
+/// a little more noise, is the same walk.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Augmentation {
+    /// Standard deviation of Gaussian noise added to each standardised value.
+    pub noise: f64,
+    /// Each sequence is resampled in time by a factor drawn uniformly from `1 ± time_warp`.
+    pub time_warp: f64,
+}
+
+impl Default for Augmentation {
+    fn default() -> Self {
+        Augmentation {
+            noise: 0.05,
+            time_warp: 0.1,
+        }
+    }
+}
+
+impl Augmentation {
+    /// `sequence` resampled in time by `factor` (linear interpolation between frames; missing
+    /// where either neighbour is).
+    fn warp(sequence: &FeatureSequence, factor: f64) -> FeatureSequence {
+        let frames = sequence.frames();
+        let length = ((frames as f64 / factor).round() as usize).max(1);
+        let values = sequence.values();
+        let warped = ndarray::Array2::from_shape_fn((length, values.ncols()), |(i, c)| {
+            let t = if length > 1 {
+                i as f64 * (frames - 1) as f64 / (length - 1) as f64
+            } else {
+                0.0
+            };
+            let (lo, hi) = (t.floor() as usize, (t.ceil() as usize).min(frames - 1));
+            let w = t - lo as f64;
+            values[[lo, c]] * (1.0 - w) + values[[hi, c]] * w
+        });
+        FeatureSequence::new(sequence.columns().to_vec(), warped).expect("the same columns")
+    }
 }
 
 impl Default for TrainOptions {
@@ -76,6 +134,8 @@ impl Default for TrainOptions {
             patience: 10,
             max_len: DEFAULT_MAX_LEN,
             class_weights: ClassWeights::Balanced,
+            augmentation: None,
+            ensemble: 1,
         }
     }
 }
@@ -83,6 +143,9 @@ impl Default for TrainOptions {
 /// Loss and accuracy after one epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EpochReport {
+    /// The ensemble member trained (0 for the first or only one).
+    #[serde(default)]
+    pub member: usize,
     /// 1-based epoch.
     pub epoch: usize,
     /// Mean weighted loss over the epoch's batches.
@@ -95,7 +158,7 @@ pub struct EpochReport {
     pub val_accuracy: f64,
 }
 
-/// What training did.
+/// What training did (of the first member of an ensemble; the others train alike).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct History {
     /// One report per epoch run.
@@ -164,6 +227,12 @@ impl Classifier {
                 "epochs must be at least 1: a model trained for none predicts nothing".into(),
             ));
         }
+        if !(1..=MAX_MEMBERS).contains(&options.ensemble) {
+            return Err(Error::Input(format!(
+                "an ensemble of {} networks: give 1 to {MAX_MEMBERS}",
+                options.ensemble
+            )));
+        }
         // The classes, in class order (Normal first): the network's outputs.
         let mut classes: Vec<Class> = examples.iter().map(|e| e.class.clone()).collect();
         classes.sort();
@@ -174,95 +243,53 @@ impl Classifier {
                 examples.len()
             )));
         }
-        let index = |class: &Class| classes.binary_search(class).expect("a class of the examples");
-        let (train, val) = split_by_recording(examples, &classes, options.validation_fraction, options.seed);
-        let train_sequences: Vec<FeatureSequence> = train.iter().map(|e| e.sequence.clone()).collect();
         let mut config = ModelConfig::new(feature_set, first.sequence.columns().to_vec(), options.max_len);
         config.classes = classes.iter().map(|c| c.name().to_string()).collect();
-        config.normalizer = Some(Normalizer::fit(&train_sequences, options.max_len)?);
-        let classifier = Classifier::new(config.clone(), Network::init(&config, options.seed)?);
+        config.ensemble = options.ensemble;
+        let mut members = Vec::with_capacity(options.ensemble);
+        let mut first_history = None;
+        for member in 0..options.ensemble {
+            let options = TrainOptions {
+                seed: options.seed.wrapping_add(member as u64 * MEMBER_SEED_STRIDE),
+                ..options.clone()
+            };
+            let (network, history) =
+                train_member(examples, &classes, &mut config, &options, member, &mut on_epoch)?;
+            members.push(network);
+            first_history.get_or_insert(history);
+        }
+        Ok((
+            Classifier::new(config, members),
+            first_history.expect("one member at least"),
+        ))
+    }
 
-        // Balanced: each class weighs alike, n / (k n_c); a class with no training example (all
-        // its recordings held out) weighs nothing.
-        let k = classes.len();
-        let class_weight: Vec<f32> = (0..k)
-            .map(|c| match options.class_weights {
-                ClassWeights::Uniform => 1.0,
-                ClassWeights::Balanced => {
-                    let n = train.iter().filter(|e| index(&e.class) == c).count();
-                    if n == 0 {
-                        0.0
-                    } else {
-                        train.len() as f32 / (k as f32 * n as f32)
-                    }
-                }
+    /// The training set of one epoch: every sequence warped in time, then standardised, noised.
+    fn augmented(
+        &self,
+        examples: &[&Example],
+        classes: &[Class],
+        class_weight: &[f32],
+        a: Augmentation,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Prepared> {
+        let warped: Vec<Example> = examples
+            .iter()
+            .map(|e| Example {
+                sequence: Augmentation::warp(
+                    &e.sequence,
+                    1.0 + a.time_warp * (2.0 * rng.random::<f64>() - 1.0),
+                ),
+                ..(*e).clone()
             })
             .collect();
-        let train_set = classifier.prepared(&train, &classes, &class_weight)?;
-        let val_set = if val.is_empty() {
-            None
-        } else {
-            Some(classifier.prepared(&val, &classes, &class_weight)?)
-        };
-
-        let params = ParamsAdamW {
-            lr: options.learning_rate,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-7,
-            weight_decay: 0.0,
-        };
-        let mut optimizer = AdamW::new(classifier.vars(), params)?;
-        let mut rng = ChaCha8Rng::seed_from_u64(options.seed.wrapping_add(1));
-        let mut history = History {
-            epochs: Vec::new(),
-            best_epoch: 0,
-            recordings: [recordings(&train), recordings(&val)],
-        };
-        let mut best = (f64::INFINITY, classifier.snapshot()?);
-        for epoch in 1..=options.epochs {
-            let mut order: Vec<u32> = (0..train_set.len as u32).collect();
-            order.shuffle(&mut rng);
-            let (mut loss_sum, mut weight_sum, mut correct) = (0.0, 0.0, 0.0);
-            for batch in order.chunks(options.batch_size) {
-                let index = Tensor::from_slice(batch, batch.len(), &Device::Cpu)?;
-                let (loss, weight, hits) = classifier.loss(&train_set, Some(&index), true)?;
-                optimizer.backward_step(&loss)?;
-                loss_sum += f64::from(loss.to_scalar::<f32>()?) * weight;
-                weight_sum += weight;
-                correct += hits;
-            }
-            let (val_loss, val_accuracy) = match &val_set {
-                Some(v) => {
-                    let (loss, _, hits) = classifier.loss(v, None, false)?;
-                    (f64::from(loss.to_scalar::<f32>()?), hits / v.len as f64)
-                }
-                None => (f64::NAN, f64::NAN),
-            };
-            let report = EpochReport {
-                epoch,
-                train_loss: loss_sum / weight_sum,
-                train_accuracy: correct / train_set.len as f64,
-                val_loss,
-                val_accuracy,
-            };
-            on_epoch(&report);
-            history.epochs.push(report);
-            // Without a validation part, the training loss decides.
-            let watched = if val_set.is_some() {
-                val_loss
-            } else {
-                report.train_loss
-            };
-            if watched < best.0 {
-                best = (watched, classifier.snapshot()?);
-                history.best_epoch = epoch;
-            } else if epoch - history.best_epoch >= options.patience {
-                break;
-            }
-        }
-        classifier.restore(&best.1)?;
-        Ok((classifier, history))
+        let refs: Vec<&Example> = warped.iter().collect();
+        let mut set = self.prepared(&refs, classes, class_weight)?;
+        let noise: Vec<f32> = (0..set.x.elem_count())
+            .map(|_| (a.noise * rng.sample::<f64, _>(rand_distr::StandardNormal)) as f32)
+            .collect();
+        set.x = (&set.x + Tensor::from_vec(noise, set.x.shape(), &Device::Cpu)?)?;
+        Ok(set)
     }
 
     fn prepared(&self, examples: &[&Example], classes: &[Class], class_weight: &[f32]) -> Result<Prepared> {
@@ -311,6 +338,115 @@ impl Classifier {
         );
         Ok((loss, total, hits))
     }
+}
+
+/// Trains one network on `examples` (its validation part split off by `options.seed`); the
+/// first member also fits `config`'s normaliser on its training part.
+fn train_member(
+    examples: &[Example],
+    classes: &[Class],
+    config: &mut ModelConfig,
+    options: &TrainOptions,
+    member: usize,
+    on_epoch: &mut impl FnMut(&EpochReport),
+) -> Result<(Network, History)> {
+    let index = |class: &Class| classes.binary_search(class).expect("a class of the examples");
+    let (train, val) = split_by_recording(examples, classes, options.validation_fraction, options.seed);
+    let train_sequences: Vec<FeatureSequence> = train.iter().map(|e| e.sequence.clone()).collect();
+    if config.normalizer.is_none() {
+        config.normalizer = Some(Normalizer::fit(&train_sequences, options.max_len)?);
+    }
+    let classifier = Classifier::new(config.clone(), vec![Network::init(config, options.seed)?]);
+
+    // Balanced: each class weighs alike, n / (k n_c); a class with no training example (all
+    // its recordings held out) weighs nothing.
+    let k = classes.len();
+    let class_weight: Vec<f32> = (0..k)
+        .map(|c| match options.class_weights {
+            ClassWeights::Uniform => 1.0,
+            ClassWeights::Balanced => {
+                let n = train.iter().filter(|e| index(&e.class) == c).count();
+                if n == 0 {
+                    0.0
+                } else {
+                    train.len() as f32 / (k as f32 * n as f32)
+                }
+            }
+        })
+        .collect();
+    let train_set = classifier.prepared(&train, classes, &class_weight)?;
+    let val_set = if val.is_empty() {
+        None
+    } else {
+        Some(classifier.prepared(&val, classes, &class_weight)?)
+    };
+
+    let params = ParamsAdamW {
+        lr: options.learning_rate,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-7,
+        weight_decay: 0.0,
+    };
+    let mut optimizer = AdamW::new(classifier.vars(), params)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed.wrapping_add(1));
+    let mut history = History {
+        epochs: Vec::new(),
+        best_epoch: 0,
+        recordings: [recordings(&train), recordings(&val)],
+    };
+    let mut best = (f64::INFINITY, classifier.snapshot()?);
+    // Its own generator, so that training without augmentation draws what it always drew.
+    let mut augment_rng = ChaCha8Rng::seed_from_u64(options.seed.wrapping_add(4));
+    for epoch in 1..=options.epochs {
+        let augmented = match options.augmentation {
+            Some(a) => Some(classifier.augmented(&train, classes, &class_weight, a, &mut augment_rng)?),
+            None => None,
+        };
+        let epoch_set = augmented.as_ref().unwrap_or(&train_set);
+        let mut order: Vec<u32> = (0..train_set.len as u32).collect();
+        order.shuffle(&mut rng);
+        let (mut loss_sum, mut weight_sum, mut correct) = (0.0, 0.0, 0.0);
+        for batch in order.chunks(options.batch_size) {
+            let index = Tensor::from_slice(batch, batch.len(), &Device::Cpu)?;
+            let (loss, weight, hits) = classifier.loss(epoch_set, Some(&index), true)?;
+            optimizer.backward_step(&loss)?;
+            loss_sum += f64::from(loss.to_scalar::<f32>()?) * weight;
+            weight_sum += weight;
+            correct += hits;
+        }
+        let (val_loss, val_accuracy) = match &val_set {
+            Some(v) => {
+                let (loss, _, hits) = classifier.loss(v, None, false)?;
+                (f64::from(loss.to_scalar::<f32>()?), hits / v.len as f64)
+            }
+            None => (f64::NAN, f64::NAN),
+        };
+        let report = EpochReport {
+            member,
+            epoch,
+            train_loss: loss_sum / weight_sum,
+            train_accuracy: correct / train_set.len as f64,
+            val_loss,
+            val_accuracy,
+        };
+        on_epoch(&report);
+        history.epochs.push(report);
+        // Without a validation part, the training loss decides.
+        let watched = if val_set.is_some() {
+            val_loss
+        } else {
+            report.train_loss
+        };
+        if watched < best.0 {
+            best = (watched, classifier.snapshot()?);
+            history.best_epoch = epoch;
+        } else if epoch - history.best_epoch >= options.patience {
+            break;
+        }
+    }
+    classifier.restore(&best.1)?;
+    Ok((classifier.into_first(), history))
 }
 
 fn recordings(examples: &[&Example]) -> usize {
