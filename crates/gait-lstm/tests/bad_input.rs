@@ -283,3 +283,42 @@ fn a_damaged_config_is_refused_before_anything_is_allocated() {
     let err = damaged(&|v| v["dense_size"] = serde_json::json!(0));
     assert!(err.contains("dense_size"), "{err}");
 }
+
+#[test]
+fn an_ensemble_keeps_its_first_member_as_a_single_network_and_round_trips() {
+    let examples = alternating(|i| i as f64);
+    let single = TrainOptions {
+        epochs: 2,
+        max_len: 12,
+        ..TrainOptions::default()
+    };
+    let ensemble = TrainOptions {
+        ensemble: 3,
+        ..single.clone()
+    };
+    let (one, _) = Classifier::fit(&examples, &single).unwrap();
+    let (three, _) = Classifier::fit(&examples, &ensemble).unwrap();
+    assert_eq!(three.members().len(), 3);
+    // The first member is the network a single training gives, bit for bit.
+    for ((name, a), (_, b)) in one.named().into_iter().zip(three.named()) {
+        let (a, b) = (
+            a.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+            b.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+        );
+        assert_eq!(a, b, "{name}");
+    }
+    assert!(three.named().iter().any(|(name, _)| name.starts_with("member2.")));
+    // Saved and loaded, it predicts the same; its probabilities are a distribution.
+    let dir = tempfile::tempdir().unwrap();
+    three.save(dir.path()).unwrap();
+    let loaded = Classifier::load(dir.path()).unwrap();
+    let p = three.predict_probabilities(&examples).unwrap();
+    assert_eq!(p, loaded.predict_probabilities(&examples).unwrap());
+    assert!(p.iter().all(|p| (p.iter().sum::<f32>() - 1.0).abs() < 1e-5));
+    assert_ne!(p, one.predict_probabilities(&examples).unwrap());
+    let bad = TrainOptions {
+        ensemble: 0,
+        ..single
+    };
+    assert!(error_of(Classifier::fit(&examples, &bad)).contains("an ensemble of 0 networks"));
+}
