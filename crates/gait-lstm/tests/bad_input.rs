@@ -290,6 +290,7 @@ fn an_ensemble_keeps_its_first_member_as_a_single_network_and_round_trips() {
     let single = TrainOptions {
         epochs: 2,
         max_len: 12,
+        ensemble: 1,
         ..TrainOptions::default()
     };
     let ensemble = TrainOptions {
