@@ -34,12 +34,14 @@ fn model(c: &mut Criterion) {
     let batch256 = sequences(256);
     let mut group = c.benchmark_group("lstm");
     group.sample_size(10);
-    // A model one training epoch old (its weights do not change the cost).
+    // One network (the default ensemble runs three, each costing this), one training epoch old
+    // (its weights do not change the cost).
     let fit = |examples: &[Example], epochs: usize| {
         let options = TrainOptions {
             epochs,
             patience: epochs,
             validation_fraction: 0.0,
+            ensemble: 1,
             ..TrainOptions::default()
         };
         Classifier::fit(examples, &options).expect("training").0

@@ -88,20 +88,27 @@ fn run(args: &Args) -> Result<(), Failure> {
         ensemble: args.ensemble,
         ..TrainOptions::default()
     };
+    // One bar per network of the ensemble; a network that stops early leaves the rest of its bar.
     let bar = ProgressBar::new(options.epochs as u64).with_style(
-        ProgressStyle::with_template("epoch {pos:>3}/{len} {bar:30} {elapsed_precise} {msg}")
+        ProgressStyle::with_template("{prefix} epoch {pos:>3}/{len} {bar:30} {elapsed_precise} {msg}")
             .expect("valid template"),
     );
+    let mut member = usize::MAX;
     let (model, history) = Classifier::fit_with_progress(&train.examples, &options, |r: &EpochReport| {
+        if r.member != member {
+            member = r.member;
+            bar.reset();
+            bar.set_prefix(format!("network {}/{}", member + 1, options.ensemble));
+        }
         bar.set_message(format!(
             "loss {:.3} acc {:.3} | val loss {:.3} acc {:.3}",
             r.train_loss, r.train_accuracy, r.val_loss, r.val_accuracy
         ));
-        bar.inc(1);
+        bar.set_position(r.epoch as u64);
     })?;
     bar.finish();
     eprintln!(
-        "kept the weights of epoch {} (lowest validation loss)",
+        "kept the weights of epoch {} of the first network (lowest validation loss)",
         history.best_epoch
     );
 
