@@ -336,3 +336,56 @@ fn classes_the_splits_do_not_share_and_groups_that_match_nothing_are_said() {
         "has no capture group",
     );
 }
+
+#[test]
+fn crossval_leaves_one_subject_out_and_writes_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cohort = gait::synth::CohortOptions {
+        normal_subjects: 2,
+        abnormal_subjects: 2,
+        recordings_per_subject: 2,
+        seconds: 4.0,
+        ..Default::default()
+    };
+    gait::write_synthetic_dataset(&data, &cohort, 8).unwrap();
+    let out = dir.path().join("cv");
+    let output = run(
+        "crossval",
+        &[
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--leave-one-group-out",
+            "--group",
+            "^([a-z]+_s\\d+)_",
+            "--seeds",
+            "1",
+            "--epochs",
+            "1",
+            "--ensemble",
+            "1",
+            "--features",
+            "seed",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("crossval.json")).unwrap()).unwrap();
+    // Four subjects (two walks each): four folds, each holding out one subject's two walks.
+    let cv = &report["crossval"];
+    assert_eq!(cv["groups"].as_array().unwrap().len(), 4);
+    let folds = cv["seeds"][0]["fold"].as_array().unwrap();
+    let clips = folds.len();
+    assert_eq!(cv["seeds"][0]["evaluation"]["n_test"], clips);
+    assert!(report["summary"]["balanced_accuracy"]["median"].is_number());
+    assert!(
+        out.join("crossval.png").exists()
+            || String::from_utf8_lossy(&output.stderr).contains("plot not written")
+    );
+}
