@@ -220,3 +220,132 @@ fn leave_one_subject_out_predicts_every_clip_once_and_pools_as_by_hand() {
     assert!((m.balanced_accuracy - recalls).abs() < 1e-12);
     assert!((m.auc - ranked / (pos * neg) as f64).abs() < 1e-12);
 }
+
+#[test]
+fn a_long_walk_is_cut_into_parts_that_cover_it_and_follow_its_change() {
+    use gait::synth::{Camera, Pathology, Realism, Subject, Walk, render, walk};
+    use rand::SeedableRng;
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    gait::write_synthetic_dataset(&data, &small_cohort(), 5).unwrap();
+    let train = gait::load_examples(&data, Split::Training, FeatureSet::Default)
+        .unwrap()
+        .examples;
+    let options = TrainOptions {
+        epochs: 15,
+        ensemble: 1,
+        seed: 2,
+        ..TrainOptions::default()
+    };
+    let (model, _) = Classifier::fit(&train, &options).unwrap();
+
+    // Ten seconds of a normal walk, then ten of the same person crouching, as one recording.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+    let person = |pathology| Subject {
+        height: 1.72,
+        cadence: 108.0,
+        stride_ratio: 0.8,
+        amplitude: 1.0,
+        pathology,
+    };
+    let first = walk(&person(None), 300, 30.0, &mut rng);
+    let mut second = walk(&person(Some((Pathology::Crouch, 1.0))), 300, 30.0, &mut rng);
+    let shift = first.positions[[299, 23, 0]] - second.positions[[0, 23, 0]] + 0.02;
+    second
+        .positions
+        .index_axis_mut(gait::ndarray::Axis(2), 0)
+        .mapv_inplace(|x| x + shift);
+    let both = Walk {
+        positions: gait::ndarray::concatenate(
+            gait::ndarray::Axis(0),
+            &[first.positions.view(), second.positions.view()],
+        )
+        .unwrap(),
+        heel_strikes: [Vec::new(), Vec::new()],
+        height: first.height,
+    };
+    let still = Realism {
+        drop_rate: 0.0,
+        ..Realism::default()
+    };
+    let (landmarks, _) = render(&both, &still, Some(&Camera::default()), &mut rng);
+    let path = dir.path().join("long/1_landmarks.npy");
+    gait::io::write_landmarks(&path, &landmarks).unwrap();
+
+    let verdict = gait::predict_walk(&model, &path, &gait::WalkOptions::default()).unwrap();
+    assert_eq!(verdict.frames, 600);
+    assert!(
+        matches!(verdict.cut, gait::Cut::Strides { strides: 2 }),
+        "{:?}",
+        verdict.cut
+    );
+    // Every frame is in a part: they start at 0, end at the last frame and leave no gap.
+    let parts = &verdict.segments;
+    assert_eq!((parts[0].start, parts[parts.len() - 1].end), (0, 600));
+    assert!(
+        parts
+            .windows(2)
+            .all(|w| w[1].start <= w[0].end && w[0].start < w[1].start)
+    );
+    for part in parts {
+        let p = part.prediction.p_abnormal.unwrap();
+        if part.end <= 300 {
+            assert!(p < 0.5, "normal part {}..{}: {p}", part.start, part.end);
+        } else if part.start >= 300 {
+            assert!(p > 0.5, "crouching part {}..{}: {p}", part.start, part.end);
+        }
+    }
+    // The same recording, as windows of the model's length, when strides cannot be found
+    // (the angles alone): every frame again.
+    let angles = dir.path().join("angles/1_angles.npy");
+    gait::io::write_angles(
+        &angles,
+        &gait::features_of_file(&path, FeatureSet::Default).unwrap(),
+    )
+    .unwrap();
+    let windows = gait::predict_walk(&model, &angles, &gait::WalkOptions::default()).unwrap();
+    assert_eq!(windows.cut, gait::Cut::Windows { length: 110, hop: 55 });
+    let ends: Vec<(usize, usize)> = windows.segments.iter().map(|s| (s.start, s.end)).collect();
+    assert_eq!(
+        ends,
+        [
+            (0, 110),
+            (55, 165),
+            (110, 220),
+            (165, 275),
+            (220, 330),
+            (275, 385),
+            (330, 440),
+            (385, 495),
+            (440, 550),
+            (490, 600)
+        ]
+    );
+    // The verdict of a recording the model takes whole is that of the model on it.
+    let short = gait::features_of_file(&path, FeatureSet::Default)
+        .unwrap()
+        .frames_in(0..100);
+    let clip = dir.path().join("short/2_angles.npy");
+    gait::io::write_angles(&clip, &short).unwrap();
+    let whole = gait::predict_walk(&model, &clip, &gait::WalkOptions::default()).unwrap();
+    assert_eq!(whole.cut, gait::Cut::Whole);
+    assert_eq!(whole.prediction, model.classify([&short]).unwrap()[0]);
+    // A recording of 100,000 frames is used whole, in parts classified 256 at a time.
+    let features = gait::features_of_file(&path, FeatureSet::Default).unwrap();
+    let (columns, values) = features.into_parts();
+    let views: Vec<_> = (0..167).map(|_| values.view()).collect();
+    let long = gait::ndarray::concatenate(gait::ndarray::Axis(0), &views).unwrap();
+    let long =
+        gait::io::FeatureSequence::new(columns, long.slice(gait::ndarray::s![..100_000, ..]).to_owned())
+            .unwrap();
+    let huge = dir.path().join("huge/3_angles.npy");
+    gait::io::write_angles(&huge, &long).unwrap();
+    let verdict = gait::predict_walk(&model, &huge, &gait::WalkOptions::default()).unwrap();
+    assert_eq!(verdict.frames, 100_000);
+    let last = verdict.segments.last().unwrap();
+    assert_eq!(
+        (verdict.segments.len(), last.start, last.end),
+        (1818, 99_890, 100_000)
+    );
+}

@@ -88,6 +88,16 @@ impl FeatureSequence {
         self.values.iter().filter(|&&v| !Self::present(v)).count()
     }
 
+    /// Frames `range` of the sequence (clamped to its frames).
+    pub fn frames_in(&self, range: std::ops::Range<usize>) -> FeatureSequence {
+        let end = range.end.min(self.frames());
+        let start = range.start.min(end);
+        FeatureSequence {
+            columns: self.columns.clone(),
+            values: self.values.slice(ndarray::s![start..end, ..]).to_owned(),
+        }
+    }
+
     /// Takes the sequence apart into its column names and values.
     pub fn into_parts(self) -> (Vec<String>, Array2<f64>) {
         (self.columns, self.values)

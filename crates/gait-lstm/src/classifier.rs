@@ -222,34 +222,37 @@ impl Classifier {
         &self,
         sequences: impl IntoIterator<Item = S>,
     ) -> Result<Vec<Prediction>> {
-        let classes = self.classes();
-        let binary = Class::is_binary(&classes);
-        let normal = self.normal_index().ok();
         Ok(self
             .predict_probabilities(sequences)?
             .into_iter()
-            .map(|probabilities| {
-                let chosen = if binary {
-                    usize::from(label_of(probabilities[1]) == Class::abnormal())
-                } else {
-                    crate::metrics::most_probable(&probabilities)
-                };
-                let p_abnormal = normal.map(|normal| {
-                    probabilities
-                        .iter()
-                        .enumerate()
-                        .filter(|&(c, _)| c != normal)
-                        .map(|(_, p)| p)
-                        .sum()
-                });
-                Prediction {
-                    class: classes[chosen].clone(),
-                    probability: probabilities[chosen],
-                    probabilities,
-                    p_abnormal,
-                }
-            })
+            .map(|p| self.decide(p))
             .collect())
+    }
+
+    /// The decision for one walk from its class `probabilities` (in the order of
+    /// [`classes`](Self::classes)): with `Normal` and `Abnormal`, Abnormal from
+    /// [`DECISION_THRESHOLD`](crate::DECISION_THRESHOLD) up; with gait patterns, the most probable.
+    pub fn decide(&self, probabilities: Vec<f32>) -> Prediction {
+        let classes = self.classes();
+        let chosen = if Class::is_binary(&classes) {
+            usize::from(label_of(probabilities[1]) == Class::abnormal())
+        } else {
+            crate::metrics::most_probable(&probabilities)
+        };
+        let p_abnormal = self.normal_index().ok().map(|normal| {
+            probabilities
+                .iter()
+                .enumerate()
+                .filter(|&(c, _)| c != normal)
+                .map(|(_, p)| p)
+                .sum()
+        });
+        Prediction {
+            class: classes[chosen].clone(),
+            probability: probabilities[chosen],
+            probabilities,
+            p_abnormal,
+        }
     }
 
     /// Metrics of the predictions for `examples` against their classes: [`Metrics`] for

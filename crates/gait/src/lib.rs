@@ -10,7 +10,8 @@
 //!   pictures with MediaPipe's models, and `extract_video`.
 //!
 //! and the calls most programs need: [`load_examples`], [`features_of_file`], [`extract_tree`],
-//! [`prediction_inputs`], [`write_synthetic_dataset`].
+//! [`prediction_inputs`], [`predict_walk`] (a verdict on a whole recording, part by part),
+//! [`write_synthetic_dataset`].
 //!
 //! ```
 //! use gait::prelude::*;
@@ -41,6 +42,7 @@ mod pipeline;
 mod synthetic;
 #[cfg(feature = "pose")]
 mod video;
+mod walk;
 
 pub use error::{Error, Result};
 pub use gait_features as features;
@@ -57,6 +59,7 @@ pub use pipeline::{
 pub use synthetic::write_synthetic_dataset;
 #[cfg(feature = "pose")]
 pub use video::{extract_video, video_outputs};
+pub use walk::{Cut, Segment, Verdict, WalkOptions, predict_walk};
 
 /// The types most programs need, in one import.
 pub mod prelude {

@@ -1,0 +1,226 @@
+//! A verdict on a whole recording: cut as the model was trained, every part classified, one
+//! verdict by a stated rule, nothing truncated.
+
+use std::path::Path;
+
+use gait_features::{BodyAxes, EventOptions, FeatureSet, detect_events};
+use gait_io::{ClipFile, FeatureSequence, read_landmarks};
+use gait_lstm::{Classifier, Prediction};
+
+use crate::error::Result;
+use crate::pipeline::features_of_file;
+
+/// Segments classified per call to the model: bounds the memory of a long recording.
+const BATCH: usize = 256;
+
+/// Probabilities are floored here before their logarithm, so that one certain segment does not
+/// silence the rest.
+const FLOOR: f32 = 1e-6;
+
+/// How a recording is cut.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WalkOptions {
+    /// Cut even a recording the model takes whole (no longer than its length).
+    pub always: bool,
+    /// Frames per second, for finding heel strikes.
+    pub fps: f64,
+    /// Strides per segment when cutting at heel strikes (the synthetic training clips have two).
+    pub strides: usize,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions {
+            always: false,
+            fps: 30.0,
+            strides: 2,
+        }
+    }
+}
+
+/// How a recording was cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// Not cut: no longer than the model's length.
+    Whole,
+    /// At the heel strikes of one foot, `strides` strides a segment, one starting at each
+    /// strike (so segments overlap by all but a stride); before the first strike and after the
+    /// last, a segment of the most whole strides from the start (and to the end) that the model
+    /// takes.
+    Strides {
+        /// Strides per segment.
+        strides: usize,
+    },
+    /// Windows of the model's length, `hop` frames apart, the last one ending at the last frame.
+    Windows {
+        /// Frames per window.
+        length: usize,
+        /// Frames from one window's start to the next.
+        hop: usize,
+    },
+}
+
+/// One part of a recording and what the model says of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    /// First frame.
+    pub start: usize,
+    /// One past the last frame.
+    pub end: usize,
+    /// The model's decision on this part alone.
+    pub prediction: Prediction,
+}
+
+/// The verdict on a whole recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// Frames in the recording.
+    pub frames: usize,
+    /// How it was cut.
+    pub cut: Cut,
+    /// The parts, in order; together they cover every frame.
+    pub segments: Vec<Segment>,
+    /// The decision on the whole: from each class's probability, the geometric mean over the
+    /// segments, renormalised (for Normal and Abnormal: the mean log-odds). Decided by the
+    /// model's own rule ([`Classifier::decide`]).
+    pub prediction: Prediction,
+}
+
+/// Classifies the whole recording `file` (an `N_landmarks.npy` or `N_angles.npy`) with `model`:
+/// a recording longer than the model's length (or any, with `options.always`) is cut at heel
+/// strikes when its landmarks show them, otherwise into overlapping windows of the model's
+/// length; each part is classified, in batches, and the parts give one verdict.
+pub fn predict_walk(model: &Classifier, file: &Path, options: &WalkOptions) -> Result<Verdict> {
+    let feature_set = model.feature_set();
+    let features = features_of_file(file, feature_set)?;
+    let frames = features.frames();
+    let length = model.config().max_len;
+    let (cut, parts) = if frames <= length && !options.always {
+        (Cut::Whole, vec![(0, frames)])
+    } else {
+        // Strides longer than the model's length would be cut short: windows then.
+        match stride_parts(file, feature_set, frames, length, options)
+            .filter(|p| p.iter().all(|(s, e)| e - s <= length))
+        {
+            Some(parts) => (
+                Cut::Strides {
+                    strides: options.strides,
+                },
+                parts,
+            ),
+            None => {
+                let hop = (length / 2).max(1);
+                (Cut::Windows { length, hop }, window_parts(frames, length, hop))
+            }
+        }
+    };
+    let mut segments = Vec::with_capacity(parts.len());
+    for batch in parts.chunks(BATCH) {
+        let sequences: Vec<FeatureSequence> = batch.iter().map(|&(s, e)| features.frames_in(s..e)).collect();
+        for (&(start, end), prediction) in batch.iter().zip(model.classify(&sequences)?) {
+            segments.push(Segment {
+                start,
+                end,
+                prediction,
+            });
+        }
+    }
+    if let [only] = segments.as_slice() {
+        return Ok(Verdict {
+            frames,
+            cut,
+            prediction: only.prediction.clone(),
+            segments,
+        });
+    }
+    let classes = model.classes().len();
+    let mut log_mean = vec![0.0f64; classes];
+    for segment in &segments {
+        for (sum, &p) in log_mean.iter_mut().zip(&segment.prediction.probabilities) {
+            *sum += f64::from(p.max(FLOOR)).ln() / segments.len() as f64;
+        }
+    }
+    let top = log_mean.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let total: f64 = log_mean.iter().map(|l| (l - top).exp()).sum();
+    let probabilities: Vec<f32> = log_mean
+        .iter()
+        .map(|l| ((l - top).exp() / total) as f32)
+        .collect();
+    Ok(Verdict {
+        frames,
+        cut,
+        segments,
+        prediction: model.decide(probabilities),
+    })
+}
+
+/// Windows of `length` frames `hop` apart over `frames`, the last ending at the last frame.
+fn window_parts(frames: usize, length: usize, hop: usize) -> Vec<(usize, usize)> {
+    if frames <= length {
+        return vec![(0, frames)];
+    }
+    let mut parts: Vec<(usize, usize)> = (0..)
+        .map(|i| i * hop)
+        .take_while(|&start| start + length < frames)
+        .map(|start| (start, start + length))
+        .collect();
+    parts.push((frames - length, frames));
+    parts
+}
+
+/// Segments of `options.strides` strides between the heel strikes of the foot with more of
+/// them, when `file` is a landmarks file (or has one beside it) whose events can be found and
+/// show enough strides; `None` otherwise.
+fn stride_parts(
+    file: &Path,
+    feature_set: FeatureSet,
+    frames: usize,
+    length: usize,
+    options: &WalkOptions,
+) -> Option<Vec<(usize, usize)>> {
+    let name = file.file_name()?.to_str()?;
+    let (clip, _) = ClipFile::parse(name)?;
+    let landmarks = read_landmarks(&ClipFile::Landmarks.path(file.parent()?, clip)).ok()?;
+    // The seed set keeps every frame of the landmarks; others must line up too.
+    if landmarks.frames() != frames && feature_set != FeatureSet::Seed {
+        return None;
+    }
+    let axes = BodyAxes::estimate(&landmarks).ok()?;
+    let events = detect_events(
+        &landmarks,
+        &axes,
+        &EventOptions {
+            fps: options.fps,
+            ..EventOptions::default()
+        },
+    )
+    .ok()?;
+    let strikes = events.heel_strikes.iter().max_by_key(|s| s.len())?;
+    let k = options.strides.max(1);
+    if strikes.len() < k + 1 || landmarks.frames() != frames {
+        return None;
+    }
+    let mut parts: Vec<(usize, usize)> = strikes.windows(k + 1).map(|w| (w[0], w[k])).collect();
+    // The frames before the first strike and after the last: the most whole strides from the
+    // start, and to the end, that the model takes (at least one).
+    let (first, last) = (strikes[0], strikes[strikes.len() - 1]);
+    if first > 0 {
+        let to = strikes
+            .iter()
+            .copied()
+            .filter(|&s| s <= length)
+            .max()
+            .unwrap_or(strikes[1]);
+        parts.insert(0, (0, to.max(strikes[1])));
+    }
+    if last < frames {
+        let from = strikes
+            .iter()
+            .copied()
+            .filter(|&s| s + length >= frames)
+            .min()
+            .unwrap_or(last);
+        parts.push((from.min(strikes[strikes.len() - 2]), frames));
+    }
+    Some(parts)
+}
