@@ -272,6 +272,13 @@ fn train_counts_and_names_the_test_clips_its_metrics_leave_out() {
     let metrics: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(model.join("metrics.json")).unwrap()).unwrap();
     assert_eq!(metrics["test_clips_left_out"], 1);
+    // The plots draw with the font the examples ship, whatever the machine has.
+    for plot in ["training.png", "confusion.png"] {
+        assert!(
+            std::fs::metadata(model.join(plot)).unwrap().len() > 1000,
+            "{plot}"
+        );
+    }
     let left_out = metrics["left_out"][0].as_str().unwrap();
     assert!(left_out.contains(&*broken.to_string_lossy()), "{left_out}");
     let tested = walk(&data.join("Testing"))

@@ -39,18 +39,9 @@ pub fn refuse_non_empty(out: &Path, force: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Registers a system sans-serif font for the plots' text (plotters draws text with ab_glyph).
+/// Registers DejaVu Sans (shipped in the `dejavu` crate, so that a machine without fonts draws
+/// the same pictures) as the plots' sans-serif font.
 pub fn register_font() -> Result<(), Failure> {
-    const CANDIDATES: [&str; 3] = [
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-        "/Library/Fonts/Arial Unicode.ttf",
-    ];
-    let bytes = CANDIDATES
-        .iter()
-        .find_map(|p| std::fs::read(p).ok())
-        .ok_or("no DejaVu Sans font found (install fonts-dejavu-core)")?;
-    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-    plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
-        .map_err(|_| "unreadable font".into())
+    plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
+        .map_err(|_| "the shipped DejaVu Sans font is unreadable".into())
 }
