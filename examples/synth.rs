@@ -2,7 +2,7 @@
 //! pathological walkers, in the old pipeline's layout (both files per clip).
 //!
 //! ```text
-//! cargo run --release --example synth -- --out DIR [--seed N] [--classes] [--force]
+//! cargo run --release --example synth -- --out DIR [--seed N] [--classes] [--whole] [--seconds S] [--force]
 //! ```
 #![allow(clippy::print_stderr)]
 
@@ -37,6 +37,12 @@ struct Args {
     /// Normal and Abnormal.
     #[arg(long)]
     classes: bool,
+    /// Each recording whole, as its clip 1, instead of cut into two-stride clips.
+    #[arg(long)]
+    whole: bool,
+    /// Seconds per recording.
+    #[arg(long, default_value_t = CohortOptions::default().seconds)]
+    seconds: f64,
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
@@ -45,9 +51,17 @@ fn run(args: &Args) -> Result<(), Failure> {
         normal_subjects: args.normal,
         abnormal_subjects: args.abnormal,
         classes: args.classes,
+        seconds: args.seconds,
         ..CohortOptions::default()
     };
-    let clips = gait::write_synthetic_dataset(&args.out, &options, args.seed)?;
+    if !(args.seconds.is_finite() && args.seconds > 0.0) {
+        return Err(format!("--seconds must be positive, not {}", args.seconds).into());
+    }
+    let clips = if args.whole {
+        gait::write_synthetic_recordings(&args.out, &options, args.seed)?
+    } else {
+        gait::write_synthetic_dataset(&args.out, &options, args.seed)?
+    };
     eprintln!("{clips} clips written to {}", args.out.display());
     Ok(())
 }

@@ -396,3 +396,103 @@ fn crossval_leaves_one_subject_out_and_writes_its_report() {
             || String::from_utf8_lossy(&output.stderr).contains("plot not written")
     );
 }
+
+#[test]
+fn report_prints_the_gait_parameters_computed_directly_and_draws_a_page() {
+    use gait::features::{BodyAxes, EventOptions, FeatureSet, detect_events, gait_parameters};
+    use gait::lstm::{Classifier, TrainOptions};
+    use gait::prelude::Split;
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cohort = gait::synth::CohortOptions {
+        normal_subjects: 2,
+        abnormal_subjects: 2,
+        recordings_per_subject: 1,
+        seconds: 6.0,
+        ..Default::default()
+    };
+    gait::write_synthetic_recordings(&data, &cohort, 3).unwrap();
+    let train = gait::load_examples(&data, Split::Training, FeatureSet::Default)
+        .unwrap()
+        .examples;
+    let options = TrainOptions {
+        epochs: 1,
+        ensemble: 1,
+        ..Default::default()
+    };
+    let model = dir.path().join("model");
+    Classifier::fit(&train, &options).unwrap().0.save(&model).unwrap();
+    let walk = walk(&data.join("Testing"))
+        .into_iter()
+        .map(|(p, _)| p)
+        .find(|p| p.to_string_lossy().ends_with("_landmarks.npy"))
+        .unwrap();
+    let page = dir.path().join("report.png");
+    let output = run(
+        "report",
+        &[
+            "--model",
+            model.to_str().unwrap(),
+            "--input",
+            walk.to_str().unwrap(),
+            "--out",
+            page.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(std::fs::metadata(&page).unwrap().len() > 10_000);
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let value = |name: &str| -> f64 {
+        let line = printed
+            .lines()
+            .find(|l| l.starts_with(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no {name} in {printed}"));
+        line[name.len() + 2..].split(' ').next().unwrap().parse().unwrap()
+    };
+    // The same parameters, computed directly.
+    let landmarks = gait::io::read_landmarks(&walk).unwrap();
+    let axes = BodyAxes::estimate(&landmarks).unwrap();
+    let events = detect_events(&landmarks, &axes, &EventOptions::default()).unwrap();
+    let p = gait_parameters(&landmarks, &axes, &events, 30.0);
+    let close = |printed: f64, direct: f64| (printed - direct).abs() <= 5e-5 * direct.abs().max(1.0);
+    assert!(close(value("cadence"), p.cadence), "{printed}");
+    assert!(
+        close(value("stride length, left"), p.stride_length[0] / p.leg_length),
+        "{printed}"
+    );
+    assert!(
+        close(value("step width"), p.step_width / p.leg_length),
+        "{printed}"
+    );
+    assert!(close(value("stance, right"), p.stance_percent[1]), "{printed}");
+    assert!(close(value("stance symmetry"), p.stance_symmetry), "{printed}");
+    assert!(printed.contains("verdict: ") && printed.contains("normal range: the synthetic normal cohort"));
+
+    // One second of the walk: a partial page that says what it could not measure.
+    let short = dir.path().join("short/1_landmarks.npy");
+    gait::io::write_landmarks(&short, &landmarks.frames_in(0..30).unwrap()).unwrap();
+    let output = run(
+        "report",
+        &[
+            "--model",
+            model.to_str().unwrap(),
+            "--input",
+            short.to_str().unwrap(),
+            "--out",
+            page.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(printed.contains("cadence: not measured"), "{printed}");
+    assert!(printed.contains("not measured: "), "{printed}");
+}

@@ -39,6 +39,7 @@ pub struct ReadmeDoctests;
 
 mod error;
 mod pipeline;
+mod profile;
 mod synthetic;
 #[cfg(feature = "pose")]
 mod video;
@@ -56,7 +57,8 @@ pub use pipeline::{
     ExtractOptions, Extracted, LoadedSplit, extract_tree, feature_set_for, features_of_file, load_examples,
     prediction_inputs,
 };
-pub use synthetic::write_synthetic_dataset;
+pub use profile::{CYCLE_POINTS, Curve, JOINTS, NormalRange, PARAMETERS, Profile};
+pub use synthetic::{write_synthetic_dataset, write_synthetic_recordings};
 #[cfg(feature = "pose")]
 pub use video::{extract_video, video_outputs};
 pub use walk::{Cut, Segment, Verdict, WalkOptions, predict_walk};

@@ -11,6 +11,26 @@ use crate::error::Result;
 /// Strides per clip: clips run from a left heel strike to the one two strides later.
 const STRIDES_PER_CLIP: usize = 2;
 
+/// Writes a synthetic cohort under `root` in the same tree as [`write_synthetic_dataset`], but
+/// each recording whole, as its clip `1`: for trying whole-recording verdicts and reports.
+/// Returns the number of recordings written.
+pub fn write_synthetic_recordings(root: &Path, options: &CohortOptions, seed: u64) -> Result<usize> {
+    let mut written = 0;
+    for recording in cohort(options, seed) {
+        let dir = root
+            .join(recording.split.dir_name())
+            .join(recording.class.name())
+            .join(&recording.name);
+        write_landmarks(&ClipFile::Landmarks.path(&dir, "1"), &recording.landmarks)?;
+        write_angles(
+            &ClipFile::Angles.path(&dir, "1"),
+            &seed_features(&recording.landmarks),
+        )?;
+        written += 1;
+    }
+    Ok(written)
+}
+
 /// Writes a synthetic cohort under `root` as `{Training,Testing}/{Normal,Abnormal}/<recording>/`
 /// `N_landmarks.npy` and `N_angles.npy` (the `seed` features, as the old pipeline wrote them),
 /// clips cut at the walker's true heel strikes. Returns the number of clips written.

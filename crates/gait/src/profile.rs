@@ -1,0 +1,261 @@
+//! A walk's gait profile, the numbers of a one-page report: spatio-temporal parameters, the
+//! sagittal joint angles over the gait cycle per side, what could not be measured and why; and
+//! the normal range they are read against.
+
+use gait_features::{
+    BodyAxes, EventOptions, GaitParameters, Side, default_features, detect_events, gait_parameters,
+    split_strides,
+};
+use gait_io::{FeatureSequence, Landmarks};
+use gait_synth::{CohortOptions, cohort};
+
+/// Points of a gait cycle a curve is sampled at: 0%, 1%, ..., 100%.
+pub const CYCLE_POINTS: usize = 101;
+
+/// The joints whose sagittal angles a profile follows over the cycle.
+pub const JOINTS: [&str; 3] = ["hip_flexion", "knee_flexion", "ankle_dorsiflexion"];
+
+/// The parameters a profile reports, by name and unit; lengths in leg lengths, so that walks
+/// measured in metres and in image units compare.
+pub const PARAMETERS: [(&str, &str); 11] = [
+    ("cadence", "steps/min"),
+    ("stride length, left", "leg lengths"),
+    ("stride length, right", "leg lengths"),
+    ("step length, left", "leg lengths"),
+    ("step length, right", "leg lengths"),
+    ("step width", "leg lengths"),
+    ("stance, left", "% of stride"),
+    ("stance, right", "% of stride"),
+    ("swing, left", "% of stride"),
+    ("step length symmetry", "left / right"),
+    ("stance symmetry", "left / right"),
+];
+
+/// A joint angle over the gait cycle: the mean and standard deviation over strides at each of
+/// [`CYCLE_POINTS`] points, degrees.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve {
+    /// Mean at each point of the cycle.
+    pub mean: Vec<f64>,
+    /// Standard deviation at each point (0 with one stride).
+    pub sd: Vec<f64>,
+    /// Strides averaged.
+    pub strides: usize,
+}
+
+/// What a walk shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// The spatio-temporal parameters, when the walk shows at least two strides of a foot.
+    pub parameters: Option<GaitParameters>,
+    /// `curves[side][joint]` for [`Side::BOTH`] and [`JOINTS`], where the side shows a whole
+    /// stride with the joint seen throughout.
+    pub curves: [[Option<Curve>; 3]; 2],
+    /// What could not be measured, and why.
+    pub notes: Vec<String>,
+}
+
+impl Profile {
+    /// The profile of `landmarks` recorded at `fps`. Never fails: what cannot be measured is
+    /// left out and said in [`Profile::notes`].
+    pub fn of(landmarks: &Landmarks, fps: f64) -> Profile {
+        let mut profile = Profile {
+            parameters: None,
+            curves: Default::default(),
+            notes: Vec::new(),
+        };
+        let axes = match BodyAxes::estimate(landmarks) {
+            Ok(axes) => axes,
+            Err(e) => {
+                profile.notes.push(format!("nothing measured: {e}"));
+                return profile;
+            }
+        };
+        let events = match detect_events(
+            landmarks,
+            &axes,
+            &EventOptions {
+                fps,
+                ..EventOptions::default()
+            },
+        ) {
+            Ok(events) => events,
+            Err(e) => {
+                profile.notes.push(format!("no gait events: {e}"));
+                return profile;
+            }
+        };
+        let strides = Side::BOTH.map(|side| split_strides(&events, side));
+        if strides.iter().all(|s| s.len() < 2) {
+            profile.notes.push(format!(
+                "fewer than two strides of either foot ({} left, {} right): no spatio-temporal parameters",
+                strides[0].len(),
+                strides[1].len()
+            ));
+        } else {
+            profile.parameters = Some(gait_parameters(landmarks, &axes, &events, fps));
+        }
+        let features = default_features(landmarks, &axes);
+        for (s, side) in Side::BOTH.into_iter().enumerate() {
+            let side = side.name();
+            if strides[s].is_empty() {
+                profile.notes.push(format!(
+                    "no whole stride of the {side} foot: no {side} angle curves"
+                ));
+                continue;
+            }
+            for (j, joint) in JOINTS.into_iter().enumerate() {
+                let column = format!("{side}_{joint}");
+                let cycles: Vec<Vec<f64>> = strides[s]
+                    .iter()
+                    .filter_map(|stride| resample(&features, &column, stride.clone()))
+                    .collect();
+                match curve(&cycles) {
+                    Some(c) => profile.curves[s][j] = Some(c),
+                    None => profile.notes.push(format!(
+                        "{column}: not seen through any stride (a joint missing in this layout, or hidden)"
+                    )),
+                }
+            }
+        }
+        profile
+    }
+
+    /// The parameter values in the order of [`PARAMETERS`], lengths divided by the leg length;
+    /// `NaN` where not measured.
+    pub fn parameter_values(&self) -> [f64; 11] {
+        let Some(p) = &self.parameters else {
+            return [f64::NAN; 11];
+        };
+        let leg = p.leg_length;
+        [
+            p.cadence,
+            p.stride_length[0] / leg,
+            p.stride_length[1] / leg,
+            p.step_length[0] / leg,
+            p.step_length[1] / leg,
+            p.step_width / leg,
+            p.stance_percent[0],
+            p.stance_percent[1],
+            p.swing_percent[0],
+            p.step_length_symmetry,
+            p.stance_symmetry,
+        ]
+    }
+}
+
+/// Column `column` of `features` over frames `stride`, resampled to [`CYCLE_POINTS`]; `None`
+/// when a value is missing.
+fn resample(features: &FeatureSequence, column: &str, stride: std::ops::Range<usize>) -> Option<Vec<f64>> {
+    let values = features.column(column)?;
+    let span = stride.end.checked_sub(stride.start).filter(|&n| n > 0)?;
+    (0..CYCLE_POINTS)
+        .map(|i| {
+            let t = stride.start as f64 + span as f64 * i as f64 / (CYCLE_POINTS - 1) as f64;
+            let (lo, hi) = (t.floor() as usize, (t.ceil() as usize).min(values.len() - 1));
+            let w = t - t.floor();
+            let v = values[lo] * (1.0 - w) + values[hi] * w;
+            v.is_finite().then_some(v)
+        })
+        .collect()
+}
+
+/// Mean and standard deviation at each point over `cycles`; `None` without any.
+fn curve(cycles: &[Vec<f64>]) -> Option<Curve> {
+    if cycles.is_empty() {
+        return None;
+    }
+    let n = cycles.len() as f64;
+    let mean: Vec<f64> = (0..CYCLE_POINTS)
+        .map(|i| cycles.iter().map(|c| c[i]).sum::<f64>() / n)
+        .collect();
+    let sd = (0..CYCLE_POINTS)
+        .map(|i| {
+            if cycles.len() < 2 {
+                0.0
+            } else {
+                (cycles.iter().map(|c| (c[i] - mean[i]).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+            }
+        })
+        .collect();
+    Some(Curve {
+        mean,
+        sd,
+        strides: cycles.len(),
+    })
+}
+
+/// The normal range a profile is read against: per parameter and per point of each curve, the
+/// mean ± 2 standard deviations over normal walks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NormalRange {
+    /// Where the normal walks came from, for the page.
+    pub source: String,
+    /// `[low, high]` per parameter of [`PARAMETERS`] (`NaN` where no normal walk measured it).
+    pub parameters: [[f64; 2]; 11],
+    /// `[low, high]` at each cycle point per joint of [`JOINTS`], both sides pooled.
+    pub curves: [Vec<[f64; 2]>; 3],
+    /// Normal walks measured.
+    pub walks: usize,
+}
+
+impl NormalRange {
+    /// The range over `walks` (landmarks at `fps`), described as `source`.
+    pub fn from_walks<'a>(
+        walks: impl IntoIterator<Item = &'a Landmarks>,
+        fps: f64,
+        source: &str,
+    ) -> NormalRange {
+        let profiles: Vec<Profile> = walks.into_iter().map(|w| Profile::of(w, fps)).collect();
+        let band = |values: &[f64]| -> [f64; 2] {
+            let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+            if finite.len() < 2 {
+                return [f64::NAN; 2];
+            }
+            let n = finite.len() as f64;
+            let mean = finite.iter().sum::<f64>() / n;
+            let sd = (finite.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            [mean - 2.0 * sd, mean + 2.0 * sd]
+        };
+        let values: Vec<[f64; 11]> = profiles.iter().map(Profile::parameter_values).collect();
+        let parameters = std::array::from_fn(|k| band(&values.iter().map(|v| v[k]).collect::<Vec<_>>()));
+        let curves = std::array::from_fn(|j| {
+            (0..CYCLE_POINTS)
+                .map(|i| {
+                    let at: Vec<f64> = profiles
+                        .iter()
+                        .flat_map(|p| p.curves.iter().filter_map(move |side| side[j].as_ref()))
+                        .map(|c| c.mean[i])
+                        .collect();
+                    band(&at)
+                })
+                .collect()
+        });
+        NormalRange {
+            source: source.to_string(),
+            parameters,
+            curves,
+            walks: profiles.len(),
+        }
+    }
+
+    /// The range of the synthetic normal cohort (`gait-synth`: 16 subjects, 10 s each, seen by
+    /// its side-view camera as MediaPipe would see them), at `fps`.
+    pub fn synthetic(fps: f64) -> NormalRange {
+        let options = CohortOptions {
+            normal_subjects: 16,
+            abnormal_subjects: 0,
+            recordings_per_subject: 1,
+            seconds: 10.0,
+            fps,
+            test_fraction: 0.0,
+            ..CohortOptions::default()
+        };
+        let walks: Vec<Landmarks> = cohort(&options, 0).into_iter().map(|r| r.landmarks).collect();
+        NormalRange::from_walks(
+            &walks,
+            fps,
+            "the synthetic normal cohort (16 walkers, gait-synth)",
+        )
+    }
+}
