@@ -43,13 +43,7 @@ struct Args {
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
-    if !(args.fps.is_finite() && args.fps > 0.0) {
-        return Err(format!(
-            "--fps must be a positive number of frames per second, not {}",
-            args.fps
-        )
-        .into());
-    }
+    common::check_fps(args.fps)?;
     common::refuse_non_empty(&args.out, args.force)?;
     let options = ExtractOptions {
         feature_set: args.features,

@@ -138,9 +138,7 @@ fn jobs(input: &Path, out: &Path) -> Result<Vec<Job>, Failure> {
 }
 
 fn run(args: &Args) -> Result<usize, Failure> {
-    if !(args.fps.is_finite() && args.fps > 0.0) {
-        return Err(format!("--fps must be a positive number, not {}", args.fps).into());
-    }
+    common::check_fps(args.fps)?;
     let input = args.input.canonicalize().map_err(common::at(&args.input))?;
     let out = std::path::absolute(&args.out).map_err(common::at(&args.out))?;
     if input.is_dir() && out.starts_with(&input) {

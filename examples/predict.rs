@@ -50,13 +50,7 @@ struct Args {
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
-    if !(args.fps.is_finite() && args.fps > 0.0) {
-        return Err(format!(
-            "--fps must be a positive number of frames per second, not {}",
-            args.fps
-        )
-        .into());
-    }
+    common::check_fps(args.fps)?;
     let model = Classifier::open(&args.model)?;
     let features = model.feature_set();
     if args.model.is_file() {

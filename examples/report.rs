@@ -45,13 +45,7 @@ struct Args {
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
-    if !(args.fps.is_finite() && args.fps > 0.0) {
-        return Err(format!(
-            "--fps must be a positive number of frames per second, not {}",
-            args.fps
-        )
-        .into());
-    }
+    common::check_fps(args.fps)?;
     let model = Classifier::open(&args.model)?;
     let (landmarks, file, _scratch) = landmarks_of(&args.input, args.fps)?;
     let profile = Profile::of(&landmarks, args.fps);
@@ -340,33 +334,37 @@ fn draw(
             .build_cartesian_2d(0.0..v.frames as f64, 0.0..1.0)
             .map_err(e)?;
         chart.configure_mesh().x_desc("frame").draw().map_err(e)?;
-        let chosen = v.segments.first().map_or(0, |_| {
-            v.prediction
-                .probabilities
-                .iter()
-                .position(|&p| p == v.prediction.probability)
-                .unwrap_or(0)
-        });
-        chart
-            .draw_series(v.segments.iter().map(|s| {
-                let p = if binary {
-                    f64::from(s.prediction.p_abnormal.unwrap_or(f32::NAN))
-                } else {
-                    f64::from(s.prediction.probabilities[chosen])
+        let chosen = v
+            .prediction
+            .probabilities
+            .iter()
+            .position(|&p| p == v.prediction.probability)
+            .unwrap_or(0);
+        // Each part: its frames and its probability.
+        let parts: Vec<(f64, f64, f64)> = v
+            .segments
+            .iter()
+            .map(|s| {
+                let p = match s.prediction.p_abnormal {
+                    Some(p) if binary => p,
+                    _ => s.prediction.probabilities[chosen],
                 };
-                let mid = (s.start + s.end) as f64 / 2.0;
-                Circle::new((mid, p), 4, BLUE.filled())
-            }))
+                (s.start as f64, s.end as f64, f64::from(p))
+            })
+            .collect();
+        chart
+            .draw_series(
+                parts
+                    .iter()
+                    .map(|&(start, end, p)| Circle::new(((start + end) / 2.0, p), 4, BLUE.filled())),
+            )
             .map_err(e)?;
         chart
-            .draw_series(v.segments.iter().map(|s| {
-                let p = if binary {
-                    f64::from(s.prediction.p_abnormal.unwrap_or(f32::NAN))
-                } else {
-                    f64::from(s.prediction.probabilities[chosen])
-                };
-                PathElement::new(vec![(s.start as f64, p), (s.end as f64, p)], BLUE.mix(0.4))
-            }))
+            .draw_series(
+                parts
+                    .iter()
+                    .map(|&(start, end, p)| PathElement::new(vec![(start, p), (end, p)], BLUE.mix(0.4))),
+            )
             .map_err(e)?;
         chart
             .draw_series(LineSeries::new(

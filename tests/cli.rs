@@ -122,11 +122,23 @@ fn walk(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
+/// A model of one network trained one epoch on `data`'s Training split, saved into `out`.
+fn save_tiny_model(data: &Path, features: gait::features::FeatureSet, out: &Path) {
+    use gait::lstm::{Classifier, TrainOptions};
+    let train = gait::load_examples(data, gait::prelude::Split::Training, features)
+        .unwrap()
+        .examples;
+    let options = TrainOptions {
+        epochs: 1,
+        ensemble: 1,
+        ..Default::default()
+    };
+    Classifier::fit(&train, &options).unwrap().0.save(out).unwrap();
+}
+
 #[test]
 fn predict_reports_a_bad_clip_goes_on_and_fails_at_the_end() {
     use gait::features::FeatureSet;
-    use gait::lstm::{Classifier, TrainOptions};
-    use gait::prelude::Split;
 
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -137,16 +149,8 @@ fn predict_reports_a_bad_clip_goes_on_and_fails_at_the_end() {
         ..Default::default()
     };
     gait::write_synthetic_dataset(&data, &cohort, 2).unwrap();
-    let train = gait::load_examples(&data, Split::Training, FeatureSet::Seed)
-        .unwrap()
-        .examples;
-    let options = TrainOptions {
-        epochs: 1,
-        ..Default::default()
-    };
-    let (model, _) = Classifier::fit(&train, &options).unwrap();
     let model_dir = dir.path().join("model");
-    model.save(&model_dir).unwrap();
+    save_tiny_model(&data, FeatureSet::Seed, &model_dir);
 
     let good = walk(&data)
         .into_iter()
@@ -400,8 +404,6 @@ fn crossval_leaves_one_subject_out_and_writes_its_report() {
 #[test]
 fn report_prints_the_gait_parameters_computed_directly_and_draws_a_page() {
     use gait::features::{BodyAxes, EventOptions, FeatureSet, detect_events, gait_parameters};
-    use gait::lstm::{Classifier, TrainOptions};
-    use gait::prelude::Split;
 
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -413,16 +415,8 @@ fn report_prints_the_gait_parameters_computed_directly_and_draws_a_page() {
         ..Default::default()
     };
     gait::write_synthetic_recordings(&data, &cohort, 3).unwrap();
-    let train = gait::load_examples(&data, Split::Training, FeatureSet::Default)
-        .unwrap()
-        .examples;
-    let options = TrainOptions {
-        epochs: 1,
-        ensemble: 1,
-        ..Default::default()
-    };
     let model = dir.path().join("model");
-    Classifier::fit(&train, &options).unwrap().0.save(&model).unwrap();
+    save_tiny_model(&data, FeatureSet::Default, &model);
     let walk = walk(&data.join("Testing"))
         .into_iter()
         .map(|(p, _)| p)

@@ -27,6 +27,15 @@ pub fn at(path: &Path) -> impl FnOnce(std::io::Error) -> Failure + '_ {
     move |error| format!("{}: {error}", path.display()).into()
 }
 
+/// Refuses a frame rate that is not a positive number.
+pub fn check_fps(fps: f64) -> Result<(), Failure> {
+    if fps.is_finite() && fps > 0.0 {
+        Ok(())
+    } else {
+        Err(format!("--fps must be a positive number of frames per second, not {fps}").into())
+    }
+}
+
 /// Refuses to write into `out` when it holds anything, unless `force`.
 pub fn refuse_non_empty(out: &Path, force: bool) -> Result<(), Failure> {
     if !force && std::fs::read_dir(out).is_ok_and(|mut entries| entries.next().is_some()) {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use gait_features::seed_features;
 use gait_io::{ClipFile, write_angles, write_landmarks};
-use gait_synth::{CohortOptions, cohort};
+use gait_synth::{CohortOptions, Recording, cohort};
 
 use crate::error::Result;
 
@@ -17,10 +17,7 @@ const STRIDES_PER_CLIP: usize = 2;
 pub fn write_synthetic_recordings(root: &Path, options: &CohortOptions, seed: u64) -> Result<usize> {
     let mut written = 0;
     for recording in cohort(options, seed) {
-        let dir = root
-            .join(recording.split.dir_name())
-            .join(recording.class.name())
-            .join(&recording.name);
+        let dir = recording_dir(root, &recording);
         write_landmarks(&ClipFile::Landmarks.path(&dir, "1"), &recording.landmarks)?;
         write_angles(
             &ClipFile::Angles.path(&dir, "1"),
@@ -37,10 +34,7 @@ pub fn write_synthetic_recordings(root: &Path, options: &CohortOptions, seed: u6
 pub fn write_synthetic_dataset(root: &Path, options: &CohortOptions, seed: u64) -> Result<usize> {
     let mut clips = 0;
     for recording in cohort(options, seed) {
-        let dir = root
-            .join(recording.split.dir_name())
-            .join(recording.class.name())
-            .join(&recording.name);
+        let dir = recording_dir(root, &recording);
         let strikes = &recording.heel_strikes[0];
         for (n, window) in strikes
             .windows(STRIDES_PER_CLIP + 1)
@@ -57,4 +51,11 @@ pub fn write_synthetic_dataset(root: &Path, options: &CohortOptions, seed: u64) 
         }
     }
     Ok(clips)
+}
+
+/// The folder of `recording` in the tree under `root`.
+fn recording_dir(root: &Path, recording: &Recording) -> std::path::PathBuf {
+    root.join(recording.split.dir_name())
+        .join(recording.class.name())
+        .join(&recording.name)
 }
