@@ -334,12 +334,7 @@ fn draw(
             .build_cartesian_2d(0.0..v.frames as f64, 0.0..1.0)
             .map_err(e)?;
         chart.configure_mesh().x_desc("frame").draw().map_err(e)?;
-        let chosen = v
-            .prediction
-            .probabilities
-            .iter()
-            .position(|&p| p == v.prediction.probability)
-            .unwrap_or(0);
+        let chosen = v.prediction.index;
         // Each part: its frames and its probability.
         let parts: Vec<(f64, f64, f64)> = v
             .segments

@@ -395,10 +395,7 @@ fn crossval_leaves_one_subject_out_and_writes_its_report() {
     let clips = folds.len();
     assert_eq!(cv["seeds"][0]["evaluation"]["n_test"], clips);
     assert!(report["summary"]["balanced_accuracy"]["median"].is_number());
-    assert!(
-        out.join("crossval.png").exists()
-            || String::from_utf8_lossy(&output.stderr).contains("plot not written")
-    );
+    assert!(std::fs::metadata(out.join("crossval.png")).unwrap().len() > 1000);
 }
 
 #[test]

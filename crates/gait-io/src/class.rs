@@ -43,9 +43,10 @@ impl Class {
         self.0 == Class::NORMAL
     }
 
-    /// Whether `classes` (in order) are the old pipeline's two: `Normal`, `Abnormal`.
-    pub fn is_binary(classes: &[Class]) -> bool {
-        matches!(classes, [n, a] if n.is_normal() && a.0 == Class::ABNORMAL)
+    /// Whether `classes` (in order, as classes or names) are the old pipeline's two: `Normal`,
+    /// `Abnormal`.
+    pub fn is_binary<S: AsRef<str>>(classes: &[S]) -> bool {
+        matches!(classes, [n, a] if n.as_ref() == Class::NORMAL && a.as_ref() == Class::ABNORMAL)
     }
 }
 
@@ -58,6 +59,12 @@ impl Ord for Class {
 impl PartialOrd for Class {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
+    }
+}
+
+impl AsRef<str> for Class {
+    fn as_ref(&self) -> &str {
+        &self.0
     }
 }
 

@@ -10,7 +10,7 @@ use gait_features::{FeatureSet, pad_or_cut};
 
 use crate::config::{FORMAT_VERSION, ModelConfig, weights_checksum};
 use crate::error::{Error, Result};
-use crate::metrics::{ClassMetrics, Evaluation, Metrics, label_of};
+use crate::metrics::{ClassMetrics, DECISION_THRESHOLD, Evaluation, Metrics};
 use crate::network::Network;
 use crate::train::Example;
 
@@ -22,6 +22,8 @@ const PREDICT_BATCH: usize = 256;
 pub struct Prediction {
     /// The predicted class.
     pub class: Class,
+    /// Its place among the model's classes (and in `probabilities`).
+    pub index: usize,
     /// Its probability.
     pub probability: f32,
     /// Each class's probability, in the order of [`Classifier::classes`].
@@ -95,7 +97,7 @@ impl Classifier {
 
     /// Whether the model tells `Normal` from `Abnormal` only, as the old pipeline's does.
     pub fn is_binary(&self) -> bool {
-        Class::is_binary(&self.classes())
+        Class::is_binary(&self.config.classes)
     }
 
     /// A model folder saved by [`save`](Self::save), or the old pipeline's Keras `.h5` file
@@ -194,16 +196,17 @@ impl Classifier {
 
     /// The output of the `Normal` class.
     fn normal_index(&self) -> Result<usize> {
-        self.config
-            .classes
-            .iter()
-            .position(|c| c == Class::NORMAL)
-            .ok_or_else(|| {
-                Error::Input(format!(
-                    "the model's classes {:?} have no Normal: it gives no probability of an abnormal walk, only of each class",
-                    self.config.classes
-                ))
-            })
+        self.normal_position().ok_or_else(|| {
+            Error::Input(format!(
+                "the model's classes {:?} have no Normal: it gives no probability of an abnormal walk, only of each class",
+                self.config.classes
+            ))
+        })
+    }
+
+    /// The output of the `Normal` class, if the model has one.
+    fn normal_position(&self) -> Option<usize> {
+        self.config.classes.iter().position(|c| c == Class::NORMAL)
     }
 
     /// The predicted class of each walk: with `Normal` and `Abnormal`, Abnormal when its
@@ -233,13 +236,12 @@ impl Classifier {
     /// [`classes`](Self::classes)): with `Normal` and `Abnormal`, Abnormal from
     /// [`DECISION_THRESHOLD`](crate::DECISION_THRESHOLD) up; with gait patterns, the most probable.
     pub fn decide(&self, probabilities: Vec<f32>) -> Prediction {
-        let classes = self.classes();
-        let chosen = if Class::is_binary(&classes) {
-            usize::from(label_of(probabilities[1]) == Class::abnormal())
+        let chosen = if self.is_binary() {
+            usize::from(probabilities[1] >= DECISION_THRESHOLD)
         } else {
             crate::metrics::most_probable(&probabilities)
         };
-        let p_abnormal = self.normal_index().ok().map(|normal| {
+        let p_abnormal = self.normal_position().map(|normal| {
             probabilities
                 .iter()
                 .enumerate()
@@ -248,7 +250,8 @@ impl Classifier {
                 .sum()
         });
         Prediction {
-            class: classes[chosen].clone(),
+            class: Class::new(self.config.classes[chosen].as_str()),
+            index: chosen,
             probability: probabilities[chosen],
             probabilities,
             p_abnormal,

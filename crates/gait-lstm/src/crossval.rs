@@ -181,7 +181,7 @@ impl CrossValidation {
 
 /// The metrics of pooled probabilities, as [`Classifier::evaluate`] scores a test split.
 fn pooled(probabilities: &[Vec<f32>], truth: &[usize], classes: &[String]) -> Result<Evaluation> {
-    if Class::is_binary(&classes.iter().map(Class::new).collect::<Vec<_>>()) {
+    if Class::is_binary(classes) {
         let p_abnormal: Vec<f32> = probabilities.iter().map(|p| p[1]).collect();
         Ok(Evaluation::Binary(Metrics::compute(&p_abnormal, truth)?))
     } else {

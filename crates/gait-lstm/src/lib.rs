@@ -28,6 +28,6 @@ pub use config::{FORMAT_VERSION, ModelConfig};
 pub use crossval::{CrossValidation, Folds, SeedResult};
 pub use error::{Error, Result};
 pub use lstm::Lstm;
-pub use metrics::{ClassMetrics, ClassScore, Confusion, DECISION_THRESHOLD, Evaluation, Metrics, label_of};
+pub use metrics::{ClassMetrics, ClassScore, Confusion, DECISION_THRESHOLD, Evaluation, Metrics};
 pub use network::{Dense, Network};
 pub use train::{Augmentation, ClassWeights, EpochReport, Example, History, TrainOptions};

@@ -8,17 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// The probability of Abnormal at and above which a walk is called Abnormal.
+/// The probability of Abnormal at and above which a walk is called Abnormal (by
+/// [`Classifier::decide`](crate::Classifier::decide) and [`Metrics`]).
 pub const DECISION_THRESHOLD: f32 = 0.5;
-
-/// The class a probability of Abnormal gives (see [`DECISION_THRESHOLD`]).
-pub fn label_of(p_abnormal: f32) -> Class {
-    if p_abnormal >= DECISION_THRESHOLD {
-        Class::abnormal()
-    } else {
-        Class::normal()
-    }
-}
 
 /// The index of the largest probability (the first of equal ones).
 pub(crate) fn most_probable(p: &[f32]) -> usize {

@@ -282,7 +282,8 @@ impl Classifier {
                     &e.sequence,
                     1.0 + a.time_warp * (2.0 * rng.random::<f64>() - 1.0),
                 ),
-                ..(*e).clone()
+                class: e.class.clone(),
+                recording: e.recording.clone(),
             })
             .collect();
         let refs: Vec<&Example> = warped.iter().collect();
@@ -491,4 +492,36 @@ fn split_by_recording<'a>(
         }
     }
     (train, val)
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+
+    use super::*;
+
+    #[test]
+    fn a_warp_resamples_linearly_and_keeps_missing_values_missing() {
+        // A ramp 0, 1, ..., 20 in one column; a gap in the other.
+        let values = Array2::from_shape_fn(
+            (21, 2),
+            |(f, c)| {
+                if c == 1 && f == 10 { f64::NAN } else { f as f64 }
+            },
+        );
+        let ramp = FeatureSequence::new(vec!["a".into(), "b".into()], values).unwrap();
+        let slower = Augmentation::warp(&ramp, 0.5);
+        assert_eq!(slower.frames(), 42);
+        // Frame i of 42 lies at 20 i / 41 of the ramp.
+        for i in 0..42 {
+            let want = 20.0 * i as f64 / 41.0;
+            assert!((slower.get(i, 0).unwrap() - want).abs() < 1e-12, "{i}");
+        }
+        // Frames next to the gap are missing, others not.
+        assert!(slower.is_missing(20, 1) && slower.is_missing(21, 1));
+        assert!(!slower.is_missing(18, 1) && !slower.is_missing(23, 1));
+        let faster = Augmentation::warp(&ramp, 2.0);
+        assert_eq!(faster.frames(), 11);
+        assert_eq!(faster.get(10, 0), Some(20.0));
+    }
 }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use gait_features::{CleaningOptions, FeatureSet, clean};
 use gait_io::{
-    ClipFile, Dataset, FeatureSequence, Require, Sample, Skipped, Split, read_angles, read_landmarks,
-    write_angles,
+    ClipFile, Dataset, FeatureSequence, Landmarks, Require, Sample, Skipped, Split, read_angles,
+    read_landmarks, write_angles,
 };
 use gait_lstm::Example;
 use rayon::prelude::*;
@@ -33,13 +33,22 @@ pub fn features_of_file(path: &Path, feature_set: FeatureSet) -> Result<FeatureS
     if ClipFile::parse(name).is_some_and(|(_, kind)| kind == ClipFile::Angles) {
         Ok(read_angles(path)?)
     } else {
-        feature_set
-            .compute(&read_landmarks(path)?, None)
-            .map_err(|source| Error::FeaturesOf {
-                path: path.to_path_buf(),
-                source,
-            })
+        features_of_landmarks(path, &read_landmarks(path)?, feature_set)
     }
+}
+
+/// The features of `landmarks`, read from `path` (which errors name).
+pub(crate) fn features_of_landmarks(
+    path: &Path,
+    landmarks: &Landmarks,
+    feature_set: FeatureSet,
+) -> Result<FeatureSequence> {
+    feature_set
+        .compute(landmarks, None)
+        .map_err(|source| Error::FeaturesOf {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// The feature set a tree supports: `wanted`, unless the tree has angles files only, which hold
@@ -204,14 +213,15 @@ pub fn extract_tree(
 fn extract_clip(sample: &Sample, input: &Path, out: &Path, options: &ExtractOptions) -> Result<()> {
     let source = sample.landmarks.as_deref().expect("scanned for landmarks");
     let mut landmarks = read_landmarks(source)?;
-    let with_path = |source_error| Error::FeaturesOf {
-        path: source.to_path_buf(),
-        source: source_error,
-    };
     if let Some(cleaning) = &options.cleaning {
-        landmarks = clean(&landmarks, cleaning).map_err(with_path)?.0;
+        landmarks = clean(&landmarks, cleaning)
+            .map_err(|e| Error::FeaturesOf {
+                path: source.to_path_buf(),
+                source: e,
+            })?
+            .0;
     }
-    let features = options.feature_set.compute(&landmarks, None).map_err(with_path)?;
+    let features = features_of_landmarks(source, &landmarks, options.feature_set)?;
     let relative = source.parent().and_then(|dir| dir.strip_prefix(input).ok());
     let dir = out.join(relative.expect("the scan finds files under its root"));
     write_angles(&ClipFile::Angles.path(&dir, &sample.name), &features)?;

@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-use gait_features::{BodyAxes, EventOptions, FeatureSet, detect_events};
-use gait_io::{ClipFile, FeatureSequence, read_landmarks};
+use gait_features::{BodyAxes, EventOptions, detect_events};
+use gait_io::{ClipFile, FeatureSequence, Landmarks, read_landmarks};
 use gait_lstm::{Classifier, Prediction};
 
 use crate::error::Result;
-use crate::pipeline::features_of_file;
+use crate::pipeline::{features_of_file, features_of_landmarks};
 
 /// Segments classified per call to the model: bounds the memory of a long recording.
 const BATCH: usize = 256;
@@ -92,14 +92,35 @@ pub struct Verdict {
 /// length; each part is classified, in batches, and the parts give one verdict.
 pub fn predict_walk(model: &Classifier, file: &Path, options: &WalkOptions) -> Result<Verdict> {
     let feature_set = model.feature_set();
-    let features = features_of_file(file, feature_set)?;
+    // A landmarks file is read once: for the features and for the heel strikes.
+    let clip = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(ClipFile::parse);
+    let (features, mut landmarks) = match clip {
+        Some((_, ClipFile::Landmarks)) => {
+            let landmarks = read_landmarks(file)?;
+            (
+                features_of_landmarks(file, &landmarks, feature_set)?,
+                Some(landmarks),
+            )
+        }
+        _ => (features_of_file(file, feature_set)?, None),
+    };
     let frames = features.frames();
     let length = model.config().max_len;
     let (cut, parts) = if frames <= length && !options.always {
         (Cut::Whole, vec![(0, frames)])
     } else {
+        // The landmarks beside an angles file show the strides too.
+        if landmarks.is_none()
+            && let (Some((name, _)), Some(dir)) = (clip, file.parent())
+        {
+            landmarks = read_landmarks(&ClipFile::Landmarks.path(dir, name)).ok();
+        }
         // Strides longer than the model's length would be cut short: windows then.
-        match stride_parts(file, feature_set, frames, length, options)
+        match landmarks
+            .and_then(|l| stride_parts(&l, frames, length, options))
             .filter(|p| p.iter().all(|(s, e)| e - s <= length))
         {
             Some(parts) => (
@@ -169,25 +190,20 @@ fn window_parts(frames: usize, length: usize, hop: usize) -> Vec<(usize, usize)>
 }
 
 /// Segments of `options.strides` strides between the heel strikes of the foot with more of
-/// them, when `file` is a landmarks file (or has one beside it) whose events can be found and
-/// show enough strides; `None` otherwise.
+/// them, when the events of `landmarks` can be found and show enough strides, and the landmarks
+/// have the features' `frames` (the parts index both); `None` otherwise.
 fn stride_parts(
-    file: &Path,
-    feature_set: FeatureSet,
+    landmarks: &Landmarks,
     frames: usize,
     length: usize,
     options: &WalkOptions,
 ) -> Option<Vec<(usize, usize)>> {
-    let name = file.file_name()?.to_str()?;
-    let (clip, _) = ClipFile::parse(name)?;
-    let landmarks = read_landmarks(&ClipFile::Landmarks.path(file.parent()?, clip)).ok()?;
-    // The seed set keeps every frame of the landmarks; others must line up too.
-    if landmarks.frames() != frames && feature_set != FeatureSet::Seed {
+    if landmarks.frames() != frames {
         return None;
     }
-    let axes = BodyAxes::estimate(&landmarks).ok()?;
+    let axes = BodyAxes::estimate(landmarks).ok()?;
     let events = detect_events(
-        &landmarks,
+        landmarks,
         &axes,
         &EventOptions {
             fps: options.fps,
@@ -197,7 +213,7 @@ fn stride_parts(
     .ok()?;
     let strikes = events.heel_strikes.iter().max_by_key(|s| s.len())?;
     let k = options.strides.max(1);
-    if strikes.len() < k + 1 || landmarks.frames() != frames {
+    if strikes.len() < k + 1 {
         return None;
     }
     let mut parts: Vec<(usize, usize)> = strikes.windows(k + 1).map(|w| (w[0], w[k])).collect();
