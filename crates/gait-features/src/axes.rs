@@ -2,7 +2,8 @@
 //!
 //! Nothing about the coordinates is assumed (MediaPipe image data has y down, Kinect y up, a camera
 //! may look from any side, a coordinate system may be mirrored): the axes are estimated from the
-//! walk itself. Left is the mean direction from the right hip to the left hip. Forward is made
+//! walk itself. Left is the mean direction from the right hip to the left hip, with the sides of
+//! the frames where the pose estimator swapped them read the right way round. Forward is made
 //! perpendicular to left:
 //! - when the pelvis travels (at least a quarter of a leg length over the clip), its mean velocity;
 //! - otherwise (a treadmill, a walk that turns back, a short clip of a slow gait) the line along
@@ -55,9 +56,16 @@ impl BodyAxes {
         let valid = |v: &V3| v.iter().all(|c| c.is_finite());
 
         let hip_line = |f: usize| sub(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip));
-        let left = mean((0..frames).map(hip_line))
+        let labelled = mean((0..frames).map(hip_line))
             .and_then(unit)
             .ok_or_else(|| Error::Axes("no frame shows both hips".into()))?;
+        // Again, with the frames whose sides the pose estimator swapped read the right way round.
+        let left = mean((0..frames).map(|f| {
+            let [l, r] = points.sides(f, labelled).map(Side::limb);
+            sub(points.get(f, l.hip), points.get(f, r.hip))
+        }))
+        .and_then(unit)
+        .ok_or_else(|| Error::Axes("no frame shows both hips".into()))?;
         // One set of axes describes a walk in one direction: a walk that turns back within the
         // clip has its hip line reversed for a good part of it.
         let (reversed, seen) = (0..frames)

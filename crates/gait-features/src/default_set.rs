@@ -15,6 +15,10 @@
 //! divided by the leg length (hip–knee plus knee–ankle, median over the clip), so image-normalised
 //! and metric inputs give the same values. The vertical and the walking direction come from
 //! [`BodyAxes`], estimated from the walk or given.
+//!
+//! A frame whose sides the pose estimator swapped (its hip and shoulder lines pointing against
+//! the body's left, as when it takes the walker for facing the other way) is read the right way
+//! round: its left knee is the knee on the body's left.
 
 use gait_io::{FeatureSequence, Landmarks};
 use ndarray::Array2;
@@ -70,7 +74,8 @@ pub fn default_features(landmarks: &Landmarks, axes: &BodyAxes) -> FeatureSequen
         let hips = mid(at(Joint::LeftHip), at(Joint::RightHip));
         // The trunk line's angle from straight down, positive forward, in the sagittal plane.
         let trunk_down = planar_angle(sub(hips, shoulders), down, axes.forward);
-        for (i, side) in Side::BOTH.into_iter().enumerate() {
+        let sides = points.sides(frame, axes.left);
+        for (i, side) in sides.into_iter().enumerate() {
             let limb = side.limb();
             let (hip, knee, ankle) = (at(limb.hip), at(limb.knee), at(limb.ankle));
             let (thigh, shank) = (sub(knee, hip), sub(ankle, knee));
@@ -81,8 +86,9 @@ pub fn default_features(landmarks: &Landmarks, axes: &BodyAxes) -> FeatureSequen
             row[6 + i] = angle(sub(elbow, shoulder), sub(wrist, elbow));
         }
         row[8] = planar_angle(sub(shoulders, hips), axes.up, axes.forward);
-        row[9] = planar_angle(sub(at(Joint::LeftHip), at(Joint::RightHip)), axes.left, axes.up);
-        let gap = sub(at(Joint::LeftAnkle), at(Joint::RightAnkle));
+        let [left, right] = sides.map(Side::limb);
+        row[9] = planar_angle(sub(at(left.hip), at(right.hip)), axes.left, axes.up);
+        let gap = sub(at(left.ankle), at(right.ankle));
         row[10] = dot(gap, axes.forward) / leg;
         row[11] = dot(gap, axes.left) / leg;
     }

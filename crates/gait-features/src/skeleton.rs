@@ -176,6 +176,23 @@ impl<'a> Points<'a> {
         }
     }
 
+    /// The sides as the pose estimator labelled them in `frame`, `[left, right]`, or swapped where
+    /// it mixed them up: where the hip and shoulder lines point against the body's `left` (a
+    /// line between two hips cannot turn by more than a right angle from its mean direction
+    /// within a walk in one direction).
+    pub(crate) fn sides(&self, frame: usize, left: crate::geometry::V3) -> [Side; 2] {
+        use crate::geometry::{dot, sub};
+        let across = |l: Joint, r: Joint| {
+            let d = dot(sub(self.get(frame, l), self.get(frame, r)), left);
+            if d.is_finite() { d } else { 0.0 }
+        };
+        if across(Joint::LeftHip, Joint::RightHip) + across(Joint::LeftShoulder, Joint::RightShoulder) < 0.0 {
+            [Side::Right, Side::Left]
+        } else {
+            Side::BOTH
+        }
+    }
+
     /// The position of `joint`, or of `fallback` where `joint` is missing (a heel in a layout
     /// without heels, say).
     pub(crate) fn get_or(&self, frame: usize, joint: Joint, fallback: Joint) -> crate::geometry::V3 {

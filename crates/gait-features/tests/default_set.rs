@@ -126,6 +126,38 @@ fn image_coordinates_with_y_down_give_the_same_features() {
     }
 }
 
+#[test]
+fn frames_whose_sides_the_pose_estimator_swapped_read_as_if_labelled_right() {
+    let poses = walk(60, 30.0, 0.2);
+    let labelled = landmarks(&poses, |p| p);
+    // MediaPipe's left and right points exchanged in a few frames, as pose estimators do when
+    // they take the walker for facing the other way.
+    let mut positions = labelled.positions().into_owned();
+    let other_side = |j: usize| match j {
+        0 => 0,
+        1..=3 => j + 3,
+        4..=6 => j - 3,
+        _ if j % 2 == 1 => j + 1,
+        _ => j - 1,
+    };
+    for f in [3, 17, 18, 41] {
+        let frame = positions.index_axis(ndarray::Axis(0), f).to_owned();
+        for j in 0..33 {
+            positions
+                .slice_mut(ndarray::s![f, j, ..])
+                .assign(&frame.row(other_side(j)));
+        }
+    }
+    let swapped = gait_io::Landmarks::new(gait_io::Layout::MediaPipe33, positions).unwrap();
+    let axes = BodyAxes::estimate(&labelled).unwrap();
+    assert_eq!(BodyAxes::estimate(&swapped).unwrap(), axes);
+    let expected = default_features(&labelled, &axes);
+    let found = default_features(&swapped, &axes);
+    for (a, b) in expected.values().iter().zip(found.values()) {
+        assert_abs_diff_eq!(*a, *b, epsilon = 1e-9);
+    }
+}
+
 /// A rotation matrix from a (not necessarily unit) quaternion.
 fn rotation(q: [f64; 4]) -> [[f64; 3]; 3] {
     let n = q.iter().map(|v| v * v).sum::<f64>().sqrt();
