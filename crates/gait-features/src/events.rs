@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::axes::{BodyAxes, leg_length};
 use crate::error::{Error, Result};
 use crate::geometry::{V3, dot, mid, norm, reject, scale, sub};
-use crate::skeleton::{Joint, Points, Side};
+use crate::skeleton::{Joint, Limb, Points, Side};
 
 /// Options of event detection.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -73,10 +73,15 @@ pub fn detect_events(landmarks: &Landmarks, axes: &BodyAxes, options: &EventOpti
     let pelvis = |f: usize| mid(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip));
     let mut strike_signals = [Vec::new(), Vec::new()];
     let mut off_signals = [Vec::new(), Vec::new()];
-    for (i, side) in Side::BOTH.into_iter().enumerate() {
-        let limb = side.limb();
+    // Each side's limb in every frame, the sides read the right way round where the pose
+    // estimator swapped them.
+    let limbs: Vec<[Limb; 2]> = (0..points.frames())
+        .map(|f| points.sides(f, axes.left).map(Side::limb))
+        .collect();
+    for i in 0..2 {
         strike_signals[i] = (0..points.frames())
             .map(|f| {
+                let limb = limbs[f][i];
                 dot(
                     sub(points.get_or(f, limb.heel, limb.ankle), pelvis(f)),
                     axes.forward,
@@ -85,6 +90,7 @@ pub fn detect_events(landmarks: &Landmarks, axes: &BodyAxes, options: &EventOpti
             .collect::<Vec<f64>>();
         off_signals[i] = (0..points.frames())
             .map(|f| {
+                let limb = limbs[f][i];
                 dot(
                     sub(pelvis(f), points.get_or(f, limb.toe, limb.ankle)),
                     axes.forward,

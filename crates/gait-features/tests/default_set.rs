@@ -4,7 +4,7 @@
 mod common;
 
 use approx::assert_abs_diff_eq;
-use common::{Pose, landmarks, walk};
+use common::{Pose, landmarks, walk, with_sides_swapped};
 use gait_features::{BodyAxes, DEFAULT_COLUMNS, FeatureSet, default_features};
 use proptest::prelude::*;
 
@@ -130,25 +130,7 @@ fn image_coordinates_with_y_down_give_the_same_features() {
 fn frames_whose_sides_the_pose_estimator_swapped_read_as_if_labelled_right() {
     let poses = walk(60, 30.0, 0.2);
     let labelled = landmarks(&poses, |p| p);
-    // MediaPipe's left and right points exchanged in a few frames, as pose estimators do when
-    // they take the walker for facing the other way.
-    let mut positions = labelled.positions().into_owned();
-    let other_side = |j: usize| match j {
-        0 => 0,
-        1..=3 => j + 3,
-        4..=6 => j - 3,
-        _ if j % 2 == 1 => j + 1,
-        _ => j - 1,
-    };
-    for f in [3, 17, 18, 41] {
-        let frame = positions.index_axis(ndarray::Axis(0), f).to_owned();
-        for j in 0..33 {
-            positions
-                .slice_mut(ndarray::s![f, j, ..])
-                .assign(&frame.row(other_side(j)));
-        }
-    }
-    let swapped = gait_io::Landmarks::new(gait_io::Layout::MediaPipe33, positions).unwrap();
+    let swapped = with_sides_swapped(&labelled, &[3, 17, 18, 41]);
     let axes = BodyAxes::estimate(&labelled).unwrap();
     assert_eq!(BodyAxes::estimate(&swapped).unwrap(), axes);
     let expected = default_features(&labelled, &axes);

@@ -7,7 +7,7 @@ use gait_features::{
     BodyAxes, EventOptions, Side, detect_events, gait_parameters, split_steps, split_strides,
 };
 
-use common::{PERIOD, STANCE, event_walker as walker};
+use common::{PERIOD, STANCE, event_walker as walker, with_sides_swapped};
 
 fn expected(t0: f64, frames: usize) -> Vec<f64> {
     let first = t0.rem_euclid(PERIOD);
@@ -53,6 +53,18 @@ fn heel_strikes_and_toe_offs_are_found_within_one_frame() {
             "right toe offs",
         );
     }
+}
+
+#[test]
+fn frames_whose_sides_the_pose_estimator_swapped_change_no_event() {
+    let lm = walker(150, 5.3, 0.0);
+    let axes = BodyAxes::estimate(&lm).unwrap();
+    let expected = detect_events(&lm, &axes, &EventOptions::default()).unwrap();
+    // Frames at and beside the left heel strikes and toe offs among them.
+    let swapped = with_sides_swapped(&lm, &[5, 39, 40, 60, 61, 100, 128]);
+    let found = detect_events(&swapped, &axes, &EventOptions::default()).unwrap();
+    assert_eq!(found.heel_strikes, expected.heel_strikes);
+    assert_eq!(found.toe_offs, expected.toe_offs);
 }
 
 #[test]

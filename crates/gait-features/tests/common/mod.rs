@@ -158,3 +158,25 @@ pub fn event_walker(frames: usize, t0: f64, jitter: f64) -> Landmarks {
     }
     Landmarks::new(Layout::MediaPipe33, positions).unwrap()
 }
+
+/// `landmarks` with MediaPipe's left and right points exchanged in `frames`, as pose estimators do
+/// when they take the walker for facing the other way.
+pub fn with_sides_swapped(landmarks: &Landmarks, frames: &[usize]) -> Landmarks {
+    let mut positions = landmarks.positions().into_owned();
+    let other_side = |j: usize| match j {
+        0 => 0,
+        1..=3 => j + 3,
+        4..=6 => j - 3,
+        _ if j % 2 == 1 => j + 1,
+        _ => j - 1,
+    };
+    for &f in frames {
+        let frame = positions.index_axis(ndarray::Axis(0), f).to_owned();
+        for j in 0..33 {
+            positions
+                .slice_mut(ndarray::s![f, j, ..])
+                .assign(&frame.row(other_side(j)));
+        }
+    }
+    Landmarks::new(Layout::MediaPipe33, positions).unwrap()
+}
