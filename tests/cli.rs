@@ -122,6 +122,17 @@ fn walk(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
+/// A cohort of two normal and two abnormal subjects, `recordings` walks of `seconds` each.
+fn two_and_two(recordings: usize, seconds: f64) -> gait::synth::CohortOptions {
+    gait::synth::CohortOptions {
+        normal_subjects: 2,
+        abnormal_subjects: 2,
+        recordings_per_subject: recordings,
+        seconds,
+        ..Default::default()
+    }
+}
+
 /// A model of one network trained one epoch on `data`'s Training split, saved into `out`.
 fn save_tiny_model(data: &Path, features: gait::features::FeatureSet, out: &Path) {
     use gait::lstm::{Classifier, TrainOptions};
@@ -142,12 +153,7 @@ fn predict_reports_a_bad_clip_goes_on_and_fails_at_the_end() {
 
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let cohort = gait::synth::CohortOptions {
-        normal_subjects: 2,
-        abnormal_subjects: 2,
-        seconds: 4.0,
-        ..Default::default()
-    };
+    let cohort = two_and_two(2, 4.0);
     gait::write_synthetic_dataset(&data, &cohort, 2).unwrap();
     let model_dir = dir.path().join("model");
     save_tiny_model(&data, FeatureSet::Seed, &model_dir);
@@ -231,12 +237,7 @@ fn export_gives_every_input_its_own_csv() {
 fn train_counts_and_names_the_test_clips_its_metrics_leave_out() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let cohort = gait::synth::CohortOptions {
-        normal_subjects: 2,
-        abnormal_subjects: 2,
-        seconds: 4.0,
-        ..Default::default()
-    };
+    let cohort = two_and_two(2, 4.0);
     gait::write_synthetic_dataset(&data, &cohort, 4).unwrap();
     // One test clip whose body axes cannot be estimated: every landmark missing.
     let broken = walk(&data.join("Testing"))
@@ -296,13 +297,7 @@ fn train_counts_and_names_the_test_clips_its_metrics_leave_out() {
 fn classes_the_splits_do_not_share_and_groups_that_match_nothing_are_said() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let cohort = gait::synth::CohortOptions {
-        normal_subjects: 2,
-        abnormal_subjects: 2,
-        recordings_per_subject: 1,
-        seconds: 4.0,
-        ..Default::default()
-    };
+    let cohort = two_and_two(1, 4.0);
     gait::write_synthetic_dataset(&data, &cohort, 7).unwrap();
     // A test class that training lacks: refused before anything is trained.
     let stray = data.join("Testing/Steppage/stray");
@@ -352,13 +347,7 @@ fn classes_the_splits_do_not_share_and_groups_that_match_nothing_are_said() {
 fn crossval_leaves_one_subject_out_and_writes_its_report() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let cohort = gait::synth::CohortOptions {
-        normal_subjects: 2,
-        abnormal_subjects: 2,
-        recordings_per_subject: 2,
-        seconds: 4.0,
-        ..Default::default()
-    };
+    let cohort = two_and_two(2, 4.0);
     gait::write_synthetic_dataset(&data, &cohort, 8).unwrap();
     let out = dir.path().join("cv");
     let output = run(
@@ -404,13 +393,7 @@ fn report_prints_the_gait_parameters_computed_directly_and_draws_a_page() {
 
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let cohort = gait::synth::CohortOptions {
-        normal_subjects: 2,
-        abnormal_subjects: 2,
-        recordings_per_subject: 1,
-        seconds: 6.0,
-        ..Default::default()
-    };
+    let cohort = two_and_two(1, 6.0);
     gait::write_synthetic_recordings(&data, &cohort, 3).unwrap();
     let model = dir.path().join("model");
     save_tiny_model(&data, FeatureSet::Default, &model);
