@@ -17,6 +17,18 @@ fn run(name: &str, args: &[&str]) -> Output {
     Command::new(example(name)).args(args).output().unwrap()
 }
 
+/// Requires `output` to be a success, and gives its standard output.
+fn succeeded(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "exit {}; stderr: {stderr}",
+        output.status
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Requires `output` to be a failure whose standard error says `says`.
 fn refused(output: &Output, says: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "exit 0; stderr: {stderr}");
@@ -38,7 +50,7 @@ fn synth_and_extract_refuse_a_folder_that_is_not_empty() {
             "2",
         ],
     );
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    succeeded(&ok);
     let mut before = walk(&data);
     before.sort();
     // Again into the same folder: refused, nothing touched.
@@ -70,11 +82,7 @@ fn synth_and_extract_refuse_a_folder_that_is_not_empty() {
             "--force",
         ],
     );
-    assert!(
-        forced.status.success(),
-        "{}",
-        String::from_utf8_lossy(&forced.stderr)
-    );
+    succeeded(&forced);
 }
 
 #[test]
@@ -204,12 +212,7 @@ fn export_gives_every_input_its_own_csv() {
         .collect();
     args.extend(["--out".to_string(), out.to_string_lossy().into_owned()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let output = run("export", &args);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeded(&run("export", &args));
     let mut written: Vec<String> = walk(&out)
         .into_iter()
         .map(|(p, _)| p.strip_prefix(&out).unwrap().to_string_lossy().into_owned())
@@ -264,12 +267,7 @@ fn train_counts_and_names_the_test_clips_its_metrics_leave_out() {
             "1",
         ],
     );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = succeeded(&output);
     assert!(
         stdout.contains("1 test clips left out") && stdout.contains(&*broken.to_string_lossy()),
         "{stdout}"
@@ -370,11 +368,7 @@ fn crossval_leaves_one_subject_out_and_writes_its_report() {
             "seed",
         ],
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeded(&output);
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("crossval.json")).unwrap()).unwrap();
     // Four subjects (two walks each): four folds, each holding out one subject's two walks.
@@ -414,13 +408,8 @@ fn report_prints_the_gait_parameters_computed_directly_and_draws_a_page() {
             page.to_str().unwrap(),
         ],
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let printed = succeeded(&output);
     assert!(std::fs::metadata(&page).unwrap().len() > 10_000);
-    let printed = String::from_utf8_lossy(&output.stdout);
     let value = |name: &str| -> f64 {
         let line = printed
             .lines()
@@ -461,12 +450,7 @@ fn report_prints_the_gait_parameters_computed_directly_and_draws_a_page() {
             page.to_str().unwrap(),
         ],
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let printed = String::from_utf8_lossy(&output.stdout);
+    let printed = succeeded(&output);
     assert!(printed.contains("cadence: not measured"), "{printed}");
     assert!(printed.contains("not measured: "), "{printed}");
 }
