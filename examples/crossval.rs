@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use common::Failure;
 use gait::features::FeatureSet;
+use gait::io::OutputDir;
 use gait::io::Split;
 use gait::lstm::{Augmentation, CrossValidation, Evaluation, Example, Folds, TrainOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -59,6 +60,9 @@ struct Args {
     /// Folder for crossval.json and crossval.png.
     #[arg(long, default_value = "crossval")]
     out: PathBuf,
+    /// Write into --out even if it is not empty (an earlier crossval.json is replaced).
+    #[arg(long)]
+    force: bool,
 }
 
 /// The subject of each example: its recording folder's name, or what `pattern` captures of it.
@@ -90,6 +94,8 @@ fn subjects(examples: &[Example], pattern: Option<&str>) -> Result<Vec<String>, 
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
+    // The output is checked before any work: a refusal after an hour of training helps no one.
+    let out = OutputDir::prepare(&args.out, &[&args.data], args.force)?;
     let features = gait::feature_set_for(&args.data, args.features)?;
     let mut examples = Vec::new();
     for split in Split::ALL {
@@ -144,14 +150,13 @@ fn run(args: &Args) -> Result<(), Failure> {
     for note in &cv.notes {
         eprintln!("note: {note}");
     }
-    std::fs::create_dir_all(&args.out).map_err(common::at(&args.out))?;
     let summary = summary(&cv);
     let json = serde_json::json!({ "summary": summary, "crossval": cv });
     gait::io::write_atomically(
-        &args.out.join("crossval.json"),
+        &out.root().join("crossval.json"),
         serde_json::to_string_pretty(&json)?.as_bytes(),
     )?;
-    if let Err(e) = plot(&args.out.join("crossval.png"), &cv) {
+    if let Err(e) = plot(&out.root().join("crossval.png"), &cv) {
         eprintln!("plot not written: {e}");
     }
     for result in &cv.seeds {

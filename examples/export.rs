@@ -1,7 +1,7 @@
 //! Prints the old pipeline's `.npy` files (landmarks, angles, any numeric array) as CSV.
 //!
 //! ```text
-//! cargo run --release --example export -- FILE... [--out DIR]
+//! cargo run --release --example export -- FILE... [--out DIR [--force]]
 //! ```
 //! Without `--out`, every file goes to standard output in turn; with it, one CSV per input in DIR,
 //! mirroring the inputs' folders below their deepest common one (`N_angles.npy` becomes
@@ -17,6 +17,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use common::Failure;
+use gait::io::OutputDir;
 
 /// Export .npy landmark and angle files as CSV.
 #[derive(Parser)]
@@ -28,15 +29,19 @@ struct Args {
     /// `N_angles.csv`, in the inputs' folders below their deepest common one).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// With --out, replace CSV files that exist already.
+    #[arg(long, requires = "out")]
+    force: bool,
 }
 
-/// Where each input's CSV goes in `dir`: its path below the inputs' deepest common folder, with
-/// `.npy` replaced by `.csv`, so that every recording's `1_landmarks.npy` gets its own file and
-/// `walk.a_landmarks.npy` keeps its whole name.
-fn targets(files: &[PathBuf], dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+/// Where each input's CSV goes in `out`: its path below the inputs' deepest common folder (the
+/// inputs resolved through links and `..`, so that nothing lands outside `out`), with `.npy`
+/// replaced by `.csv`, so that every recording's `1_landmarks.npy` gets its own file and
+/// `walk.a_landmarks.npy` keeps its whole name. Existing files are refused unless `force`.
+fn targets(files: &[PathBuf], out: &OutputDir, force: bool) -> Result<Vec<PathBuf>, Failure> {
     let absolute = files
         .iter()
-        .map(|f| std::path::absolute(f).map_err(common::at(f)))
+        .map(|f| f.canonicalize().map_err(common::at(f)))
         .collect::<Result<Vec<_>, _>>()?;
     let mut common: Vec<_> = absolute[0]
         .parent()
@@ -59,7 +64,7 @@ fn targets(files: &[PathBuf], dir: &Path) -> Result<Vec<PathBuf>, Failure> {
             .parent()
             .and_then(|p| p.strip_prefix(&common).ok())
             .unwrap_or(Path::new(""));
-        let target = dir.join(relative).join(csv);
+        let target = out.dir(relative)?.join(csv);
         if let Some(k) = targets.iter().position(|t| *t == target) {
             return Err(format!(
                 "{} and {} would both be written to {}",
@@ -71,12 +76,21 @@ fn targets(files: &[PathBuf], dir: &Path) -> Result<Vec<PathBuf>, Failure> {
         }
         targets.push(target);
     }
+    if let Some(existing) = targets.iter().find(|t| !force && t.exists()) {
+        return Err(gait::io::Error::OutputExists {
+            path: existing.clone(),
+        }
+        .into());
+    }
     Ok(targets)
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
     let targets = match &args.out {
-        Some(dir) => targets(&args.files, dir)?,
+        Some(dir) => {
+            let inputs: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
+            targets(&args.files, &OutputDir::prepare(dir, &inputs, true)?, args.force)?
+        }
         None => Vec::new(),
     };
     for (k, file) in args.files.iter().enumerate() {
@@ -84,9 +98,7 @@ fn run(args: &Args) -> Result<(), Failure> {
             Some(target) => {
                 let mut csv = Vec::new();
                 gait::io::write_csv(file, &mut csv)?;
-                std::fs::create_dir_all(target.parent().unwrap_or(Path::new(".")))
-                    .and_then(|()| std::fs::write(target, csv))
-                    .map_err(common::at(target))?;
+                gait::io::write_atomically(target, &csv)?;
             }
             None => {
                 let mut stdout = std::io::stdout().lock();

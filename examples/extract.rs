@@ -17,6 +17,7 @@ use clap::Parser;
 use common::Failure;
 use gait::ExtractOptions;
 use gait::features::{CleaningOptions, FeatureSet};
+use gait::io::OutputDir;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Compute gait features from landmark files, mirroring the dataset tree.
@@ -44,7 +45,7 @@ struct Args {
 
 fn run(args: &Args) -> Result<(), Failure> {
     common::check_fps(args.fps)?;
-    common::refuse_non_empty(&args.out, args.force)?;
+    let out = OutputDir::prepare(&args.out, &[&args.input], args.force)?;
     let options = ExtractOptions {
         feature_set: args.features,
         cleaning: args.clean.then(|| CleaningOptions {
@@ -55,7 +56,7 @@ fn run(args: &Args) -> Result<(), Failure> {
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} clips {elapsed_precise}").expect("valid template"),
     );
-    let extracted = gait::extract_tree(&args.input, &args.out, &options, |_| bar.inc(1))?;
+    let extracted = gait::extract_tree(&args.input, &out, &options, |_| bar.inc(1))?;
     bar.finish_and_clear();
     eprintln!(
         "{} clips written to {} with the {} features",

@@ -22,6 +22,7 @@ use std::sync::Mutex;
 
 use clap::{Parser, ValueEnum};
 use common::Failure;
+use gait::io::OutputDir;
 use gait::pose::{
     Frame, FrameSource, Mode, Model, PoseEstimator, PoseOptions, default_model_dir, image_files,
 };
@@ -87,19 +88,20 @@ fn stem(path: &Path) -> String {
         .into_owned()
 }
 
-/// The clips of `input`: one video, one folder of pictures, or every video of a tree.
-fn jobs(input: &Path, out: &Path) -> Result<Vec<Job>, Failure> {
+/// The clips of `input`: one video, one folder of pictures, or every video of a tree, each with
+/// its folder in `out`. Two inputs that would write the same files are refused.
+fn jobs(input: &Path, out: &OutputDir) -> Result<Vec<Job>, Failure> {
     if input.is_file() {
         return Ok(vec![Job {
             input: input.to_path_buf(),
-            dir: out.to_path_buf(),
+            dir: out.root().to_path_buf(),
             clip: stem(input),
         }]);
     }
     if !input.is_dir() {
         return Err(format!("{}: no such file or folder", input.display()).into());
     }
-    let mut jobs = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
     for entry in walkdir::WalkDir::new(input)
         .follow_links(true)
         .sort_by_file_name()
@@ -111,11 +113,21 @@ fn jobs(input: &Path, out: &Path) -> Result<Vec<Job>, Failure> {
                 .parent()
                 .and_then(|p| p.strip_prefix(input).ok())
                 .unwrap_or(Path::new(""));
-            jobs.push(Job {
+            let job = Job {
                 input: path.to_path_buf(),
-                dir: out.join(relative),
+                dir: out.dir(relative)?,
                 clip: stem(path),
-            });
+            };
+            if let Some(other) = jobs.iter().find(|j| j.dir == job.dir && j.clip == job.clip) {
+                return Err(format!(
+                    "{} and {} would both be written as {}: rename one",
+                    other.input.display(),
+                    job.input.display(),
+                    gait::video_outputs(&job.dir, &job.clip)[0].display()
+                )
+                .into());
+            }
+            jobs.push(job);
         }
     }
     if jobs.is_empty() {
@@ -130,7 +142,7 @@ fn jobs(input: &Path, out: &Path) -> Result<Vec<Job>, Failure> {
         }
         jobs.push(Job {
             input: input.to_path_buf(),
-            dir: out.to_path_buf(),
+            dir: out.root().to_path_buf(),
             clip: stem(input),
         });
     }
@@ -140,15 +152,8 @@ fn jobs(input: &Path, out: &Path) -> Result<Vec<Job>, Failure> {
 fn run(args: &Args) -> Result<usize, Failure> {
     common::check_fps(args.fps)?;
     let input = args.input.canonicalize().map_err(common::at(&args.input))?;
-    let out = std::path::absolute(&args.out).map_err(common::at(&args.out))?;
-    if input.is_dir() && out.starts_with(&input) {
-        return Err(format!(
-            "--out {} is inside --input {}: choose a folder outside it",
-            out.display(),
-            input.display()
-        )
-        .into());
-    }
+    // Existing files are checked one by one below, so the folder itself may hold others.
+    let out = OutputDir::prepare(&args.out, &[&input], true)?;
     let jobs = jobs(&input, &out)?;
     if !args.force {
         for job in &jobs {

@@ -46,7 +46,7 @@ struct Args {
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
-    common::refuse_non_empty(&args.out, args.force)?;
+    gait::io::OutputDir::prepare(&args.out, &[], args.force)?;
     let options = CohortOptions {
         normal_subjects: args.normal,
         abnormal_subjects: args.abnormal,

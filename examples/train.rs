@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example train -- --data DIR --out MODEL_DIR [--epochs N] [--batch-size N]
-//!                                        [--seed N] [--features seed|default]
+//!                                        [--seed N] [--features seed|default] [--force]
 //! ```
 //! With no arguments it writes the synthetic dataset to `data/synthetic` (if absent), trains on it
 //! and saves into `model/`. The model folder gets `model.safetensors`, `config.json`,
@@ -19,6 +19,7 @@ use clap::Parser;
 use common::Failure;
 use gait::features::FeatureSet;
 use gait::io::Class;
+use gait::io::OutputDir;
 use gait::io::Split;
 use gait::lstm::{Augmentation, Classifier, EpochReport, Evaluation, Example, TrainOptions};
 use gait::synth::CohortOptions;
@@ -53,6 +54,9 @@ struct Args {
     /// Feature set: `default` (biomechanical, from landmarks) or `seed` (the old pipeline's).
     #[arg(long, default_value = "default")]
     features: FeatureSet,
+    /// Save into --out even if it is not empty (a model there is replaced).
+    #[arg(long)]
+    force: bool,
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
@@ -61,6 +65,9 @@ fn run(args: &Args) -> Result<(), Failure> {
         let clips = gait::write_synthetic_dataset(&args.data, &CohortOptions::default(), 0)?;
         eprintln!("{clips} clips written");
     }
+    // The output is checked before any work: a refusal after training helps no one.
+    let out = OutputDir::prepare(&args.out, &[&args.data], args.force)?;
+    let out = out.root();
     let features = gait::feature_set_for(&args.data, args.features)?;
     if features != args.features {
         eprintln!(
@@ -113,19 +120,19 @@ fn run(args: &Args) -> Result<(), Failure> {
     );
 
     let metrics = model.evaluate(&test.examples)?;
-    model.save(&args.out)?;
+    model.save(out)?;
     // The metrics cover the test clips that could be used; those that could not are counted and
     // named beside them, never dropped silently.
     let mut json = serde_json::to_value(&metrics)?;
     json["test_clips_left_out"] = test.skipped.len().into();
     json["left_out"] = test.skipped.iter().map(ToString::to_string).collect();
     let json = serde_json::to_string_pretty(&json)?;
-    gait::io::write_atomically(&args.out.join("metrics.json"), json.as_bytes())?;
+    gait::io::write_atomically(&out.join("metrics.json"), json.as_bytes())?;
     // Each plot is drawn beside its file and renamed over it, so none is ever half-written.
     let whole = |name: &str, draw: &dyn Fn(&Path) -> Result<(), Failure>| -> Result<(), Failure> {
         let (temp, path) = (
-            args.out.join(format!(".{name}.tmp.png")),
-            args.out.join(format!("{name}.png")),
+            out.join(format!(".{name}.tmp.png")),
+            out.join(format!("{name}.png")),
         );
         draw(&temp)?;
         std::fs::rename(&temp, &path).map_err(common::at(&path))

@@ -127,6 +127,7 @@ fn walk(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             files.push((path, bytes));
         }
     }
+    files.sort();
     files
 }
 
@@ -321,7 +322,7 @@ fn classes_the_splits_do_not_share_and_groups_that_match_nothing_are_said() {
         &run("train", &args),
         "Testing has the class Steppage, which Training lacks",
     );
-    assert!(!out.exists());
+    assert!(walk(&out).is_empty(), "nothing saved");
     // A group pattern that finds no subject in a recording's name.
     let cv = dir.path().join("cv");
     let args = [
@@ -453,4 +454,131 @@ fn report_prints_the_gait_parameters_computed_directly_and_draws_a_page() {
     let printed = succeeded(&output);
     assert!(printed.contains("cadence: not measured"), "{printed}");
     assert!(printed.contains("not measured: "), "{printed}");
+}
+
+#[test]
+fn extract_never_writes_into_its_input_through_hard_links_or_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    gait::write_synthetic_dataset(&data, &two_and_two(1, 4.0), 6).unwrap();
+    let before = walk(&data);
+    // The output as `cp -al data out` makes it: every file a hard link to the input's.
+    let out = dir.path().join("out");
+    for (path, _) in &before {
+        let target = out.join(path.strip_prefix(&data).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::hard_link(path, target).unwrap();
+    }
+    let args = [
+        "--input",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ];
+    succeeded(&run("extract", &args));
+    assert_eq!(walk(&data), before, "the input is untouched");
+    // A folder of the output that is a link into the input: refused there, the input untouched.
+    let linked = dir.path().join("linked");
+    std::fs::create_dir_all(&linked).unwrap();
+    std::os::unix::fs::symlink(data.join("Training"), linked.join("Training")).unwrap();
+    let args = [
+        "--input",
+        data.to_str().unwrap(),
+        "--out",
+        linked.to_str().unwrap(),
+        "--force",
+    ];
+    let output = run("extract", &args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is inside the input"), "{stderr}");
+    assert_eq!(walk(&data), before, "the input is untouched");
+}
+
+#[test]
+fn export_writes_only_inside_its_folder_and_replaces_nothing_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec");
+    let array = gait::ndarray::Array2::<f64>::zeros((2, 3)).into_dyn();
+    gait::io::write_npy(&rec.join("1_landmarks.npy"), &array).unwrap();
+    let out = dir.path().join("deep/csv");
+    let climbing = format!("{}/../rec/1_landmarks.npy", rec.display());
+    succeeded(&run("export", &[&climbing, "--out", out.to_str().unwrap()]));
+    let written: Vec<PathBuf> = walk(dir.path())
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    assert_eq!(written, [out.join("1_landmarks.csv")]);
+    // Again: the CSV exists, and is replaced only with --force.
+    let csv = out.join("1_landmarks.csv");
+    std::fs::write(&csv, "mine").unwrap();
+    refused(
+        &run("export", &[&climbing, "--out", out.to_str().unwrap()]),
+        "--force",
+    );
+    assert_eq!(std::fs::read(&csv).unwrap(), b"mine");
+    succeeded(&run(
+        "export",
+        &[&climbing, "--out", out.to_str().unwrap(), "--force"],
+    ));
+    assert_ne!(std::fs::read(&csv).unwrap(), b"mine");
+}
+
+#[test]
+fn train_and_crossval_replace_no_earlier_output_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    gait::write_synthetic_dataset(&data, &two_and_two(1, 4.0), 7).unwrap();
+    for (program, file) in [("train", "config.json"), ("crossval", "crossval.json")] {
+        let out = dir.path().join(program);
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join(file), "an earlier run's").unwrap();
+        let args = [
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--epochs",
+            "1",
+        ];
+        refused(&run(program, &args), "--force");
+        assert_eq!(std::fs::read(out.join(file)).unwrap(), b"an earlier run's");
+    }
+}
+
+#[cfg(feature = "pose")]
+#[test]
+fn pose_refuses_an_output_in_its_input_and_two_videos_of_one_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let videos = dir.path().join("videos");
+    std::fs::create_dir_all(&videos).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../gait-pose/tests/fixtures/walker.mp4");
+    std::fs::copy(&fixture, videos.join("1.mp4")).unwrap();
+    let before = walk(&videos);
+    // Into the input through `..` after a missing folder, and through a link.
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&videos, &link).unwrap();
+    for out in [dir.path().join("missing/../videos/y"), link.join("y")] {
+        let args = [
+            "--input",
+            videos.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        refused(&run("pose", &args), "is inside the input");
+        assert_eq!(walk(&videos), before, "nothing written into the input");
+    }
+    assert!(!dir.path().join("missing").exists());
+    // `1.mp4` and `1.mkv` would both become `1_landmarks.npy`: refused before any work.
+    std::fs::copy(&fixture, videos.join("1.mkv")).unwrap();
+    let out = dir.path().join("out");
+    let args = [
+        "--input",
+        videos.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    refused(&run("pose", &args), "would both be written");
+    assert!(walk(&out).is_empty());
 }

@@ -3,7 +3,7 @@
 use gait::ExtractOptions;
 use gait::features::FeatureSet;
 use gait::io::Class;
-use gait::io::{Dataset, Require, Split, write_angles};
+use gait::io::{Dataset, OutputDir, Require, Split, write_angles};
 use gait::lstm::{Classifier, CrossValidation, Evaluation, Folds, TrainOptions};
 use gait::synth::CohortOptions;
 
@@ -29,7 +29,8 @@ fn synthetic_data_trains_saves_loads_and_predicts_the_same() {
 
     // Extract: the default features of every landmarks file, written as a tree again.
     let extracted = dir.path().join("extracted");
-    let done = gait::extract_tree(&data, &extracted, &ExtractOptions::default(), |_| {}).unwrap();
+    let out = OutputDir::prepare(&extracted, &[&data], false).unwrap();
+    let done = gait::extract_tree(&data, &out, &ExtractOptions::default(), |_| {}).unwrap();
     assert_eq!((done.written, done.skipped.len()), (clips, 0));
     let again = Dataset::scan(&extracted, Require::Both).unwrap();
     assert_eq!(again.samples.len(), clips);
@@ -47,8 +48,8 @@ fn synthetic_data_trains_saves_loads_and_predicts_the_same() {
         );
     }
     // The output may not lie inside the input.
-    let err = gait::extract_tree(&data, &data.join("out"), &ExtractOptions::default(), |_| {}).unwrap_err();
-    assert!(matches!(err, gait::Error::OutputInsideInput { .. }), "{err}");
+    let err = OutputDir::prepare(&data.join("out"), &[&data], false).unwrap_err();
+    assert!(matches!(err, gait::io::Error::OutputInsideInput { .. }), "{err}");
 
     let train = gait::load_examples(&data, Split::Training, FeatureSet::Default)
         .unwrap()

@@ -36,18 +36,6 @@ pub fn check_fps(fps: f64) -> Result<(), Failure> {
     }
 }
 
-/// Refuses to write into `out` when it holds anything, unless `force`.
-pub fn refuse_non_empty(out: &Path, force: bool) -> Result<(), Failure> {
-    if !force && std::fs::read_dir(out).is_ok_and(|mut entries| entries.next().is_some()) {
-        return Err(format!(
-            "{} is not empty: choose an empty folder, or --force to write into it",
-            out.display()
-        )
-        .into());
-    }
-    Ok(())
-}
-
 /// Registers DejaVu Sans (shipped in the `dejavu` crate, so that a machine without fonts draws
 /// the same pictures) as the plots' sans-serif font.
 pub fn register_font() -> Result<(), Failure> {

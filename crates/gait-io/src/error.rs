@@ -31,6 +31,28 @@ pub enum Error {
     /// Values built in memory do not fit together (no file is involved).
     #[error("{0}")]
     Mismatch(String),
+    /// An output would land inside an input it is made from.
+    #[error("the output {} is inside the input {}: choose a folder outside it", out.display(), input.display())]
+    OutputInsideInput {
+        /// The output folder, resolved.
+        out: PathBuf,
+        /// The input, resolved.
+        input: PathBuf,
+    },
+    /// An output would land outside the folder it was asked to go into.
+    #[error("{} would be written outside the output folder {}: refused", path.display(), out.display())]
+    OutputOutsideFolder {
+        /// Where it would be written.
+        path: PathBuf,
+        /// The output folder.
+        out: PathBuf,
+    },
+    /// An output already exists and may not be replaced.
+    #[error("{} exists and is not empty: choose another output, or --force to write over it", path.display())]
+    OutputExists {
+        /// The existing file or folder.
+        path: PathBuf,
+    },
     /// The file was read, but its content is not what the call expects (wrong dtype, shape,
     /// value type for a key of an angles file...).
     #[error("{}: {reason}", path.display())]
@@ -88,7 +110,10 @@ impl Error {
             Error::Io(FileError { path, .. })
             | Error::Npy { path, .. }
             | Error::Pickle { path, .. }
-            | Error::Content { path, .. } => Some(path),
+            | Error::Content { path, .. }
+            | Error::OutputInsideInput { out: path, .. }
+            | Error::OutputOutsideFolder { path, .. }
+            | Error::OutputExists { path } => Some(path),
             Error::Mismatch(_) => None,
         }
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 use ndarray::{Array3, ArrayView3, CowArray, Ix3};
 
 use crate::error::{Error, Result};
-use crate::npy::{NpyArray, read_npy, write_npy};
+use crate::npy::{NpyArray, write_npy};
 
 /// A skeleton layout: which joint each index of a landmark array is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -250,7 +250,12 @@ fn check_shape(layout: Layout, shape: &[usize]) -> Result<()> {
 /// joint count (33 MediaPipe, 25 Kinect v2, 17 COCO); shape `(0,)` (no pose found) reads as zero
 /// MediaPipe frames. float64 values are kept in `f64`, float32 and float16 ones in `f32`.
 pub fn read_landmarks(path: &Path) -> Result<Landmarks> {
-    let array = read_npy(path)?;
+    landmarks_from_bytes(path, &crate::npy::read_file(path)?)
+}
+
+/// [`read_landmarks`] on the bytes of a file already read; `path` names it in errors.
+pub fn landmarks_from_bytes(path: &Path, bytes: &[u8]) -> Result<Landmarks> {
+    let array = crate::npy::numeric_from_bytes(path, bytes)?;
     let shape = array.shape().to_vec();
     if shape.iter().product::<usize>() == 0 && shape.len() == 1 {
         return Landmarks::new(Layout::MediaPipe33, Array3::zeros((0, 33, 3)));

@@ -38,6 +38,7 @@ mod feature_sequence;
 mod isa;
 mod landmarks;
 mod npy;
+mod output;
 pub mod pickle;
 
 #[cfg(feature = "fuzzing")]
@@ -70,5 +71,6 @@ pub use dataset::{Dataset, Require, Sample, Skipped, Split};
 pub use error::{Error, FileError, Result};
 pub use feature_sequence::FeatureSequence;
 pub use isa::Isa;
-pub use landmarks::{Coordinates, Landmarks, Layout, read_landmarks, write_landmarks};
+pub use landmarks::{Coordinates, Landmarks, Layout, landmarks_from_bytes, read_landmarks, write_landmarks};
 pub use npy::{ByteOrder, DType, NpyArray, NpyHeader, f16_to_f32, read_npy, read_npy_header, write_npy};
+pub use output::{OutputDir, resolve};

@@ -59,14 +59,6 @@ pub enum Error {
         /// The first one, with the reason.
         first: String,
     },
-    /// An output folder lies inside the input it is made from.
-    #[error("the output {} is inside the input {}: choose a folder outside it", out.display(), input.display())]
-    OutputInsideInput {
-        /// The output folder.
-        out: PathBuf,
-        /// The input tree.
-        input: PathBuf,
-    },
     /// No frame of a video shows a person: nothing was written.
     #[cfg(feature = "pose")]
     #[error("{}: no person found in any of its {frames} frames; nothing written", path.display())]

@@ -66,7 +66,9 @@ pub use walk::{Cut, Segment, Verdict, WalkOptions, predict_walk};
 /// The types most programs need, in one import.
 pub mod prelude {
     pub use gait_features::{BodyAxes, FeatureSet, Normalizer};
-    pub use gait_io::{Class, Dataset, FeatureSequence, Landmarks, Layout, Require, Sample, Split};
+    pub use gait_io::{
+        Class, Dataset, FeatureSequence, Landmarks, Layout, OutputDir, Require, Sample, Split,
+    };
     pub use gait_lstm::{Classifier, Example, Metrics, TrainOptions};
 
     pub use crate::{ExtractOptions, LoadedSplit};

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use gait_features::{CleaningOptions, FeatureSet, clean};
 use gait_io::{
-    ClipFile, Dataset, FeatureSequence, Landmarks, Require, Sample, Skipped, Split, read_angles,
-    read_landmarks, write_angles,
+    ClipFile, Dataset, FeatureSequence, Landmarks, OutputDir, Require, Sample, Skipped, Split,
+    landmarks_from_bytes, read_angles, read_landmarks, write_angles, write_atomically,
 };
 use gait_lstm::Example;
 use rayon::prelude::*;
@@ -158,37 +158,24 @@ pub struct Extracted {
 }
 
 /// Computes the features of every `N_landmarks.npy` of the tree `input` and writes the tree again
-/// under `out`: the same relative paths, each landmarks file copied and `N_angles.npy` beside it
-/// holding the features. `input` is never written to, and `out` may not lie inside it. Clips
-/// that cannot be used are skipped with the reason; `on_clip` is called once per clip as it is
-/// done (from several threads).
+/// into `out` (prepared with `input` among its inputs: [`OutputDir::prepare`]): the same relative
+/// paths, each landmarks file copied and `N_angles.npy` beside it holding the features. Nothing
+/// under `input` is ever written to, whatever links or hard links the output holds. Clips that
+/// cannot be used are skipped with the reason; `on_clip` is called once per clip as it is done
+/// (from several threads).
 pub fn extract_tree(
     input: &Path,
-    out: &Path,
+    out: &OutputDir,
     options: &ExtractOptions,
     on_clip: impl Fn(&Sample) + Sync,
 ) -> Result<Extracted> {
     let input = input.canonicalize().map_err(|e| Error::file(input, e))?;
-    let inside = |out: &Path| -> Result<()> {
-        if out.starts_with(&input) {
-            return Err(Error::OutputInsideInput {
-                out: out.to_path_buf(),
-                input: input.clone(),
-            });
-        }
-        Ok(())
-    };
-    inside(&std::path::absolute(out).map_err(|e| Error::file(out, e))?)?;
     let dataset = Dataset::scan(&input, Require::Landmarks)?;
-    std::fs::create_dir_all(out).map_err(|e| Error::file(out, e))?;
-    // Checked again once it exists: a link may lead it into the input.
-    let out = out.canonicalize().map_err(|e| Error::file(out, e))?;
-    inside(&out)?;
     let results: Vec<Result<()>> = dataset
         .samples
         .par_iter()
         .map(|sample| {
-            let done = extract_clip(sample, &input, &out, options);
+            let done = extract_clip(sample, &input, out, options);
             on_clip(sample);
             done
         })
@@ -210,9 +197,10 @@ pub fn extract_tree(
 }
 
 /// One clip of [`extract_tree`].
-fn extract_clip(sample: &Sample, input: &Path, out: &Path, options: &ExtractOptions) -> Result<()> {
+fn extract_clip(sample: &Sample, input: &Path, out: &OutputDir, options: &ExtractOptions) -> Result<()> {
     let source = sample.landmarks.as_deref().expect("scanned for landmarks");
-    let mut landmarks = read_landmarks(source)?;
+    let bytes = std::fs::read(source).map_err(|e| Error::file(source, e))?;
+    let mut landmarks = landmarks_from_bytes(source, &bytes)?;
     if let Some(cleaning) = &options.cleaning {
         landmarks = clean(&landmarks, cleaning)
             .map_err(|e| Error::FeaturesOf {
@@ -223,10 +211,10 @@ fn extract_clip(sample: &Sample, input: &Path, out: &Path, options: &ExtractOpti
     }
     let features = features_of_landmarks(source, &landmarks, options.feature_set)?;
     let relative = source.parent().and_then(|dir| dir.strip_prefix(input).ok());
-    let dir = out.join(relative.expect("the scan finds files under its root"));
+    let dir = out.dir(relative.expect("the scan finds files under its root"))?;
     write_angles(&ClipFile::Angles.path(&dir, &sample.name), &features)?;
-    let target = ClipFile::Landmarks.path(&dir, &sample.name);
-    std::fs::copy(source, &target).map_err(|e| Error::file(&target, e))?;
+    // The bytes read, written anew: never a copy through a link into the input.
+    write_atomically(&ClipFile::Landmarks.path(&dir, &sample.name), &bytes)?;
     Ok(())
 }
 
