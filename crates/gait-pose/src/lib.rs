@@ -20,10 +20,33 @@ mod landmarker;
 mod network;
 mod ops;
 mod overlay;
+mod shape;
 mod smoothing;
 mod source;
 mod tflite;
 mod track;
+
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing {
+    //! Entry point for `cargo fuzz` (feature `fuzzing`): the model reader on bytes in memory.
+
+    /// Reads a `.tflite` file's bytes and checks its graph; a model that reads is then run once,
+    /// on zeros, to every output it has.
+    pub fn model(bytes: &[u8]) {
+        let Ok(graph) = crate::tflite::Graph::parse(bytes) else {
+            return;
+        };
+        let names: Vec<String> = graph
+            .outputs
+            .iter()
+            .map(|&t| graph.tensors[t].name.clone())
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        if let Ok(mut network) = crate::network::Network::from_bytes(bytes, &names) {
+            network.run();
+        }
+    }
+}
 
 pub use error::{Error, Result};
 pub use estimator::{DETECTOR_FILE, Mode, Model, Pose, PoseEstimator, PoseOptions, default_model_dir};

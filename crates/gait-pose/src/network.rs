@@ -7,6 +7,7 @@ use gait_io::FileError;
 
 use crate::error::{Error, Result};
 use crate::ops::{self, Hwc};
+use crate::shape::MAX_ACTIVATIONS;
 use crate::tflite::{Graph, OpKind};
 
 /// A model ready to run: the graph cut down to the chosen outputs, the filters of its
@@ -72,12 +73,23 @@ impl Network {
             }
         }
 
+        // Every computed tensor gets a buffer: their sum is bounded before any is allocated.
+        let activations = plan
+            .iter()
+            .map(|&n| graph.tensors[graph.ops[n].output].shape.elements())
+            .try_fold(graph.tensors[input].shape.elements(), usize::checked_add)
+            .filter(|&total| total <= MAX_ACTIVATIONS);
+        if activations.is_none() {
+            return Err(format!(
+                "its activations hold more than {MAX_ACTIVATIONS} values; is this a pose model?"
+            ));
+        }
         let mut buffers = vec![Vec::new(); graph.tensors.len()];
-        buffers[input] = vec![0.0; graph.tensors[input].len()];
+        buffers[input] = vec![0.0; graph.tensors[input].shape.elements()];
         let mut filters = vec![None; graph.ops.len()];
         for &n in &plan {
             let op = &graph.ops[n];
-            buffers[op.output] = vec![0.0; graph.tensors[op.output].len()];
+            buffers[op.output] = vec![0.0; graph.tensors[op.output].shape.elements()];
             if let OpKind::Conv2d(_) = op.kind {
                 let filter = &graph.tensors[op.inputs[1]];
                 let w = filter.constant.as_deref().unwrap_or_default();

@@ -6,6 +6,7 @@
 //! that reads must also run.
 
 use crate::flatbuffer::Table;
+use crate::shape::Shape;
 
 /// What went wrong reading a model: a description (the caller adds the file's name).
 pub(crate) type Result<T> = std::result::Result<T, String>;
@@ -78,14 +79,8 @@ pub(crate) struct Op {
 #[derive(Debug, Clone)]
 pub(crate) struct Tensor {
     pub(crate) name: String,
-    pub(crate) shape: Vec<usize>,
+    pub(crate) shape: Shape,
     pub(crate) constant: Option<Vec<f32>>,
-}
-
-impl Tensor {
-    pub(crate) fn len(&self) -> usize {
-        self.shape.iter().product()
-    }
 }
 
 /// A model's single subgraph: tensors, operations in execution order, inputs and outputs.
@@ -155,6 +150,7 @@ impl Graph {
                 .map(|d| usize::try_from(d).map_err(|_| format!("negative dimension {d}")))
                 .collect::<Result<Vec<usize>>>()?;
             let name = t.str(3)?.to_string();
+            let shape = Shape::new(shape).map_err(|e| format!("tensor {name}: {e}"))?;
             let buffer = t.u32(2, 0)? as usize;
             let data = match buffers.get(buffer) {
                 None => return Err(format!("tensor {name} names buffer {buffer}, which is not there")),
@@ -344,7 +340,7 @@ impl Graph {
 
         for (tensor, value) in tensors.iter_mut().zip(values) {
             if let Some(Value::F32(v)) = value {
-                if v.len() != tensor.len() {
+                if v.len() != tensor.shape.elements() {
                     return Err(format!(
                         "tensor {} holds {} values for shape {:?}",
                         tensor.name,
@@ -427,6 +423,10 @@ impl Graph {
                 constant(op.inputs[2], channels)?;
                 let oh = out_size(h, kh, stride, padding)?;
                 let ow = out_size(w, kw, stride, padding)?;
+                if !depthwise {
+                    // The patches a convolution gathers for its product are bounded as tensors are.
+                    Shape::new(vec![oh, ow, kh, kw, c]).map_err(|e| format!("its patches: {e}"))?;
+                }
                 expect([1, oh, ow, channels])
             }
             OpKind::Add { .. } => {
@@ -497,7 +497,7 @@ impl Graph {
                 Ok(())
             }
             OpKind::Reshape | OpKind::Logistic => {
-                if self.tensors[op.inputs[0]].len() != self.tensors[op.output].len() {
+                if self.tensors[op.inputs[0]].shape.elements() != self.tensors[op.output].shape.elements() {
                     return Err(format!("{input:?} into {out:?}"));
                 }
                 Ok(())
@@ -546,7 +546,7 @@ fn activation(code: i32) -> Result<Activation> {
 }
 
 /// Reads a stored constant, expanding a sparse one to its dense shape.
-fn decode(stored: &Stored, shape: &[usize], name: &str) -> Result<Value> {
+fn decode(stored: &Stored, shape: &Shape, name: &str) -> Result<Value> {
     let size = match stored.kind {
         FLOAT32 | INT32 => 4,
         FLOAT16 => 2,
@@ -583,7 +583,7 @@ fn decode(stored: &Stored, shape: &[usize], name: &str) -> Result<Value> {
 ///
 /// Each dimension, in traversal order, is dense (every index present) or compressed (CSR: the
 /// segments of the parent's position give the range of stored indices).
-fn densify(value: Value, shape: &[usize], sparsity: &Table) -> Result<Value> {
+fn densify(value: Value, shape: &Shape, sparsity: &Table) -> Result<Value> {
     let order = sparsity.i32s(0)?;
     if !sparsity.i32s(1)?.is_empty()
         || order.iter().enumerate().any(|(k, &d)| d != k as i32)
@@ -618,7 +618,8 @@ fn densify(value: Value, shape: &[usize], sparsity: &Table) -> Result<Value> {
     if levels.len() != shape.len() {
         return Err("dimension metadata does not match the shape".into());
     }
-    let dense_len: usize = shape.iter().product();
+    // Bounded by the checked shape: nothing larger is ever allocated.
+    let dense_len = shape.elements();
     fn expand<T: Copy + Default>(
         stored: &[T],
         shape: &[usize],

@@ -90,6 +90,40 @@ fn a_whole_video_decodes_with_its_times() {
     }
 }
 
+/// The detector with its input tensor's shape, stored as the vector `[4, 1, 224, 224, 3]` of
+/// little-endian `i32`, replaced by `dims`.
+fn detector_with_input_shape(dims: [i32; 4]) -> Vec<u8> {
+    let mut bytes = std::fs::read(default_model_dir().join("pose_detection.tflite")).unwrap();
+    let stored: Vec<u8> = [4, 1, 224, 224, 3]
+        .iter()
+        .flat_map(|d: &i32| d.to_le_bytes())
+        .collect();
+    let at = bytes
+        .windows(stored.len())
+        .position(|w| w == stored.as_slice())
+        .expect("the detector's input shape");
+    let crafted: Vec<u8> = dims.iter().flat_map(|d| d.to_le_bytes()).collect();
+    bytes[at + 4..at + 20].copy_from_slice(&crafted);
+    bytes
+}
+
+#[test]
+fn shapes_whose_element_counts_wrap_or_are_enormous_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // 2^30 * 2^30 * 16 = 2^64 elements, zero once wrapped; then 3 * 2^60, which would be allocated.
+    for dims in [[1, 1 << 30, 1 << 30, 16], [1, 1 << 30, 1 << 30, 3]] {
+        let path = dir.path().join("crafted.tflite");
+        std::fs::write(&path, detector_with_input_shape(dims)).unwrap();
+        match Network::open(&path, &["Identity"]) {
+            Err(Error::Model { path: p, reason }) => {
+                assert_eq!(p, path);
+                assert!(reason.contains("elements"), "{dims:?}: {reason}");
+            }
+            other => panic!("{dims:?}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn damaged_and_wrong_models_are_refused() {
     let models = default_model_dir();
