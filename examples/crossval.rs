@@ -106,7 +106,7 @@ fn run(args: &Args) -> Result<(), Failure> {
                 }
                 examples.extend(loaded.examples);
             }
-            Err(gait::Error::NoClips { .. }) => {}
+            Err(gait::lstm::Error::Io(gait::io::Error::NoClips { .. })) => {}
             Err(e) => return Err(e.into()),
         }
     }

@@ -63,7 +63,7 @@ fn run(args: &Args) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     let (mut failed, mut total) = (0, 0);
     for input in &args.inputs {
-        let files = gait::prediction_inputs(input, features)?;
+        let files = features.clip_file().find(input)?;
         for file in files {
             total += 1;
             // A clip that cannot be predicted is reported, and the others still are.

@@ -60,7 +60,7 @@ fn run(args: &Args) -> Result<(), Failure> {
     );
     let normal = match &args.normal {
         Some(tree) => normal_of(tree, args.fps)?,
-        None => NormalRange::synthetic(args.fps),
+        None => gait::synth::normal_range(args.fps),
     };
     print_numbers(&args.input, &profile, &normal, verdict.as_ref().ok());
     if let Err(e) = &verdict {

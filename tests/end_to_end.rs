@@ -88,7 +88,11 @@ fn synthetic_data_trains_saves_loads_and_predicts_the_same() {
     let saved = dir.path().join("model");
     model.save(&saved).unwrap();
     let loaded = Classifier::load(&saved).unwrap();
-    let files = gait::prediction_inputs(&data.join("Testing"), loaded.feature_set()).unwrap();
+    let files = loaded
+        .feature_set()
+        .clip_file()
+        .find(&data.join("Testing"))
+        .unwrap();
     assert_eq!(files.len(), dataset.split(Split::Testing).count());
     let sequences: Vec<_> = files
         .iter()

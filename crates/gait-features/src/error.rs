@@ -3,9 +3,18 @@
 /// What can go wrong computing features.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A landmark or feature table could not be built (`gait-io`'s checks of its shape).
+    /// A file could not be read or written, or a landmark or feature table could not be built
+    /// (`gait-io`'s checks of its shape).
     #[error(transparent)]
-    Table(#[from] gait_io::Error),
+    Io(#[from] gait_io::Error),
+    /// The features of a file could not be computed.
+    #[error("{}: {source}", path.display())]
+    InFile {
+        /// The landmarks file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        source: Box<Error>,
+    },
     /// The body axes (up, forward, left) could not be estimated from the landmarks.
     #[error("cannot estimate the body axes: {0}; give them explicitly with BodyAxes::new")]
     Axes(String),

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use gait_io::{FeatureSequence, Landmarks};
+use gait_io::{ClipFile, FeatureSequence, Landmarks};
 use serde::{Deserialize, Serialize};
 
 use crate::axes::BodyAxes;
@@ -40,6 +40,15 @@ impl FeatureSet {
             let own = set.columns();
             own.len() == columns.len() && own.iter().zip(columns).all(|(a, b)| *a == b.as_ref())
         })
+    }
+
+    /// The clip file a dataset holds these features in: `N_angles.npy` for `seed` (the old
+    /// pipeline's), `N_landmarks.npy` (computed from) for the others.
+    pub fn clip_file(self) -> ClipFile {
+        match self {
+            FeatureSet::Seed => ClipFile::Angles,
+            FeatureSet::Default => ClipFile::Landmarks,
+        }
     }
 
     /// Computes the features of every frame. The default set estimates the body axes from the

@@ -9,6 +9,8 @@
 //! - [`cleaning`]: gap filling and a zero-lag Butterworth low-pass filter.
 //! - [`fixed_length`]: padding or cutting to a fixed number of frames with a mask, and
 //!   normalisation statistics.
+//! - [`profile`]: a walk's gait profile for a report, and the normal range it is read against.
+//! - [`features_of_file`], [`extract_tree`]: the features of files and of whole trees.
 
 pub mod axes;
 pub mod cleaning;
@@ -16,8 +18,10 @@ pub mod default_set;
 mod error;
 pub mod events;
 pub mod feature_set;
+mod files;
 pub mod fixed_length;
 pub mod geometry;
+pub mod profile;
 pub mod seed;
 pub mod skeleton;
 
@@ -29,6 +33,10 @@ pub use events::{
     EventOptions, GaitEvents, GaitParameters, detect_events, gait_parameters, split_steps, split_strides,
 };
 pub use feature_set::FeatureSet;
+pub use files::{
+    ExtractOptions, Extracted, extract_tree, feature_set_for, features_of_file, features_of_landmarks,
+};
 pub use fixed_length::{DEFAULT_MAX_LEN, FixedLength, Normalizer, pad_or_cut};
+pub use profile::{CYCLE_POINTS, Curve, JOINTS, NormalRange, PARAMETERS, Profile};
 pub use seed::{SEED_COLUMNS, seed_features};
 pub use skeleton::{Joint, Limb, Side};

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::error::{Error, Result};
+
 /// One of the files of a clip `N`: `N_landmarks.npy`, `N_angles.npy`, and the two that pose
 /// extraction writes beside them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,6 +49,37 @@ impl ClipFile {
         ClipFile::ALL
             .into_iter()
             .find_map(|kind| name.strip_suffix(kind.suffix()).map(|stem| (stem, kind)))
+    }
+
+    /// The files of this kind that `input` names: the file itself, or every such clip file under a
+    /// folder (a recording, a split, a whole tree), links followed, in folder order with clip
+    /// numbers numerically. A folder with none is an error.
+    pub fn find(self, input: &Path) -> Result<Vec<PathBuf>> {
+        if input.is_file() {
+            return Ok(vec![input.to_path_buf()]);
+        }
+        let mut clips: Vec<(PathBuf, u64, PathBuf)> = Vec::new();
+        for entry in walkdir::WalkDir::new(input).follow_links(true) {
+            let entry = entry.map_err(|source| Error::Walk {
+                root: input.to_path_buf(),
+                source,
+            })?;
+            let path = entry.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if let Some(n) = name.strip_suffix(self.suffix()).and_then(ClipFile::number) {
+                let dir = path.parent().unwrap_or(input).to_path_buf();
+                clips.push((dir, n, path.to_path_buf()));
+            }
+        }
+        if clips.is_empty() {
+            return Err(Error::NoClips {
+                root: input.to_path_buf(),
+                split: None,
+                file: self,
+            });
+        }
+        clips.sort();
+        Ok(clips.into_iter().map(|(_, _, p)| p).collect())
     }
 
     /// The number a clip's name stands for: digits only (`01` is 1; `+2`, `-1` and `` are not

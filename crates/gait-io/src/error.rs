@@ -31,6 +31,34 @@ pub enum Error {
     /// Values built in memory do not fit together (no file is involved).
     #[error("{0}")]
     Mismatch(String),
+    /// A folder could not be walked (unreadable, a link loop).
+    #[error("{}: {source}", root.display())]
+    Walk {
+        /// The folder walked.
+        root: PathBuf,
+        /// What went wrong, and where.
+        source: walkdir::Error,
+    },
+    /// No usable clip was found where some were expected.
+    #[error("{}: no usable N{} clips{}", root.display(), file.suffix(), split.map(|s| format!(" in {}", s.dir_name())).unwrap_or_default())]
+    NoClips {
+        /// The tree or folder searched.
+        root: PathBuf,
+        /// The split searched, if one.
+        split: Option<crate::Split>,
+        /// The clip file looked for.
+        file: crate::ClipFile,
+    },
+    /// A tree has landmarks files, but none can be used.
+    #[error("{}: none of its {count} landmarks files can be used (first: {first})", root.display())]
+    NoUsableLandmarks {
+        /// The tree.
+        root: PathBuf,
+        /// How many landmarks files it has.
+        count: usize,
+        /// The first one, with the reason.
+        first: String,
+    },
     /// An output would land inside an input it is made from.
     #[error("the output {} is inside the input {}: choose a folder outside it", out.display(), input.display())]
     OutputInsideInput {
@@ -113,7 +141,10 @@ impl Error {
             | Error::Content { path, .. }
             | Error::OutputInsideInput { out: path, .. }
             | Error::OutputOutsideFolder { path, .. }
-            | Error::OutputExists { path } => Some(path),
+            | Error::OutputExists { path }
+            | Error::Walk { root: path, .. }
+            | Error::NoClips { root: path, .. }
+            | Error::NoUsableLandmarks { root: path, .. } => Some(path),
             Error::Mismatch(_) => None,
         }
     }

@@ -10,9 +10,9 @@ use gait_features::{FeatureSet, pad_or_cut};
 
 use crate::config::{FORMAT_VERSION, ModelConfig, weights_checksum};
 use crate::error::{Error, Result};
+use crate::example::Example;
 use crate::metrics::{ClassMetrics, DECISION_THRESHOLD, Evaluation, Metrics};
 use crate::network::Network;
-use crate::train::Example;
 
 /// Sequences at most this many per forward pass when predicting.
 const PREDICT_BATCH: usize = 256;

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::classifier::Classifier;
 use crate::error::{Error, Result};
+use crate::example::Example;
 use crate::metrics::{ClassMetrics, Evaluation, Metrics};
-use crate::train::{Example, TrainOptions};
+use crate::train::TrainOptions;
 
 /// How the groups are dealt into folds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

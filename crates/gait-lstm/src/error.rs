@@ -8,12 +8,9 @@ pub enum Error {
     /// A tensor operation failed (a bug or an exhausted machine, not bad input).
     #[error("tensor computation failed: {0}")]
     Candle(#[from] candle_core::Error),
-    /// Writing a model file failed.
+    /// A file or folder could not be read, written or created, or a data file is not readable.
     #[error(transparent)]
     Io(#[from] gait_io::Error),
-    /// A file or folder could not be read or created.
-    #[error(transparent)]
-    File(#[from] gait_io::FileError),
     /// Computing features failed.
     #[error(transparent)]
     Features(#[from] gait_features::Error),
@@ -52,7 +49,7 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn file(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::File(gait_io::FileError::new(path, source))
+        Error::Io(gait_io::FileError::new(path, source).into())
     }
 
     pub(crate) fn model(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
@@ -60,6 +57,12 @@ impl Error {
             path: path.into(),
             reason: reason.into(),
         }
+    }
+}
+
+impl From<gait_io::FileError> for Error {
+    fn from(error: gait_io::FileError) -> Self {
+        Error::Io(error.into())
     }
 }
 

@@ -12,28 +12,11 @@ use serde::{Deserialize, Serialize};
 use crate::classifier::Classifier;
 use crate::config::ModelConfig;
 use crate::error::{Error, Result};
+use crate::example::Example;
 use crate::network::Network;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-
-/// One training example: a clip's features, its label, and the recording it comes from (clips of
-/// one recording never straddle the training/validation split).
-#[derive(Debug, Clone)]
-pub struct Example {
-    /// Per-frame features.
-    pub sequence: FeatureSequence,
-    /// The class: `Normal`, `Abnormal`, or a gait pattern.
-    pub class: Class,
-    /// The recording (walk, subject) the clip was cut from.
-    pub recording: String,
-}
-
-impl AsRef<FeatureSequence> for Example {
-    fn as_ref(&self) -> &FeatureSequence {
-        &self.sequence
-    }
-}
 
 /// How to weigh the two classes in the loss.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

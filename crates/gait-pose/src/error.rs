@@ -5,9 +5,10 @@ use std::path::PathBuf;
 /// Everything that can go wrong turning videos and images into landmarks.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The operating system refused to read or write a file.
+    /// A file could not be read or written (the operating system's refusal, or `gait-io`'s
+    /// writers).
     #[error(transparent)]
-    Io(#[from] gait_io::FileError),
+    Io(#[from] gait_io::Error),
     /// A model file is not one of the pose models this crate runs, or is damaged.
     #[error("{}: not a usable pose model: {reason}", path.display())]
     Model {
@@ -50,9 +51,20 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// Writing landmarks or features failed.
-    #[error(transparent)]
-    Output(#[from] gait_io::Error),
+    /// No frame of a video shows a person: nothing was written.
+    #[error("{}: no person found in any of its {frames} frames; nothing written", path.display())]
+    NoPerson {
+        /// The video or picture folder.
+        path: PathBuf,
+        /// Frames read.
+        frames: usize,
+    },
+}
+
+impl From<gait_io::FileError> for Error {
+    fn from(error: gait_io::FileError) -> Self {
+        Error::Io(error.into())
+    }
 }
 
 /// `Result` with [`enum@Error`].

@@ -14,6 +14,7 @@
 mod detector;
 mod error;
 mod estimator;
+mod extract;
 mod flatbuffer;
 mod frame;
 mod landmarker;
@@ -50,6 +51,7 @@ pub mod fuzzing {
 
 pub use error::{Error, Result};
 pub use estimator::{DETECTOR_FILE, Mode, Model, Pose, PoseEstimator, PoseOptions, default_model_dir};
+pub use extract::{extract_video, video_outputs};
 pub use frame::{Frame, Roi};
 pub use landmarker::Landmark;
 pub use network::Network;

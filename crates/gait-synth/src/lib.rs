@@ -6,8 +6,9 @@
 //! the legs, pelvic rotation, obliquity and bob, trunk lean); a [`Pathology`] changes them.
 //! [`render`] adds what pose estimation does to it (jitter, skipped frames, left/right swaps) and
 //! optionally projects it through a side-view pinhole camera into image-normalised coordinates.
-//! [`cohort`] plans subject-disjoint Training/Testing recordings. Everything is deterministic for
-//! a seed.
+//! [`cohort`] plans subject-disjoint Training/Testing recordings; [`write_dataset`] writes them in
+//! the old pipeline's tree, and [`normal_range`] is the normal cohort's range for reports.
+//! Everything is deterministic for a seed.
 //!
 //! ```
 //! use gait_synth::{Pathology, Realism, Subject, render, walk};
@@ -21,6 +22,7 @@
 //! assert!(!strikes[0].is_empty());
 //! ```
 
+mod dataset;
 mod pathology;
 mod walker;
 
@@ -31,6 +33,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
+pub use dataset::{normal_range, write_dataset, write_recordings};
 pub use pathology::Pathology;
 pub use walker::{Subject, Walk, walk};
 

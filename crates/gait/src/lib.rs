@@ -9,9 +9,9 @@
 //! - `pose` (`gait-pose`, with the cargo feature `pose`): body-pose landmarks from videos and
 //!   pictures with MediaPipe's models, and `extract_video`.
 //!
-//! and the calls most programs need: [`load_examples`], [`features_of_file`], [`extract_tree`],
-//! [`prediction_inputs`], [`predict_walk`] (a verdict on a whole recording, part by part),
-//! [`write_synthetic_dataset`].
+//! and the calls most programs need, from those crates: [`load_examples`], [`features_of_file`],
+//! [`extract_tree`], [`predict_walk`] (a verdict on a whole recording, part by part),
+//! [`write_synthetic_dataset`]. Every error converts into [`Error`].
 //!
 //! ```
 //! use gait::prelude::*;
@@ -38,30 +38,25 @@
 pub struct ReadmeDoctests;
 
 mod error;
-mod pipeline;
-mod profile;
-mod synthetic;
-#[cfg(feature = "pose")]
-mod video;
-mod walk;
 
 pub use error::{Error, Result};
 pub use gait_features as features;
+pub use gait_features::{
+    CYCLE_POINTS, Curve, ExtractOptions, Extracted, JOINTS, NormalRange, PARAMETERS, Profile, extract_tree,
+    feature_set_for, features_of_file,
+};
 pub use gait_io as io;
 pub use gait_lstm as lstm;
+pub use gait_lstm::{Cut, LoadedSplit, Segment, Verdict, WalkOptions, load_examples, predict_walk};
 #[cfg(feature = "pose")]
 pub use gait_pose as pose;
-pub use gait_synth as synth;
-pub use ndarray;
-pub use pipeline::{
-    ExtractOptions, Extracted, LoadedSplit, extract_tree, feature_set_for, features_of_file, load_examples,
-    prediction_inputs,
-};
-pub use profile::{CYCLE_POINTS, Curve, JOINTS, NormalRange, PARAMETERS, Profile};
-pub use synthetic::{write_synthetic_dataset, write_synthetic_recordings};
 #[cfg(feature = "pose")]
-pub use video::{extract_video, video_outputs};
-pub use walk::{Cut, Segment, Verdict, WalkOptions, predict_walk};
+pub use gait_pose::{extract_video, video_outputs};
+pub use gait_synth as synth;
+pub use gait_synth::{
+    write_dataset as write_synthetic_dataset, write_recordings as write_synthetic_recordings,
+};
+pub use ndarray;
 
 /// The types most programs need, in one import.
 pub mod prelude {
@@ -71,6 +66,7 @@ pub mod prelude {
     };
     pub use gait_lstm::{Classifier, Example, Metrics, TrainOptions};
 
-    pub use crate::{ExtractOptions, LoadedSplit};
+    pub use gait_features::ExtractOptions;
+    pub use gait_lstm::LoadedSplit;
     pub use gait_synth::CohortOptions;
 }

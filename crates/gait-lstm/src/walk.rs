@@ -3,12 +3,11 @@
 
 use std::path::Path;
 
-use gait_features::{BodyAxes, EventOptions, detect_events};
+use gait_features::{BodyAxes, EventOptions, detect_events, features_of_file, features_of_landmarks};
 use gait_io::{ClipFile, FeatureSequence, Landmarks, read_landmarks};
-use gait_lstm::{Classifier, Prediction};
 
+use crate::classifier::{Classifier, Prediction};
 use crate::error::Result;
-use crate::pipeline::{features_of_file, features_of_landmarks};
 
 /// Segments classified per call to the model: bounds the memory of a long recording.
 const BATCH: usize = 256;
@@ -86,93 +85,104 @@ pub struct Verdict {
     pub prediction: Prediction,
 }
 
-/// Classifies the whole recording `file` (an `N_landmarks.npy` or `N_angles.npy`) with `model`:
-/// a recording longer than the model's length (or any, with `options.always`) is cut at heel
-/// strikes when its landmarks show them, otherwise into overlapping windows of the model's
-/// length; each part is classified, in batches, and the parts give one verdict.
+/// Classifies the whole recording `file` (an `N_landmarks.npy` or `N_angles.npy`) with `model`,
+/// as [`Classifier::verdict`] does; a landmarks file is read once, for the features and the heel
+/// strikes, and an angles file is cut at the strides of the landmarks beside it when it must be
+/// cut and they are there.
 pub fn predict_walk(model: &Classifier, file: &Path, options: &WalkOptions) -> Result<Verdict> {
     let feature_set = model.feature_set();
-    // A landmarks file is read once: for the features and for the heel strikes.
     let clip = file
         .file_name()
         .and_then(|n| n.to_str())
         .and_then(ClipFile::parse);
-    let (features, mut landmarks) = match clip {
-        Some((_, ClipFile::Landmarks)) => {
-            let landmarks = read_landmarks(file)?;
-            (
-                features_of_landmarks(file, &landmarks, feature_set)?,
-                Some(landmarks),
-            )
+    if let Some((_, ClipFile::Landmarks)) = clip {
+        let landmarks = read_landmarks(file)?;
+        let features = features_of_landmarks(file, &landmarks, feature_set)?;
+        return model.verdict(&features, Some(&landmarks), options);
+    }
+    let features = features_of_file(file, feature_set)?;
+    let landmarks = match (clip, file.parent()) {
+        (Some((name, _)), Some(dir)) if options.always || features.frames() > model.config().max_len => {
+            read_landmarks(&ClipFile::Landmarks.path(dir, name)).ok()
         }
-        _ => (features_of_file(file, feature_set)?, None),
+        _ => None,
     };
-    let frames = features.frames();
-    let length = model.config().max_len;
-    let (cut, parts) = if frames <= length && !options.always {
-        (Cut::Whole, vec![(0, frames)])
-    } else {
-        // The landmarks beside an angles file show the strides too.
-        if landmarks.is_none()
-            && let (Some((name, _)), Some(dir)) = (clip, file.parent())
-        {
-            landmarks = read_landmarks(&ClipFile::Landmarks.path(dir, name)).ok();
-        }
-        // Strides longer than the model's length would be cut short: windows then.
-        match landmarks
-            .and_then(|l| stride_parts(&l, frames, length, options))
-            .filter(|p| p.iter().all(|(s, e)| e - s <= length))
-        {
-            Some(parts) => (
-                Cut::Strides {
-                    strides: options.strides,
-                },
-                parts,
-            ),
-            None => {
-                let hop = (length / 2).max(1);
-                (Cut::Windows { length, hop }, window_parts(frames, length, hop))
+    model.verdict(&features, landmarks.as_ref(), options)
+}
+
+impl Classifier {
+    /// The verdict on a whole recording's `features`: a recording longer than the model's length
+    /// (or any, with `options.always`) is cut at heel strikes when its `landmarks` (frame for
+    /// frame the features') show them, otherwise into overlapping windows of the model's length;
+    /// each part is classified, in batches, and the parts give one verdict.
+    pub fn verdict(
+        &self,
+        features: &FeatureSequence,
+        landmarks: Option<&Landmarks>,
+        options: &WalkOptions,
+    ) -> Result<Verdict> {
+        let frames = features.frames();
+        let length = self.config().max_len;
+        let (cut, parts) = if frames <= length && !options.always {
+            (Cut::Whole, vec![(0, frames)])
+        } else {
+            // Strides longer than the model's length would be cut short: windows then.
+            match landmarks
+                .and_then(|l| stride_parts(l, frames, length, options))
+                .filter(|p| p.iter().all(|(s, e)| e - s <= length))
+            {
+                Some(parts) => (
+                    Cut::Strides {
+                        strides: options.strides,
+                    },
+                    parts,
+                ),
+                None => {
+                    let hop = (length / 2).max(1);
+                    (Cut::Windows { length, hop }, window_parts(frames, length, hop))
+                }
+            }
+        };
+        let mut segments = Vec::with_capacity(parts.len());
+        for batch in parts.chunks(BATCH) {
+            let sequences: Vec<FeatureSequence> =
+                batch.iter().map(|&(s, e)| features.frames_in(s..e)).collect();
+            for (&(start, end), prediction) in batch.iter().zip(self.classify(&sequences)?) {
+                segments.push(Segment {
+                    start,
+                    end,
+                    prediction,
+                });
             }
         }
-    };
-    let mut segments = Vec::with_capacity(parts.len());
-    for batch in parts.chunks(BATCH) {
-        let sequences: Vec<FeatureSequence> = batch.iter().map(|&(s, e)| features.frames_in(s..e)).collect();
-        for (&(start, end), prediction) in batch.iter().zip(model.classify(&sequences)?) {
-            segments.push(Segment {
-                start,
-                end,
-                prediction,
+        if let [only] = segments.as_slice() {
+            return Ok(Verdict {
+                frames,
+                cut,
+                prediction: only.prediction.clone(),
+                segments,
             });
         }
-    }
-    if let [only] = segments.as_slice() {
-        return Ok(Verdict {
+        let classes = self.classes().len();
+        let mut log_mean = vec![0.0f64; classes];
+        for segment in &segments {
+            for (sum, &p) in log_mean.iter_mut().zip(&segment.prediction.probabilities) {
+                *sum += f64::from(p.max(FLOOR)).ln() / segments.len() as f64;
+            }
+        }
+        let top = log_mean.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let total: f64 = log_mean.iter().map(|l| (l - top).exp()).sum();
+        let probabilities: Vec<f32> = log_mean
+            .iter()
+            .map(|l| ((l - top).exp() / total) as f32)
+            .collect();
+        Ok(Verdict {
             frames,
             cut,
-            prediction: only.prediction.clone(),
             segments,
-        });
+            prediction: self.decide(probabilities),
+        })
     }
-    let classes = model.classes().len();
-    let mut log_mean = vec![0.0f64; classes];
-    for segment in &segments {
-        for (sum, &p) in log_mean.iter_mut().zip(&segment.prediction.probabilities) {
-            *sum += f64::from(p.max(FLOOR)).ln() / segments.len() as f64;
-        }
-    }
-    let top = log_mean.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let total: f64 = log_mean.iter().map(|l| (l - top).exp()).sum();
-    let probabilities: Vec<f32> = log_mean
-        .iter()
-        .map(|l| ((l - top).exp() / total) as f32)
-        .collect();
-    Ok(Verdict {
-        frames,
-        cut,
-        segments,
-        prediction: model.decide(probabilities),
-    })
 }
 
 /// Windows of `length` frames `hop` apart over `frames`, the last ending at the last frame.

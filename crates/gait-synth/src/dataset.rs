@@ -1,20 +1,19 @@
-//! The built-in synthetic dataset, written in the old pipeline's layout.
+//! The synthetic cohort written in the old pipeline's layout, and the normal range it gives.
 
 use std::path::Path;
 
-use gait_features::seed_features;
-use gait_io::{ClipFile, write_angles, write_landmarks};
-use gait_synth::{CohortOptions, Recording, cohort};
+use gait_features::{NormalRange, seed_features};
+use gait_io::{ClipFile, Landmarks, Result, write_angles, write_landmarks};
 
-use crate::error::Result;
+use crate::{CohortOptions, Recording, cohort};
 
 /// Strides per clip: clips run from a left heel strike to the one two strides later.
 const STRIDES_PER_CLIP: usize = 2;
 
-/// Writes a synthetic cohort under `root` in the same tree as [`write_synthetic_dataset`], but
+/// Writes a synthetic cohort under `root` in the same tree as [`write_dataset`], but
 /// each recording whole, as its clip `1`: for trying whole-recording verdicts and reports.
 /// Returns the number of recordings written.
-pub fn write_synthetic_recordings(root: &Path, options: &CohortOptions, seed: u64) -> Result<usize> {
+pub fn write_recordings(root: &Path, options: &CohortOptions, seed: u64) -> Result<usize> {
     let mut written = 0;
     for recording in cohort(options, seed) {
         let dir = recording_dir(root, &recording);
@@ -31,7 +30,7 @@ pub fn write_synthetic_recordings(root: &Path, options: &CohortOptions, seed: u6
 /// Writes a synthetic cohort under `root` as `{Training,Testing}/{Normal,Abnormal}/<recording>/`
 /// `N_landmarks.npy` and `N_angles.npy` (the `seed` features, as the old pipeline wrote them),
 /// clips cut at the walker's true heel strikes. Returns the number of clips written.
-pub fn write_synthetic_dataset(root: &Path, options: &CohortOptions, seed: u64) -> Result<usize> {
+pub fn write_dataset(root: &Path, options: &CohortOptions, seed: u64) -> Result<usize> {
     let mut clips = 0;
     for recording in cohort(options, seed) {
         let dir = recording_dir(root, &recording);
@@ -58,4 +57,24 @@ fn recording_dir(root: &Path, recording: &Recording) -> std::path::PathBuf {
     root.join(recording.split.dir_name())
         .join(recording.class.name())
         .join(&recording.name)
+}
+
+/// The normal range of the synthetic normal cohort (16 subjects, 10 s each, seen by its
+/// side-view camera as MediaPipe would see them), at `fps`.
+pub fn normal_range(fps: f64) -> NormalRange {
+    let options = CohortOptions {
+        normal_subjects: 16,
+        abnormal_subjects: 0,
+        recordings_per_subject: 1,
+        seconds: 10.0,
+        fps,
+        test_fraction: 0.0,
+        ..CohortOptions::default()
+    };
+    let walks: Vec<Landmarks> = cohort(&options, 0).into_iter().map(|r| r.landmarks).collect();
+    NormalRange::from_walks(
+        &walks,
+        fps,
+        "the synthetic normal cohort (16 walkers, gait-synth)",
+    )
 }

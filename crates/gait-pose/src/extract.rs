@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use gait_features::seed_features;
 use gait_io::{ClipFile, write_angles, write_landmarks, write_npy};
-use gait_pose::{Frame, FrameSource, Pose, PoseEstimator, Track, track};
 
 use crate::error::{Error, Result};
+use crate::{Frame, FrameSource, Pose, PoseEstimator, Track, track};
 
 /// The files [`extract_video`] writes for clip `clip` in folder `dir`, in the order it writes them.
 pub fn video_outputs(dir: &Path, clip: &str) -> [PathBuf; 4] {

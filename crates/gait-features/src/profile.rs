@@ -2,12 +2,12 @@
 //! sagittal joint angles over the gait cycle per side, what could not be measured and why; and
 //! the normal range they are read against.
 
-use gait_features::{
+use gait_io::{FeatureSequence, Landmarks};
+
+use crate::{
     BodyAxes, EventOptions, GaitParameters, Side, default_features, detect_events, gait_parameters,
     split_strides,
 };
-use gait_io::{FeatureSequence, Landmarks};
-use gait_synth::{CohortOptions, cohort};
 
 /// Points of a gait cycle a curve is sampled at: 0%, 1%, ..., 100%.
 pub const CYCLE_POINTS: usize = 101;
@@ -237,25 +237,5 @@ impl NormalRange {
             curves,
             walks: profiles.len(),
         }
-    }
-
-    /// The range of the synthetic normal cohort (`gait-synth`: 16 subjects, 10 s each, seen by
-    /// its side-view camera as MediaPipe would see them), at `fps`.
-    pub fn synthetic(fps: f64) -> NormalRange {
-        let options = CohortOptions {
-            normal_subjects: 16,
-            abnormal_subjects: 0,
-            recordings_per_subject: 1,
-            seconds: 10.0,
-            fps,
-            test_fraction: 0.0,
-            ..CohortOptions::default()
-        };
-        let walks: Vec<Landmarks> = cohort(&options, 0).into_iter().map(|r| r.landmarks).collect();
-        NormalRange::from_walks(
-            &walks,
-            fps,
-            "the synthetic normal cohort (16 walkers, gait-synth)",
-        )
     }
 }

@@ -1,0 +1,105 @@
+//! Labelled examples: a clip's features with its class and recording, and the examples of one
+//! split of a dataset tree.
+
+use std::path::Path;
+
+use gait_features::{FeatureSet, features_of_file};
+use gait_io::{Class, ClipFile, Dataset, FeatureSequence, Require, Sample, Skipped, Split};
+use rayon::prelude::*;
+
+use crate::error::Result;
+
+/// One training example: a clip's features, its label, and the recording it comes from (clips of
+/// one recording never straddle the training/validation split).
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// Per-frame features.
+    pub sequence: FeatureSequence,
+    /// The class: `Normal`, `Abnormal`, or a gait pattern.
+    pub class: Class,
+    /// The recording (walk, subject) the clip was cut from.
+    pub recording: String,
+}
+
+impl AsRef<FeatureSequence> for Example {
+    fn as_ref(&self) -> &FeatureSequence {
+        &self.sequence
+    }
+}
+
+/// The labelled examples of one split of a tree ([`load_examples`]), the samples they come from,
+/// and what was left out.
+#[derive(Debug, Clone)]
+pub struct LoadedSplit {
+    /// One example per usable clip.
+    pub examples: Vec<Example>,
+    /// The clip each example comes from: `samples[i]` for `examples[i]`.
+    pub samples: Vec<Sample>,
+    /// Files and clips left out, with the reason: unusable files found by the scan, and clips
+    /// whose features could not be computed.
+    pub skipped: Vec<Skipped>,
+}
+
+/// The labelled examples of one split of a dataset tree, features computed in parallel, with the
+/// samples they come from and everything skipped, with reasons.
+///
+/// `seed` features come from the angles files (as the old pipeline trained); other sets from the
+/// landmarks files. A split with no usable clip is an error.
+pub fn load_examples(root: &Path, split: Split, feature_set: FeatureSet) -> Result<LoadedSplit> {
+    let require = if feature_set == FeatureSet::Seed {
+        Require::Angles
+    } else {
+        Require::Landmarks
+    };
+    let dataset = Dataset::scan(root, require)?;
+    let mut skipped = dataset.skipped.clone();
+    let samples: Vec<Sample> = dataset.split(split).cloned().collect();
+    let results: Vec<Result<Example>> = samples
+        .par_iter()
+        .map(|s| {
+            let file = if feature_set == FeatureSet::Seed {
+                &s.angles
+            } else {
+                &s.landmarks
+            };
+            let path = file.as_deref().expect("scan requires this file");
+            let sequence = features_of_file(path, feature_set)?;
+            Ok(Example {
+                sequence,
+                class: s.class.clone(),
+                recording: format!("{}/{}", s.class, s.recording),
+            })
+        })
+        .collect();
+    let mut loaded = LoadedSplit {
+        examples: Vec::with_capacity(samples.len()),
+        samples: Vec::with_capacity(samples.len()),
+        skipped: Vec::new(),
+    };
+    for (sample, result) in samples.into_iter().zip(results) {
+        match result {
+            Ok(example) => {
+                loaded.examples.push(example);
+                loaded.samples.push(sample);
+            }
+            Err(e) => skipped.push(Skipped {
+                path: sample.angles.or(sample.landmarks).unwrap_or_default(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    loaded.skipped = skipped;
+    if loaded.examples.is_empty() {
+        return Err(gait_io::Error::NoClips {
+            root: root.to_path_buf(),
+            split: Some(split),
+            file: if require == Require::Angles {
+                ClipFile::Angles
+            } else {
+                ClipFile::Landmarks
+            },
+        }
+        .into());
+    }
+    Ok(loaded)
+}
