@@ -11,17 +11,15 @@
 //! predictions) and `crossval.png` into `--out`.
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use common::Failure;
 use gait::features::FeatureSet;
 use gait::io::OutputDir;
 use gait::io::Split;
 use gait::lstm::{Augmentation, CrossValidation, Evaluation, Example, Folds, TrainOptions};
+use gait_examples::Failure;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
 use regex::Regex;
@@ -236,7 +234,7 @@ fn summary(cv: &CrossValidation) -> serde_json::Value {
 
 /// Each metric per seed as a dot, the median as a bar.
 fn plot(path: &Path, cv: &CrossValidation) -> Result<(), Failure> {
-    common::register_font()?;
+    gait_examples::register_font()?;
     let e = |err: DrawingAreaErrorKind<_>| err.to_string();
     let metrics = metrics(cv);
     let root = BitMapBackend::new(path, (240 * metrics.len() as u32 + 120, 460)).into_drawing_area();
@@ -294,5 +292,5 @@ fn plot(path: &Path, cv: &CrossValidation) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
-    common::finish("crossval", run(&Args::parse()))
+    gait_examples::finish("crossval", run(&Args::parse()))
 }

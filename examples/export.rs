@@ -9,15 +9,13 @@
 //! non-zero exit.
 #![allow(clippy::print_stderr)]
 
-mod common;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use common::Failure;
 use gait::io::OutputDir;
+use gait_examples::Failure;
 
 /// Export .npy landmark and angle files as CSV.
 #[derive(Parser)]
@@ -41,7 +39,7 @@ struct Args {
 fn targets(files: &[PathBuf], out: &OutputDir, force: bool) -> Result<Vec<PathBuf>, Failure> {
     let absolute = files
         .iter()
-        .map(|f| f.canonicalize().map_err(common::at(f)))
+        .map(|f| f.canonicalize().map_err(gait_examples::at(f)))
         .collect::<Result<Vec<_>, _>>()?;
     let mut common: Vec<_> = absolute[0]
         .parent()
@@ -103,7 +101,9 @@ fn run(args: &Args) -> Result<(), Failure> {
             None => {
                 let mut stdout = std::io::stdout().lock();
                 gait::io::write_csv(file, &mut stdout)?;
-                stdout.flush().map_err(common::at(Path::new("standard output")))?;
+                stdout
+                    .flush()
+                    .map_err(gait_examples::at(Path::new("standard output")))?;
             }
         }
     }
@@ -111,5 +111,5 @@ fn run(args: &Args) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
-    common::finish("export", run(&Args::parse()))
+    gait_examples::finish("export", run(&Args::parse()))
 }

@@ -8,16 +8,14 @@
 //! used are listed with the reason.
 #![allow(clippy::print_stderr)]
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use common::Failure;
 use gait::ExtractOptions;
 use gait::features::{CleaningOptions, FeatureSet};
 use gait::io::OutputDir;
+use gait_examples::Failure;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Compute gait features from landmark files, mirroring the dataset tree.
@@ -44,7 +42,7 @@ struct Args {
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
-    common::check_fps(args.fps)?;
+    gait_examples::check_fps(args.fps)?;
     let out = OutputDir::prepare(&args.out, &[&args.input], args.force)?;
     let options = ExtractOptions {
         feature_set: args.features,
@@ -77,5 +75,5 @@ fn run(args: &Args) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
-    common::finish("extract", run(&Args::parse()))
+    gait_examples::finish("extract", run(&Args::parse()))
 }

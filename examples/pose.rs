@@ -14,18 +14,16 @@
 //! Videos are decoded by the `ffmpeg` program.
 #![allow(clippy::print_stderr)]
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 
 use clap::{Parser, ValueEnum};
-use common::Failure;
 use gait::io::OutputDir;
 use gait::pose::{
     Frame, FrameSource, Mode, Model, PoseEstimator, PoseOptions, default_model_dir, image_files,
 };
+use gait_examples::Failure;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
@@ -150,8 +148,11 @@ fn jobs(input: &Path, out: &OutputDir) -> Result<Vec<Job>, Failure> {
 }
 
 fn run(args: &Args) -> Result<usize, Failure> {
-    common::check_fps(args.fps)?;
-    let input = args.input.canonicalize().map_err(common::at(&args.input))?;
+    gait_examples::check_fps(args.fps)?;
+    let input = args
+        .input
+        .canonicalize()
+        .map_err(gait_examples::at(&args.input))?;
     // Existing files are checked one by one below, so the folder itself may hold others.
     let out = OutputDir::prepare(&args.out, &[&input], true)?;
     let jobs = jobs(&input, &out)?;
@@ -285,5 +286,5 @@ fn extract(
 }
 
 fn main() -> ExitCode {
-    common::finish("pose", run(&Args::parse()))
+    gait_examples::finish("pose", run(&Args::parse()))
 }

@@ -18,16 +18,14 @@
 //! Nothing is cut short unsaid.
 #![allow(clippy::print_stderr)]
 
-mod common;
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use common::Failure;
 use gait::lstm::Classifier;
 use gait::{Cut, WalkOptions};
+use gait_examples::Failure;
 
 /// Predict the class of gait clips.
 #[derive(Parser)]
@@ -50,7 +48,7 @@ struct Args {
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
-    common::check_fps(args.fps)?;
+    gait_examples::check_fps(args.fps)?;
     let model = Classifier::open(&args.model)?;
     let features = model.feature_set();
     if args.model.is_file() {
@@ -137,5 +135,5 @@ fn run(args: &Args) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
-    common::finish("predict", run(&Args::parse()))
+    gait_examples::finish("predict", run(&Args::parse()))
 }

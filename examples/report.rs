@@ -11,16 +11,14 @@
 //! synthetic normal cohort; the page says which. The numbers are printed too.
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use common::Failure;
 use gait::io::{Dataset, Landmarks, Require, Split, read_landmarks};
 use gait::lstm::Classifier;
 use gait::{CYCLE_POINTS, JOINTS, NormalRange, PARAMETERS, Profile, Verdict, WalkOptions};
+use gait_examples::Failure;
 use plotters::prelude::*;
 
 /// Draw a one-page gait report.
@@ -45,7 +43,7 @@ struct Args {
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
-    common::check_fps(args.fps)?;
+    gait_examples::check_fps(args.fps)?;
     let model = Classifier::open(&args.model)?;
     let (landmarks, file, _scratch) = landmarks_of(&args.input, args.fps)?;
     let profile = Profile::of(&landmarks, args.fps);
@@ -80,7 +78,7 @@ fn landmarks_of(input: &Path, fps: f64) -> Result<(Landmarks, PathBuf, Option<te
     }
     #[cfg(feature = "pose")]
     {
-        let scratch = tempfile::tempdir().map_err(common::at(input))?;
+        let scratch = tempfile::tempdir().map_err(gait_examples::at(input))?;
         let mut estimator =
             gait::pose::PoseEstimator::open(&gait::pose::default_model_dir(), Default::default())?;
         let source = gait::pose::FrameSource::open(input, fps)?;
@@ -173,7 +171,7 @@ fn draw(
     normal: &NormalRange,
     verdict: Option<&Verdict>,
 ) -> Result<(), Failure> {
-    common::register_font()?;
+    gait_examples::register_font()?;
     let e = |err: DrawingAreaErrorKind<_>| err.to_string();
     let root = BitMapBackend::new(path, (1500, 1100)).into_drawing_area();
     root.fill(&WHITE).map_err(e)?;
@@ -407,5 +405,5 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 fn main() -> ExitCode {
-    common::finish("report", run(&Args::parse()))
+    gait_examples::finish("report", run(&Args::parse()))
 }

@@ -6,14 +6,12 @@
 //! ```
 #![allow(clippy::print_stderr)]
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use common::Failure;
 use gait::synth::CohortOptions;
+use gait_examples::Failure;
 
 /// Write a synthetic gait dataset.
 #[derive(Parser)]
@@ -67,5 +65,5 @@ fn run(args: &Args) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
-    common::finish("synth", run(&Args::parse()))
+    gait_examples::finish("synth", run(&Args::parse()))
 }

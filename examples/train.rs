@@ -9,20 +9,18 @@
 //! `metrics.json`, and the plots `training.png` (loss and accuracy per epoch) and `confusion.png`.
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use common::Failure;
 use gait::features::FeatureSet;
 use gait::io::Class;
 use gait::io::OutputDir;
 use gait::io::Split;
 use gait::lstm::{Augmentation, Classifier, EpochReport, Evaluation, Example, TrainOptions};
 use gait::synth::CohortOptions;
+use gait_examples::Failure;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
 
@@ -135,7 +133,7 @@ fn run(args: &Args) -> Result<(), Failure> {
             out.join(format!("{name}.png")),
         );
         draw(&temp)?;
-        std::fs::rename(&temp, &path).map_err(common::at(&path))
+        std::fs::rename(&temp, &path).map_err(gait_examples::at(&path))
     };
     if let Err(e) = whole("training", &|p| plot_training(p, &history.epochs))
         .and_then(|()| whole("confusion", &|p| plot_confusion(p, &metrics)))
@@ -219,7 +217,7 @@ fn check_classes(train: &[Example], test: &[Example]) -> Result<(), Failure> {
 }
 
 fn plot_training(path: &Path, epochs: &[EpochReport]) -> Result<(), Failure> {
-    common::register_font()?;
+    gait_examples::register_font()?;
     let e = |err: DrawingAreaErrorKind<_>| err.to_string();
     let root = BitMapBackend::new(path, (1100, 450)).into_drawing_area();
     root.fill(&WHITE).map_err(e)?;
@@ -291,7 +289,7 @@ fn plot_training(path: &Path, epochs: &[EpochReport]) -> Result<(), Failure> {
 /// The confusion matrix as a labelled heat map: true classes down, predicted across, each cell
 /// shaded by the share of its row.
 fn plot_confusion(path: &Path, metrics: &Evaluation) -> Result<(), Failure> {
-    common::register_font()?;
+    gait_examples::register_font()?;
     let e = |err: DrawingAreaErrorKind<_>| err.to_string();
     let (classes, cells) = metrics.confusion();
     let k = classes.len();
@@ -357,5 +355,5 @@ fn plot_confusion(path: &Path, metrics: &Evaluation) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
-    common::finish("train", run(&Args::parse()))
+    gait_examples::finish("train", run(&Args::parse()))
 }

@@ -553,7 +553,7 @@ fn pose_refuses_an_output_in_its_input_and_two_videos_of_one_name() {
     let dir = tempfile::tempdir().unwrap();
     let videos = dir.path().join("videos");
     std::fs::create_dir_all(&videos).unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../gait-pose/tests/fixtures/walker.mp4");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/gait-pose/tests/fixtures/walker.mp4");
     std::fs::copy(&fixture, videos.join("1.mp4")).unwrap();
     let before = walk(&videos);
     // Into the input through `..` after a missing folder, and through a link.

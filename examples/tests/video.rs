@@ -13,7 +13,7 @@ use gait::synth::CohortOptions;
 #[test]
 fn a_video_becomes_landmarks_angles_and_a_prediction() {
     let dir = tempfile::tempdir().unwrap();
-    let video = Path::new(env!("CARGO_MANIFEST_DIR")).join("../gait-pose/tests/fixtures/walker.mp4");
+    let video = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/gait-pose/tests/fixtures/walker.mp4");
     let mut estimator = PoseEstimator::open(&default_model_dir(), PoseOptions::default()).unwrap();
     let mut seen = 0;
     let source = FrameSource::open(&video, 30.0).unwrap();

@@ -2,7 +2,7 @@
 //! frames (11 features), written at bench time, in files per second.
 //!
 //! `GAIT_IO_BENCH_TREE=DIR` measures an existing tree instead, such as the one
-//! `benches/python/load_tree.py DIR` writes with NumPy and times in Python.
+//! `examples/benches/python/load_tree.py DIR` writes with NumPy and times in Python.
 
 #![allow(missing_docs)] // criterion_group! makes an undocumented public function
 

@@ -1,6 +1,6 @@
-//! What the examples share: how they fail, and the checks on an output folder.
-// Each example uses the part it needs.
-#![allow(dead_code)]
+//! What the gait workspace's programs (the examples of this package) share: how they end, and the
+//! checks they make of their arguments. The rules themselves live in the library crates.
+#![allow(clippy::print_stderr)] // the programs own the terminal
 
 use std::path::Path;
 

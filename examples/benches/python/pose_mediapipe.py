@@ -2,7 +2,7 @@
 video mode (as `mediapipe.solutions.pose` runs by default), full and lite models.
 
     python -m venv venv && venv/bin/pip install mediapipe==0.10.14 numpy==1.26.4
-    venv/bin/python benches/python/pose_mediapipe.py [--runs 5]
+    venv/bin/python examples/benches/python/pose_mediapipe.py [--runs 5]
 
 Decodes crates/gait-pose/tests/fixtures/walker.mp4 with ffmpeg (640 x 960 RGB), then times
 `Pose.process` over all its frames, from a fresh `Pose` each run (the detector runs on the first
@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VIDEO = os.path.join(HERE, "..", "..", "crates", "gait-pose", "tests", "fixtures", "walker.mp4")
+VIDEO = os.path.join(HERE, "..", "..", "..", "crates", "gait-pose", "tests", "fixtures", "walker.mp4")
 
 
 def frames():
@@ -39,7 +39,7 @@ def main():
     # the committed copy (the same file) instead.
     lite = os.path.join(os.path.dirname(mp.__file__), "modules", "pose_landmark", "pose_landmark_lite.tflite")
     if not os.path.exists(lite):
-        shutil.copy(os.path.join(HERE, "..", "..", "models", "mediapipe", "pose_landmark_lite.tflite"), lite)
+        shutil.copy(os.path.join(HERE, "..", "..", "..", "models", "mediapipe", "pose_landmark_lite.tflite"), lite)
     clip = frames()
     for name, complexity in (("video_full", 1), ("video_lite", 0)):
         rates = []

@@ -1,4 +1,4 @@
-//! Pose speed against MediaPipe Python on the same frames (`python benches/python/pose_mediapipe.py`;
+//! Pose speed against MediaPipe Python on the same frames (`python examples/benches/python/pose_mediapipe.py`;
 //! run with `cargo bench --features pose --bench pose`):
 //! `pose/video_full` and `pose/video_lite`, frames per second from decoded 640 x 960 frames to
 //! landmarks in video mode (detector on the first frame, then tracking), the whole pipeline.
@@ -10,7 +10,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gait::pose::{Frame, FrameSource, Model, PoseEstimator, PoseOptions, default_model_dir};
 
 fn frames() -> Vec<(Frame, f64)> {
-    let video = Path::new(env!("CARGO_MANIFEST_DIR")).join("../gait-pose/tests/fixtures/walker.mp4");
+    let video = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/gait-pose/tests/fixtures/walker.mp4");
     FrameSource::open(&video, 30.0)
         .and_then(|source| source.collect::<Result<Vec<_>, _>>())
         .expect("the bench decodes crates/gait-pose/tests/fixtures/walker.mp4 with ffmpeg")
