@@ -357,10 +357,31 @@ impl Graph {
             inputs,
             outputs,
         };
+        // Each tensor is computed once, before it is read: the graph's inputs and the float
+        // constants are there from the start, and an operation writes a tensor nothing else has.
+        let mut computed: Vec<bool> = graph.tensors.iter().map(|t| t.constant.is_some()).collect();
+        for &input in &graph.inputs {
+            computed[input] = true;
+        }
         for (n, op) in graph.ops.iter().enumerate() {
+            if let Some(&t) = op.inputs.iter().find(|&&t| !computed[t]) {
+                return Err(format!(
+                    "operator {n} reads tensor {} before anything computes it",
+                    graph.tensors[t].name
+                ));
+            }
+            if std::mem::replace(&mut computed[op.output], true) {
+                return Err(format!(
+                    "operator {n} writes tensor {}, which is an input, a constant or already computed",
+                    graph.tensors[op.output].name
+                ));
+            }
             graph
                 .check(op)
                 .map_err(|e| format!("operator {n} ({:?}): {e}", op.kind))?;
+        }
+        if let Some(&t) = graph.outputs.iter().find(|&&t| !computed[t]) {
+            return Err(format!("the output {} is never computed", graph.tensors[t].name));
         }
         Ok(graph)
     }

@@ -125,6 +125,20 @@ fn shapes_whose_element_counts_wrap_or_are_enormous_are_refused() {
 }
 
 #[test]
+fn an_operator_that_reads_its_own_output_is_refused() {
+    // Found by `cargo fuzz run tflite`: a 1x1 convolution of the seed model
+    // (fuzz/make_tflite_seeds.py) rewired to read the tensor it writes, which ran on an empty buffer.
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/crafted/reads_its_own_output.tflite");
+    match Network::open(&path, &["StatefulPartitionedCall_1:0"]) {
+        Err(Error::Model { reason, .. }) => {
+            assert!(reason.contains("before anything computes it"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn damaged_and_wrong_models_are_refused() {
     let models = default_model_dir();
     let bytes = std::fs::read(models.join("pose_detection.tflite")).unwrap();
