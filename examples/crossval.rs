@@ -18,11 +18,10 @@ use clap::Parser;
 use gait::features::FeatureSet;
 use gait::io::OutputDir;
 use gait::io::Split;
-use gait::lstm::{Augmentation, CrossValidation, Evaluation, Example, Folds, TrainOptions};
+use gait::lstm::{Augmentation, CrossValidation, Evaluation, Folds, TrainOptions};
 use gait_examples::Failure;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
-use regex::Regex;
 
 /// Cross-validate the gait classifier by subject.
 #[derive(Parser)]
@@ -63,34 +62,6 @@ struct Args {
     force: bool,
 }
 
-/// The subject of each example: its recording folder's name, or what `pattern` captures of it.
-fn subjects(examples: &[Example], pattern: Option<&str>) -> Result<Vec<String>, Failure> {
-    let recording = |e: &Example| e.recording.rsplit('/').next().unwrap_or_default().to_string();
-    let Some(pattern) = pattern else {
-        return Ok(examples.iter().map(recording).collect());
-    };
-    let regex = Regex::new(pattern).map_err(|e| format!("--group {pattern:?}: {e}"))?;
-    if regex.captures_len() < 2 {
-        return Err(
-            format!("--group {pattern:?} has no capture group: put the subject's part in (...)").into(),
-        );
-    }
-    examples
-        .iter()
-        .map(|e| {
-            let name = recording(e);
-            regex
-                .captures(&name)
-                .and_then(|c| c.get(1))
-                .map(|m| m.as_str().to_string())
-                .ok_or_else(|| {
-                    format!("--group {pattern:?} matches nothing in the recording {name:?}: every recording needs a subject")
-                        .into()
-                })
-        })
-        .collect()
-}
-
 fn run(args: &Args) -> Result<(), Failure> {
     // The output is checked before any work: a refusal after an hour of training helps no one.
     let out = OutputDir::prepare(&args.out, &[&args.data], args.force)?;
@@ -108,7 +79,7 @@ fn run(args: &Args) -> Result<(), Failure> {
             Err(e) => return Err(e.into()),
         }
     }
-    let groups = subjects(&examples, args.group.as_deref())?;
+    let groups = gait::lstm::subjects(&examples, args.group.as_deref())?;
     let folds = if args.leave_one_group_out {
         Folds::LeaveOneGroupOut
     } else {

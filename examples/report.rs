@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use gait::io::{Dataset, Landmarks, Require, Split, read_landmarks};
+use gait::io::{Landmarks, read_landmarks};
 use gait::lstm::Classifier;
 use gait::{CYCLE_POINTS, JOINTS, NormalRange, PARAMETERS, Profile, Verdict, WalkOptions};
 use gait_examples::Failure;
@@ -57,16 +57,14 @@ fn run(args: &Args) -> Result<(), Failure> {
         },
     );
     let normal = match &args.normal {
-        Some(tree) => normal_of(tree, args.fps)?,
+        Some(tree) => NormalRange::from_tree(tree, args.fps)?,
         None => gait::synth::normal_range(args.fps),
     };
     print_numbers(&args.input, &profile, &normal, verdict.as_ref().ok());
-    if let Err(e) = &verdict {
-        println!("no verdict: {e}");
-    }
     draw(&args.out, &args.input, &profile, &normal, verdict.as_ref().ok())?;
     println!("report written to {}", args.out.display());
-    Ok(())
+    // A page without a verdict is still written, but the run did not do its job.
+    verdict.map(drop).map_err(|e| format!("no verdict: {e}").into())
 }
 
 /// The recording's landmarks and the file the model reads (a video is turned into landmarks in
@@ -95,29 +93,6 @@ fn landmarks_of(input: &Path, fps: f64) -> Result<(Landmarks, PathBuf, Option<te
         )
         .into())
     }
-}
-
-/// The normal range of a tree's Training/Normal landmarks.
-fn normal_of(tree: &Path, fps: f64) -> Result<NormalRange, Failure> {
-    let dataset = Dataset::scan(tree, Require::Landmarks)?;
-    let walks: Vec<Landmarks> = dataset
-        .split(Split::Training)
-        .filter(|s| s.class.is_normal())
-        .filter_map(|s| read_landmarks(s.landmarks.as_deref()?).ok())
-        .collect();
-    if walks.len() < 2 {
-        return Err(format!(
-            "{}: {} readable Training/Normal landmarks files; a normal range needs two at least",
-            tree.display(),
-            walks.len()
-        )
-        .into());
-    }
-    Ok(NormalRange::from_walks(
-        &walks,
-        fps,
-        &format!("{} normal walks of {}", walks.len(), tree.display()),
-    ))
 }
 
 /// `value` against `[low, high]`: what the page and the printout say of it.

@@ -9,16 +9,14 @@
 //! `metrics.json`, and the plots `training.png` (loss and accuracy per epoch) and `confusion.png`.
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 use gait::features::FeatureSet;
-use gait::io::Class;
 use gait::io::OutputDir;
 use gait::io::Split;
-use gait::lstm::{Augmentation, Classifier, EpochReport, Evaluation, Example, TrainOptions};
+use gait::lstm::{Augmentation, Classifier, EpochReport, Evaluation, TrainOptions};
 use gait::synth::CohortOptions;
 use gait_examples::Failure;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -83,7 +81,9 @@ fn run(args: &Args) -> Result<(), Failure> {
         train.examples.len(),
         test.examples.len()
     );
-    check_classes(&train.examples, &test.examples)?;
+    for note in gait::lstm::check_classes(&train.examples, &test.examples)? {
+        eprintln!("note: {note}");
+    }
 
     let options = TrainOptions {
         epochs: args.epochs,
@@ -178,41 +178,6 @@ fn run(args: &Args) -> Result<(), Failure> {
         }
     }
     println!("model saved in {}", args.out.display());
-    Ok(())
-}
-
-/// Refuses a test class that training lacks (no model can learn it), and says what it decides
-/// about a training class the test lacks and about classes of one recording.
-fn check_classes(train: &[Example], test: &[Example]) -> Result<(), Failure> {
-    let classes = |examples: &[Example]| -> BTreeMap<Class, BTreeSet<String>> {
-        let mut by_class: BTreeMap<Class, BTreeSet<String>> = BTreeMap::new();
-        for e in examples {
-            by_class
-                .entry(e.class.clone())
-                .or_default()
-                .insert(e.recording.clone());
-        }
-        by_class
-    };
-    let (trained, tested) = (classes(train), classes(test));
-    if let Some(missing) = tested.keys().find(|c| !trained.contains_key(c)) {
-        return Err(format!(
-            "Testing has the class {missing}, which Training lacks: no model can learn it; add {missing} recordings to Training or take the class out of Testing"
-        )
-        .into());
-    }
-    for (class, recordings) in &trained {
-        if !tested.contains_key(class) {
-            eprintln!(
-                "note: Testing has no {class} clips: the model learns the class, the test metrics cannot measure it"
-            );
-        }
-        if recordings.len() == 1 {
-            eprintln!(
-                "note: {class} has one training recording: none of it is held out for validation, so early stopping does not watch it"
-            );
-        }
-    }
     Ok(())
 }
 

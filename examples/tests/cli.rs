@@ -582,3 +582,52 @@ fn pose_refuses_an_output_in_its_input_and_two_videos_of_one_name() {
     refused(&run("pose", &args), "would both be written");
     assert!(walk(&out).is_empty());
 }
+
+#[test]
+fn report_fails_when_it_has_no_verdict_or_a_normal_range_of_nothing() {
+    use gait::features::FeatureSet;
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    gait::write_synthetic_dataset(&data, &two_and_two(2, 6.0), 8).unwrap();
+    let model = dir.path().join("model");
+    save_tiny_model(&data, FeatureSet::Default, &model);
+    // A walk that does not move: no body axes, so no features and no verdict.
+    let still = dir.path().join("still/1_landmarks.npy");
+    let frames = gait::ndarray::Array3::<f32>::from_elem((60, 33, 3), 0.5);
+    let landmarks = gait::io::Landmarks::new(gait::io::Layout::MediaPipe33, frames).unwrap();
+    gait::io::write_landmarks(&still, &landmarks).unwrap();
+    let page = dir.path().join("report.png");
+    let (model, page) = (model.to_str().unwrap(), page.to_str().unwrap());
+    refused(
+        &run(
+            "report",
+            &[
+                "--model",
+                model,
+                "--input",
+                still.to_str().unwrap(),
+                "--out",
+                page,
+            ],
+        ),
+        "no verdict",
+    );
+    // Two-stride clips measure no gait parameter: a normal range of them is refused.
+    let walk = walk(&data.join("Testing"))
+        .into_iter()
+        .map(|(p, _)| p)
+        .find(|p| p.to_string_lossy().ends_with("_landmarks.npy"))
+        .unwrap();
+    let args = [
+        "--model",
+        model,
+        "--input",
+        walk.to_str().unwrap(),
+        "--out",
+        page,
+        "--normal",
+        data.to_str().unwrap(),
+    ];
+    refused(&run("report", &args), "long enough to measure");
+}

@@ -2,11 +2,13 @@
 //! sagittal joint angles over the gait cycle per side, what could not be measured and why; and
 //! the normal range they are read against.
 
-use gait_io::{FeatureSequence, Landmarks};
+use std::path::Path;
+
+use gait_io::{Dataset, FeatureSequence, Landmarks, Require, Split, read_landmarks};
 
 use crate::{
-    BodyAxes, EventOptions, GaitParameters, Side, default_features, detect_events, gait_parameters,
-    split_strides,
+    BodyAxes, Error, EventOptions, GaitParameters, Result, Side, default_features, detect_events,
+    gait_parameters, split_strides,
 };
 
 /// Points of a gait cycle a curve is sampled at: 0%, 1%, ..., 100%.
@@ -237,5 +239,42 @@ impl NormalRange {
             curves,
             walks: profiles.len(),
         }
+    }
+
+    /// The range of the `Training/Normal` walks (landmarks files) of the dataset tree `tree`, at
+    /// `fps`. Refused when fewer than two can be read, or when no parameter can be measured on
+    /// them (clips of two strides each, say): a range of nothing would pass every walk.
+    pub fn from_tree(tree: &Path, fps: f64) -> Result<NormalRange> {
+        let dataset = Dataset::scan(tree, Require::Landmarks)?;
+        let walks: Vec<Landmarks> = dataset
+            .split(Split::Training)
+            .filter(|s| s.class.is_normal())
+            .filter_map(|s| read_landmarks(s.landmarks.as_deref()?).ok())
+            .collect();
+        let refuse = |reason: String| -> Error {
+            gait_io::Error::Content {
+                path: tree.to_path_buf(),
+                reason,
+            }
+            .into()
+        };
+        if walks.len() < 2 {
+            return Err(refuse(format!(
+                "{} readable Training/Normal landmarks files; a normal range needs two at least",
+                walks.len()
+            )));
+        }
+        let range = NormalRange::from_walks(
+            &walks,
+            fps,
+            &format!("{} normal walks of {}", walks.len(), tree.display()),
+        );
+        if range.parameters.iter().all(|[low, _]| low.is_nan()) {
+            return Err(refuse(format!(
+                "none of its {} Training/Normal walks is long enough to measure a gait parameter (two strides of a foot at least, in two walks); give whole recordings",
+                walks.len()
+            )));
+        }
+        Ok(range)
     }
 }

@@ -29,7 +29,7 @@ pub use classifier::{Classifier, Prediction};
 pub use config::{FORMAT_VERSION, ModelConfig};
 pub use crossval::{CrossValidation, Folds, SeedResult};
 pub use error::{Error, Result};
-pub use example::{Example, LoadedSplit, load_examples};
+pub use example::{Example, LoadedSplit, check_classes, load_examples, subjects};
 pub use lstm::Lstm;
 pub use metrics::{ClassMetrics, ClassScore, Confusion, DECISION_THRESHOLD, Evaluation, Metrics};
 pub use network::{Dense, Network};
