@@ -66,7 +66,7 @@ pub fn default_features(landmarks: &Landmarks, axes: &BodyAxes) -> FeatureSequen
     let leg = leg_length(&points).unwrap_or(f64::NAN);
     let down = [-axes.up[0], -axes.up[1], -axes.up[2]];
     let shape = (points.frames(), DEFAULT_COLUMNS.len());
-    let mut values = Array2::from_shape_vec(shape, gait_io::buffer::filled(shape.0 * shape.1, f64::NAN))
+    let mut values = Array2::from_shape_vec(shape, gait_cpu::buffer::filled(shape.0 * shape.1, f64::NAN))
         .expect("frames x columns values");
     for (frame, mut row) in values.rows_mut().into_iter().enumerate() {
         let at = |joint| points.get(frame, joint);

@@ -83,7 +83,7 @@ pub fn seed_features(landmarks: &Landmarks) -> FeatureSequence {
     let stride = layout.joints() * 3;
     let (frames, width) = (landmarks.frames(), SEED_COLUMNS.len());
     // Column-major, so that each block's result column is one contiguous copy.
-    let mut values = gait_io::buffer::filled(frames * width, 0.0);
+    let mut values = gait_cpu::buffer::filled(frames * width, 0.0);
     let standard = "standard layout";
     match landmarks.coordinates() {
         Coordinates::F32(p) => {
@@ -110,9 +110,9 @@ fn between(block: &Block, a: usize, b: usize, i: usize) -> V3 {
     ]
 }
 
-gait_io::multiversion! {
+gait_cpu::multiversion! {
     /// Every frame of `flat` (frames of `stride` floats) through [`compute_block`], results into
-    /// the column-major `values`; compiled for the widest vectors [`gait_io::Isa::get`] allows
+    /// the column-major `values`; compiled for the widest vectors [`gait_cpu::Isa::get`] allows
     /// (the same operations in the same order, so the same values): eight f64 lanes with
     /// AVX-512, four with AVX2.
     fn all_blocks_f32(flat: &[f32], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
@@ -120,7 +120,7 @@ gait_io::multiversion! {
     }
 }
 
-gait_io::multiversion! {
+gait_cpu::multiversion! {
     /// [`all_blocks_f32`] for `f64` landmarks.
     fn all_blocks_f64(flat: &[f64], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
         all_blocks(flat, stride, joints, values)

@@ -4,9 +4,11 @@ use std::path::Path;
 
 use ndarray::Array2;
 
+use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::feature_sequence::FeatureSequence;
-use crate::npy::{DType, parse_header, read_file};
+use crate::header::parse_header;
+use crate::npy::read_file;
 use crate::pickle::{DictRows, read_dict_rows, write_dict_rows};
 
 /// Reads an angles file: one row per frame, one column per dict key (in order of first

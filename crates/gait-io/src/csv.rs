@@ -4,9 +4,10 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::angles::table_from_bytes;
+use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::landmarks::Layout;
-use crate::npy::{DType, read_file, read_npy, read_npy_header};
+use crate::npy::{read_file, read_npy, read_npy_header};
 
 /// Writes `path` (an angles file or a numeric `.npy`) as CSV to `out`.
 ///

@@ -181,7 +181,7 @@ impl Depthwise<'_> {
     }
 }
 
-gait_io::multiversion! {
+gait_cpu::multiversion! {
 /// Output row `oy` of a depthwise convolution: each pixel's channels in blocks of 16, then 8,
 /// then one by one, each block's sum kept in registers over the window.
 fn depthwise_row(op: &Depthwise, oy: usize, row: &mut [f32]) {
@@ -208,7 +208,7 @@ fn depthwise_row(op: &Depthwise, oy: usize, row: &mut [f32]) {
 }
 }
 
-gait_io::multiversion! {
+gait_cpu::multiversion! {
 /// Element-wise sum of two tensors of the same shape.
 pub(crate) fn add(a: &[f32], b: &[f32], activation: Activation, out: &mut [f32]) {
     for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {

@@ -237,7 +237,7 @@ impl Graph {
                         .ok_or_else(|| format!("operator {n} folds a tensor that is not a constant"))?;
                     let value = match (code, value) {
                         (DEQUANTIZE, Value::F16(h)) => {
-                            Value::F32(h.into_iter().map(gait_io::f16_to_f32).collect())
+                            Value::F32(h.into_iter().map(gait_cpu::f16_to_f32).collect())
                         }
                         (DENSIFY, v) => v,
                         _ => return Err(format!("operator {n} dequantizes something other than float16")),

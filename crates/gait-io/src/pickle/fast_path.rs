@@ -3,7 +3,8 @@
 use super::machine::Machine;
 use super::opcodes::*;
 use super::{Callable, Id, LAZY, Obj};
-use crate::npy::{ByteOrder, DType, f16_to_f32};
+use crate::dtype::{ByteOrder, DType};
+use gait_cpu::f16_to_f32;
 
 /// Reads the memo store at `rest[*at..]`, if there is one, moving `*at` past it: the key it
 /// stores under. MEMOIZE takes `*next`, the memo's length, which follows the stores as the memo

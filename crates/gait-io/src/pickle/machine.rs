@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::fast_path::decode_scalar;
 use super::opcodes::*;
 use super::{ArrayObj, Callable, EMPTY, Id, LAZY, Obj, PickleError, fail};
-use crate::npy::{ByteOrder, DType};
+use crate::dtype::{ByteOrder, DType};
 
 pub(super) struct Machine<'a> {
     pub(super) input: &'a [u8],

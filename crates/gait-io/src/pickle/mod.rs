@@ -21,7 +21,7 @@ mod writer;
 
 use std::borrow::Cow;
 
-use crate::npy::{ByteOrder, DType};
+use crate::dtype::{ByteOrder, DType};
 use machine::Machine;
 pub(crate) use writer::write_dict_rows;
 

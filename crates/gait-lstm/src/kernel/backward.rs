@@ -7,7 +7,7 @@ use super::forward::{LANES, lanes, parts};
 use super::products::{Strided, matmul};
 use super::{Dims, in_parallel, scratch, threads};
 
-gait_io::multiversion! {
+gait_cpu::multiversion! {
     /// The backward pass of one block of rows: from the kept `state` (`rows x T x 5H`) and the
     /// gradient of the outputs (`rows x T x H`), the gradient of the pre-activations `dp`
     /// (`rows x T x 4H`).

@@ -25,7 +25,7 @@ pub(super) struct Forward<'a> {
 impl<'a> Forward<'a> {
     pub(super) fn new(d: Dims, w: &[f32], b: &'a [f32]) -> Self {
         #[cfg(target_arch = "x86_64")]
-        if let Some(packed) = super::x86::packed(gait_io::Isa::get(), d, w, b) {
+        if let Some(packed) = super::x86::packed(gait_cpu::Isa::get(), d, w, b) {
             return Forward {
                 d,
                 b,
@@ -77,7 +77,7 @@ impl<'a> Forward<'a> {
     }
 }
 
-gait_io::multiversion! {
+gait_cpu::multiversion! {
     /// The forward pass of one block of rows: `p` (`rows x T x 4H`) in, `out` (`rows x T x H`)
     /// out, with `w_hh_t` = `W_hh^T` (`H x 4H`). `state` is `rows x T x 5H` when `keep` (every
     /// step's state stays there), else `rows x 5H` reused by every step.
@@ -217,8 +217,8 @@ mod tests {
             #[cfg(target_arch = "x86_64")]
             {
                 let tiles = [
-                    super::super::x86::packed(gait_io::Isa::Avx512, d, &w, &b),
-                    super::super::x86::packed(gait_io::Isa::Avx2, d, &w, &b),
+                    super::super::x86::packed(gait_cpu::Isa::Avx512, d, &w, &b),
+                    super::super::x86::packed(gait_cpu::Isa::Avx2, d, &w, &b),
                 ];
                 let tiled = tiles.into_iter().flatten().map(|packed| {
                     run(&Forward {

@@ -20,7 +20,7 @@
 //! - [`products`]: the matrix products, on AVX-512 tiles or row by row in a fixed order;
 //! - [`scratch`]: buffers reused from step to step.
 //!
-//! Every path gives the same results to rounding; `GAIT_ISA` ([`gait_io::Isa`]) forces a
+//! Every path gives the same results to rounding; `GAIT_ISA` ([`gait_cpu::Isa`]) forces a
 //! narrower one, so that tests and benches reach each path a machine has.
 //!
 //! For training, the forward pass keeps each step's cell state and gate activations (`5H` per row
@@ -40,7 +40,7 @@ use std::sync::{Mutex, OnceLock};
 
 use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Storage, Tensor};
-use gait_io::buffer::filled;
+use gait_cpu::buffer::filled;
 
 use backward::{backward_rows, input_gradient, weight_gradient};
 use forward::Forward;

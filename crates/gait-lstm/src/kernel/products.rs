@@ -70,7 +70,7 @@ pub(super) fn matmul(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: 
     matmul_rows(dst, dst_stride, accumulate, lhs, rhs)
 }
 
-gait_io::multiversion! {
+gait_cpu::multiversion! {
     /// [`matmul`] without AVX-512, once [`matmul`] has checked the sizes: row by row, each row
     /// of `dst` the sum over `k`, in order, of `lhs[i, k]` times row `k` of `rhs`. Every element
     /// is summed in the same order whatever rows are computed together, so the results do not

@@ -31,7 +31,7 @@ pub(crate) fn zeros(len: usize) -> Vec<f32> {
             buffer.resize(len, 0.0);
             buffer
         }
-        None => gait_io::buffer::filled(len, 0.0),
+        None => gait_cpu::buffer::filled(len, 0.0),
     }
 }
 

@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use super::Simd;
 use super::packed::{Call, Run};
-use gait_io::Isa;
+use gait_cpu::Isa;
 
 /// The token of AVX2 and FMA: see [`Simd`].
 #[derive(Clone, Copy)]

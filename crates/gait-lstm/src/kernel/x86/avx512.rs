@@ -16,7 +16,7 @@ use std::ops::Range;
 use super::Simd;
 use super::packed::{Call, Run};
 use crate::kernel::products::Strided;
-use gait_io::Isa;
+use gait_cpu::Isa;
 
 /// Lanes of a register.
 const LANES: usize = 16;

@@ -107,7 +107,7 @@ pub(crate) use packed::Packed;
 use packed::{Call, Run};
 
 use super::Dims;
-use gait_io::Isa;
+use gait_cpu::Isa;
 
 /// An x86 instruction set the tile runs in: its vector of `f32`, the operations the gates need,
 /// and its register tile of products. A value of an implementing type is a token: it exists only
