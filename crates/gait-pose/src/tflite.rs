@@ -331,7 +331,8 @@ impl Graph {
             let arity = match kind {
                 OpKind::Conv2d(_) | OpKind::DepthwiseConv2d(_) => 3,
                 OpKind::Add { .. } => 2,
-                OpKind::Concatenation { .. } => ins.len(),
+                // At least one input (a concatenation of nothing names none to read).
+                OpKind::Concatenation { .. } => ins.len().max(1),
                 _ => 1,
             };
             let inputs = (0..arity).map(input).collect::<Result<Vec<_>>>()?;

@@ -125,16 +125,23 @@ fn shapes_whose_element_counts_wrap_or_are_enormous_are_refused() {
 }
 
 #[test]
-fn an_operator_that_reads_its_own_output_is_refused() {
-    // Found by `cargo fuzz run tflite`: a 1x1 convolution of the seed model
-    // (fuzz/make_tflite_seeds.py) rewired to read the tensor it writes, which ran on an empty buffer.
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/crafted/reads_its_own_output.tflite");
-    match Network::open(&path, &["StatefulPartitionedCall_1:0"]) {
-        Err(Error::Model { reason, .. }) => {
-            assert!(reason.contains("before anything computes it"), "{reason}")
+fn models_the_fuzzer_made_are_refused_with_the_reason() {
+    // Found by `cargo fuzz run tflite` from the seed model of fuzz/make_tflite_seeds.py: a 1x1
+    // convolution rewired to read the tensor it writes (it ran on an empty buffer), and a
+    // concatenation of no inputs (its shape check indexed the first).
+    let crafted = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/crafted");
+    for (file, says) in [
+        ("reads_its_own_output.tflite", "before anything computes it"),
+        ("concatenates_nothing.tflite", "lacks input 0"),
+    ] {
+        let path = crafted.join(file);
+        match Network::open(&path, &["StatefulPartitionedCall_1:0"]) {
+            Err(Error::Model { path: p, reason }) => {
+                assert_eq!(p, path);
+                assert!(reason.contains(says), "{file}: {reason}");
+            }
+            other => panic!("{file}: {other:?}"),
         }
-        other => panic!("{other:?}"),
     }
 }
 
