@@ -2,6 +2,7 @@
 
 /// What can go wrong computing features.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A file could not be read or written, or a landmark or feature table could not be built
     /// (`gait-io`'s checks of its shape).
@@ -32,6 +33,17 @@ pub enum Error {
     /// Statistics were asked of no sequences at all.
     #[error("no sequences to fit a normaliser on")]
     NoSequences,
+}
+
+impl Error {
+    /// The file or folder the error is about, where it is about one.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Error::Io(e) => e.path(),
+            Error::InFile { path, .. } => Some(path),
+            _ => None,
+        }
+    }
 }
 
 /// `Result` with [`enum@Error`].

@@ -14,6 +14,7 @@ use crate::seed::{SEED_COLUMNS, seed_features};
 /// A named set of per-frame features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum FeatureSet {
     /// The old pipeline's 11 features, exactly (see [`crate::seed`]).
     Seed,

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 /// One of the files of a clip `N`: `N_landmarks.npy`, `N_angles.npy`, and the two that pose
 /// extraction writes beside them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ClipFile {
     /// `N_landmarks.npy`: float64 `(frames, joints, 3)`.
     Landmarks,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 /// Each variant carries the path of the file concerned; its message says what was wrong and, where
 /// there is something to do about it, what.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The operating system refused to read or write the file.
     #[error(transparent)]

@@ -1,9 +1,10 @@
 //! The error type of `gait-lstm`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What can go wrong building, training, saving, loading or running the classifier.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A tensor operation failed (a bug or an exhausted machine, not bad input).
     #[error("tensor computation failed: {0}")]
@@ -48,6 +49,16 @@ pub enum Error {
 }
 
 impl Error {
+    /// The file or folder the error is about, where it is about one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Error::Io(e) => e.path(),
+            Error::Features(e) => e.path(),
+            Error::Model { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
     pub(crate) fn file(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io(gait_io::FileError::new(path, source).into())
     }

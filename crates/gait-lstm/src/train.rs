@@ -20,6 +20,7 @@ use rand_chacha::ChaCha8Rng;
 
 /// How to weigh the two classes in the loss.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum ClassWeights {
     /// Inverse class frequency in the training part, so each class counts alike.
     Balanced,

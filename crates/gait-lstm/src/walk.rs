@@ -39,6 +39,7 @@ impl Default for WalkOptions {
 
 /// How a recording was cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Cut {
     /// Not cut: no longer than the model's length.
     Whole,

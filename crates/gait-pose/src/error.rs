@@ -1,9 +1,10 @@
 //! The one error type of `gait-pose`: every variant says which file or program it is about.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong turning videos and images into landmarks.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A file could not be read or written (the operating system's refusal, or `gait-io`'s
     /// writers).
@@ -59,6 +60,20 @@ pub enum Error {
         /// Frames read.
         frames: usize,
     },
+}
+
+impl Error {
+    /// The file or folder the error is about, where it is about one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Error::Io(e) => e.path(),
+            Error::Model { path, .. }
+            | Error::Video { path, .. }
+            | Error::Image { path, .. }
+            | Error::NoPerson { path, .. } => Some(path),
+            Error::FfmpegMissing { .. } | Error::Frame { .. } => None,
+        }
+    }
 }
 
 impl From<gait_io::FileError> for Error {

@@ -12,6 +12,7 @@ use crate::smoothing::Smoother;
 
 /// Which landmark model runs: MediaPipe's three sizes of BlazePose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Model {
     /// `pose_landmark_lite.tflite`: fastest.
     Lite,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A gait disorder. Where one side is affected, it is the right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Pathology {
     /// Stroke: stiff knee and circumduction of the affected leg, a plantarflexed foot in swing,
     /// little arm swing on that side.

@@ -27,7 +27,10 @@ impl Error {
     pub fn path(&self) -> Option<&Path> {
         match self {
             Error::Io(e) => e.path(),
-            _ => None,
+            Error::Features(e) => e.path(),
+            Error::Model(e) => e.path(),
+            #[cfg(feature = "pose")]
+            Error::Pose(e) => e.path(),
         }
     }
 }

@@ -27,6 +27,7 @@ pub(crate) use writer::write_dict_rows;
 
 /// What went wrong in a pickled payload.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PickleError {
     /// The pickle names a callable we do not allow; nothing was run.
     #[error(
