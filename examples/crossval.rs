@@ -9,7 +9,7 @@
 //! name the first capture group of REGEX takes (`--group '^(s\d+)_'` puts `s03_walk2` and
 //! `s03_walk5` together). Writes `crossval.json` (every seed's metrics and out-of-fold
 //! predictions) and `crossval.png` into `--out`.
-#![allow(clippy::print_stderr, clippy::print_stdout)]
+#![allow(clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -125,20 +125,18 @@ fn run(args: &Args) -> Result<(), Failure> {
         &out.root().join("crossval.json"),
         serde_json::to_string_pretty(&json)?.as_bytes(),
     )?;
-    if let Err(e) = plot(&out.root().join("crossval.png"), &cv) {
-        eprintln!("plot not written: {e}");
-    }
+    gait_examples::draw_whole(&out.root().join("crossval.png"), |p| plot(p, &cv))?;
     for result in &cv.seeds {
-        println!("seed {}: {}", result.seed, line(&result.evaluation));
+        gait_examples::say!("seed {}: {}", result.seed, line(&result.evaluation))?;
     }
     for (name, values) in metrics(&cv) {
         let [lo, median, hi] = spread(&values);
-        println!(
+        gait_examples::say!(
             "{name}: median {median:.3} (min {lo:.3}, max {hi:.3}) over {} seeds",
             values.len()
-        );
+        )?;
     }
-    println!("written to {}", args.out.display());
+    gait_examples::say!("written to {}", args.out.display())?;
     Ok(())
 }
 

@@ -123,9 +123,7 @@ fn run(args: &Args) -> Result<(), Failure> {
             } else {
                 writeln!(out, "{}\t{class}\t{:.4}", file.display(), prediction.probability)
             };
-            if written.is_err() {
-                return Ok(()); // the reader went away (a closed pipe): nothing more to say
-            }
+            written.map_err(|e| Box::new(gait_examples::Stdout(e)) as Failure)?;
         }
     }
     if failed > 0 {

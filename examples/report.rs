@@ -9,7 +9,7 @@
 //! RECORDING is an `N_landmarks.npy` (or, built with `--features pose`, a video). The normal
 //! range comes from the `Normal` class of the training tree TREE, or by default from the
 //! synthetic normal cohort; the page says which. The numbers are printed too.
-#![allow(clippy::print_stderr, clippy::print_stdout)]
+#![allow(clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -58,11 +58,14 @@ fn run(args: &Args) -> Result<(), Failure> {
     );
     let normal = match &args.normal {
         Some(tree) => NormalRange::from_tree(tree, args.fps)?,
-        None => gait::synth::normal_range(args.fps),
+        None => gait::synth::normal_range(args.fps)?,
     };
-    print_numbers(&args.input, &profile, &normal, verdict.as_ref().ok());
-    draw(&args.out, &args.input, &profile, &normal, verdict.as_ref().ok())?;
-    println!("report written to {}", args.out.display());
+    // The page first: a closed standard output does not cost it.
+    gait_examples::draw_whole(&args.out, |p| {
+        draw(p, &args.input, &profile, &normal, verdict.as_ref().ok())
+    })?;
+    print_numbers(&args.input, &profile, &normal, verdict.as_ref().ok())?;
+    gait_examples::say!("report written to {}", args.out.display())?;
     // A page without a verdict is still written, but the run did not do its job.
     verdict.map(drop).map_err(|e| format!("no verdict: {e}").into())
 }
@@ -108,35 +111,40 @@ fn mark(value: f64, [low, high]: [f64; 2]) -> &'static str {
     }
 }
 
-fn print_numbers(input: &Path, profile: &Profile, normal: &NormalRange, verdict: Option<&Verdict>) {
-    println!("{}", input.display());
+fn print_numbers(
+    input: &Path,
+    profile: &Profile,
+    normal: &NormalRange,
+    verdict: Option<&Verdict>,
+) -> Result<(), Failure> {
+    gait_examples::say!("{}", input.display())?;
     if let Some(v) = verdict {
-        println!(
+        gait_examples::say!(
             "verdict: {} ({:.3}) from {} parts",
             v.prediction.class,
             v.prediction.probability,
             v.segments.len()
-        );
+        )?;
     }
     for ((name, unit), (value, range)) in PARAMETERS
         .iter()
         .zip(profile.parameter_values().into_iter().zip(normal.parameters))
     {
         if value.is_finite() {
-            println!(
+            gait_examples::say!(
                 "{name}: {value:.4} {unit} (normal {:.4} - {:.4}){}",
                 range[0],
                 range[1],
                 mark(value, range)
-            );
+            )?;
         } else {
-            println!("{name}: not measured");
+            gait_examples::say!("{name}: not measured")?;
         }
     }
     for note in &profile.notes {
-        println!("not measured: {note}");
+        gait_examples::say!("not measured: {note}")?;
     }
-    println!("normal range: {}", normal.source);
+    gait_examples::say!("normal range: {}", normal.source)
 }
 
 fn draw(

@@ -44,7 +44,6 @@ struct Args {
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
-    gait::io::OutputDir::prepare(&args.out, &[], args.force)?;
     let options = CohortOptions {
         normal_subjects: args.normal,
         abnormal_subjects: args.abnormal,
@@ -52,14 +51,16 @@ fn run(args: &Args) -> Result<(), Failure> {
         seconds: args.seconds,
         ..CohortOptions::default()
     };
-    if !(args.seconds.is_finite() && args.seconds > 0.0) {
-        return Err(format!("--seconds must be positive, not {}", args.seconds).into());
-    }
+    options.check()?;
+    gait::io::OutputDir::prepare(&args.out, &[], args.force)?;
     let clips = if args.whole {
         gait::write_synthetic_recordings(&args.out, &options, args.seed)?
     } else {
         gait::write_synthetic_dataset(&args.out, &options, args.seed)?
     };
+    if clips == 0 {
+        return Err(format!("no clip was written: {} subjects", args.normal + args.abnormal).into());
+    }
     eprintln!("{clips} clips written to {}", args.out.display());
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! With no arguments it writes the synthetic dataset to `data/synthetic` (if absent), trains on it
 //! and saves into `model/`. The model folder gets `model.safetensors`, `config.json`,
 //! `metrics.json`, and the plots `training.png` (loss and accuracy per epoch) and `confusion.png`.
-#![allow(clippy::print_stderr, clippy::print_stdout)]
+#![allow(clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -126,58 +126,54 @@ fn run(args: &Args) -> Result<(), Failure> {
     json["left_out"] = test.skipped.iter().map(ToString::to_string).collect();
     let json = serde_json::to_string_pretty(&json)?;
     gait::io::write_atomically(&out.join("metrics.json"), json.as_bytes())?;
-    // Each plot is drawn beside its file and renamed over it, so none is ever half-written.
-    let whole = |name: &str, draw: &dyn Fn(&Path) -> Result<(), Failure>| -> Result<(), Failure> {
-        let (temp, path) = (
-            out.join(format!(".{name}.tmp.png")),
-            out.join(format!("{name}.png")),
-        );
-        draw(&temp)?;
-        std::fs::rename(&temp, &path).map_err(gait_examples::at(&path))
-    };
-    if let Err(e) = whole("training", &|p| plot_training(p, &history.epochs))
-        .and_then(|()| whole("confusion", &|p| plot_confusion(p, &metrics)))
-    {
-        eprintln!("plots not written: {e}");
-    }
+    gait_examples::draw_whole(&out.join("training.png"), |p| plot_training(p, &history.epochs))?;
+    gait_examples::draw_whole(&out.join("confusion.png"), |p| plot_confusion(p, &metrics))?;
     match &metrics {
         Evaluation::Binary(m) => {
             let c = m.confusion;
-            println!(
+            gait_examples::say!(
                 "test: accuracy {:.3}, balanced accuracy {:.3}, AUC {:.3} (tn {}, fp {}, fn {}, tp {}; {} clips)",
-                m.accuracy, m.balanced_accuracy, m.auc, c.tn, c.fp, c.fn_, c.tp, m.n_test
-            );
+                m.accuracy,
+                m.balanced_accuracy,
+                m.auc,
+                c.tn,
+                c.fp,
+                c.fn_,
+                c.tp,
+                m.n_test
+            )?;
         }
         Evaluation::Classes(m) => {
             let auc = m
                 .normal_vs_rest_auc
                 .map_or(String::new(), |auc| format!(", Normal-vs-rest AUC {auc:.3}"));
-            println!(
+            gait_examples::say!(
                 "test: accuracy {:.3}, balanced accuracy {:.3}, macro F1 {:.3}{auc} ({} clips, {} classes)",
                 m.accuracy,
                 m.balanced_accuracy,
                 m.macro_f1,
                 m.n_test,
                 m.classes.len()
-            );
+            )?;
             for (class, score) in &m.per_class {
-                println!(
+                gait_examples::say!(
                     "  {class:<16} precision {:.3}  recall {:.3}",
-                    score.precision, score.recall
-                );
+                    score.precision,
+                    score.recall
+                )?;
             }
         }
     }
     if !test.skipped.is_empty() {
-        println!(
+        gait_examples::say!(
             "{} test clips left out of these metrics (listed in metrics.json):",
             test.skipped.len()
-        );
+        )?;
         for s in &test.skipped {
-            println!("  {s}");
+            gait_examples::say!("  {s}")?;
         }
     }
-    println!("model saved in {}", args.out.display());
+    gait_examples::say!("model saved in {}", args.out.display())?;
     Ok(())
 }
 

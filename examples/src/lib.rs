@@ -2,19 +2,28 @@
 //! checks they make of their arguments. The rules themselves live in the library crates.
 #![allow(clippy::print_stderr)] // the programs own the terminal
 
+use std::io::Write;
 use std::path::Path;
+use std::process::ExitCode;
 
 use plotters::style::FontStyle;
-use std::process::ExitCode;
 
 /// Anything an example stops on: the workspace's errors, and messages (`"...".into()`).
 pub type Failure = Box<dyn std::error::Error>;
 
 /// Ends example `name` with `result`: success, or one line `name: <error>` on standard error and
-/// a failing exit code.
+/// a failing exit code. Standard output closed by its reader (`| head`) ends the program quietly
+/// with 141, the code a program killed by SIGPIPE has, as the shell's convention expects.
 pub fn finish<T>(name: &str, result: Result<T, Failure>) -> ExitCode {
     match result {
         Ok(_) => ExitCode::SUCCESS,
+        Err(error)
+            if error
+                .downcast_ref::<Stdout>()
+                .is_some_and(|e| e.0.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::from(141)
+        }
         Err(error) => {
             eprintln!("{name}: {error}");
             ExitCode::FAILURE
@@ -22,17 +31,54 @@ pub fn finish<T>(name: &str, result: Result<T, Failure>) -> ExitCode {
     }
 }
 
+/// Standard output could not be written (a full disk, a closed pipe).
+#[derive(Debug)]
+pub struct Stdout(pub std::io::Error);
+
+impl std::fmt::Display for Stdout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "standard output: {}", self.0)
+    }
+}
+
+impl std::error::Error for Stdout {}
+
+/// Writes a line to standard output, flushed; a failure is an error ([`Stdout`]), not a panic as
+/// with `println!`.
+pub fn say(line: std::fmt::Arguments) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(line)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .map_err(|e| Box::new(Stdout(e)) as Failure)
+}
+
+/// `println!` through [`say`]: `say!("{x}")?`.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::say(format_args!($($arg)*))
+    };
+}
+
 /// A system error as a failure that names `path`.
 pub fn at(path: &Path) -> impl FnOnce(std::io::Error) -> Failure + '_ {
     move |error| format!("{}: {error}", path.display()).into()
 }
 
-/// Refuses a frame rate that is not a positive number.
+/// Refuses a frame rate outside 1 to 1000 frames per second (what cameras record, from
+/// time-lapse to high-speed; the synthetic cohort's range).
 pub fn check_fps(fps: f64) -> Result<(), Failure> {
-    if fps.is_finite() && fps > 0.0 {
+    let range = gait::synth::CohortOptions::FPS;
+    if range.contains(&fps) {
         Ok(())
     } else {
-        Err(format!("--fps must be a positive number of frames per second, not {fps}").into())
+        Err(format!(
+            "--fps must be {} to {} frames per second, not {fps}",
+            range.start(),
+            range.end()
+        )
+        .into())
     }
 }
 
@@ -41,4 +87,19 @@ pub fn check_fps(fps: f64) -> Result<(), Failure> {
 pub fn register_font() -> Result<(), Failure> {
     plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
         .map_err(|_| "the shipped DejaVu Sans font is unreadable".into())
+}
+
+/// Draws the picture at `path` through `draw`, which is given a temporary path beside it; the
+/// picture is renamed over `path` only once it is whole, and the temporary file is removed if
+/// drawing fails (a full disk, a file-size limit): never a picture cut short under its name.
+pub fn draw_whole(path: &Path, draw: impl FnOnce(&Path) -> Result<(), Failure>) -> Result<(), Failure> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temp = path.with_file_name(format!(".{name}.tmp.png"));
+    match draw(&temp) {
+        Ok(()) => std::fs::rename(&temp, path).map_err(at(path)),
+        Err(e) => {
+            std::fs::remove_file(&temp).ok();
+            Err(e)
+        }
+    }
 }

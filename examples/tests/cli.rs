@@ -99,7 +99,10 @@ fn extract_refuses_a_bad_rate_and_fails_when_no_clip_could_be_read() {
             out.to_str().unwrap(),
             &rate,
         ];
-        refused(&run("extract", &args), "--fps must be a positive number");
+        refused(
+            &run("extract", &args),
+            "--fps must be 1 to 1000 frames per second",
+        );
     }
     // A tree whose only landmarks file is unreadable: nothing extracted is a failure.
     let clip = data.join("Training/Normal/walk");
@@ -630,4 +633,212 @@ fn report_fails_when_it_has_no_verdict_or_a_normal_range_of_nothing() {
         data.to_str().unwrap(),
     ];
     refused(&run("report", &args), "long enough to measure");
+}
+
+/// Runs program `name` with `args`, its standard output sent to `/dev/full`.
+fn run_into_full_disk(name: &str, args: &[&str]) -> Output {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    Command::new(example(name))
+        .args(args)
+        .stdout(full)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_program_says_when_its_output_cannot_be_written_and_never_panics() {
+    use gait::features::FeatureSet;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let data = path("data");
+    gait::write_synthetic_recordings(data.as_ref(), &two_and_two(2, 6.0), 9).unwrap();
+    save_tiny_model(data.as_ref(), FeatureSet::Default, path("model").as_ref());
+    let walk = walk(&dir.path().join("data/Testing"))
+        .into_iter()
+        .map(|(p, _)| p.to_string_lossy().into_owned())
+        .find(|p| p.ends_with("_landmarks.npy"))
+        .unwrap();
+    // The programs that print their results: a full standard output is one line and a failure.
+    let (model, train, cv, page) = (path("model"), path("train"), path("cv"), path("page.png"));
+    for (name, args) in [
+        ("predict", vec!["--model", &model, &walk]),
+        (
+            "report",
+            vec!["--model", &model, "--input", &walk, "--out", &page],
+        ),
+        (
+            "train",
+            vec![
+                "--data",
+                &data,
+                "--out",
+                &train,
+                "--epochs",
+                "1",
+                "--ensemble",
+                "1",
+            ],
+        ),
+        (
+            "crossval",
+            vec![
+                "--data",
+                &data,
+                "--out",
+                &cv,
+                "--epochs",
+                "1",
+                "--seeds",
+                "1",
+                "--ensemble",
+                "1",
+                "--folds",
+                "2",
+            ],
+        ),
+        ("export", vec![&walk]),
+    ] {
+        let output = run_into_full_disk(name, &args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !output.status.success() && output.status.code() != Some(101),
+            "{name}: {stderr}"
+        );
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with(&format!("{name}: ")) && last.contains("No space left on device"),
+            "{name}: {stderr}"
+        );
+    }
+    // The page and the model were still written whole before the printout failed.
+    assert!(std::fs::metadata(&page).unwrap().len() > 10_000);
+    assert!(Path::new(&train).join("model.safetensors").exists());
+    // The programs that print nothing on standard output succeed.
+    let synth = path("synth");
+    assert!(
+        run_into_full_disk("synth", &["--out", &synth, "--normal", "2", "--abnormal", "2"])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn numbers_out_of_range_are_refused_with_their_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    for seconds in ["0.01", "2", "100000", "NaN"] {
+        refused(
+            &run("synth", &["--out", out, "--seconds", seconds]),
+            "choose 4 to 3600",
+        );
+    }
+    assert!(!Path::new(out).exists(), "nothing created");
+    for fps in ["0.01", "1e9", "1e6"] {
+        let args = ["--model", out, "--input", out, "--fps", fps];
+        refused(&run("report", &args), "--fps must be 1 to 1000 frames per second");
+    }
+}
+
+/// Requires every file under `dir` not hidden (temporary files are) to be whole: `.npy` files
+/// read, JSON parses, PNG pictures end with their last chunk, safetensors hold what their
+/// header says.
+fn all_whole(dir: &Path) {
+    for (path, bytes) in walk(dir) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let whole = match path.extension().and_then(|e| e.to_str()) {
+            Some("npy") if name.ends_with("_angles.npy") => gait::io::read_angles(&path).is_ok(),
+            Some("npy") => gait::io::read_npy(&path).is_ok(),
+            Some("json") => serde_json::from_slice::<serde_json::Value>(&bytes).is_ok(),
+            Some("png") => bytes.len() > 12 && bytes[bytes.len() - 8..bytes.len() - 4] == *b"IEND",
+            Some("csv") => bytes.ends_with(b"\n"),
+            Some("safetensors") => {
+                let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+                let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+                let end = header
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .filter_map(|t| t["data_offsets"][1].as_u64())
+                    .max()
+                    .unwrap();
+                bytes.len() == 8 + n + end as usize
+            }
+            _ => panic!("an unexpected file {}", path.display()),
+        };
+        assert!(whole, "{} is cut short", path.display());
+    }
+}
+
+#[test]
+fn under_a_file_size_limit_no_file_is_left_cut_short_under_its_name() {
+    use gait::features::FeatureSet;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let data = path("data");
+    gait::write_synthetic_dataset(data.as_ref(), &two_and_two(2, 6.0), 10).unwrap();
+    save_tiny_model(data.as_ref(), FeatureSet::Default, path("model").as_ref());
+    let walk = walk(&dir.path().join("data/Testing"))
+        .into_iter()
+        .map(|(p, _)| p.to_string_lossy().into_owned())
+        .find(|p| p.ends_with("_landmarks.npy"))
+        .unwrap();
+    let (model, report) = (path("model"), path("report"));
+    let page = format!("{report}/page.png");
+    std::fs::create_dir(&report).unwrap();
+    let runs: [(&str, Vec<&str>, String); 5] = [
+        (
+            "synth",
+            vec!["--out", "synth", "--normal", "2", "--abnormal", "2"],
+            path("synth"),
+        ),
+        (
+            "extract",
+            vec!["--input", &data, "--out", "extract"],
+            path("extract"),
+        ),
+        (
+            "train",
+            vec![
+                "--data",
+                &data,
+                "--out",
+                "train",
+                "--epochs",
+                "1",
+                "--ensemble",
+                "1",
+            ],
+            path("train"),
+        ),
+        (
+            "report",
+            vec!["--model", &model, "--input", &walk, "--out", &page],
+            report.clone(),
+        ),
+        ("export", vec![&walk, "--out", "export"], path("export")),
+    ];
+    for (name, args, out) in runs {
+        // 16 blocks (8 KiB in dash, 16 in bash): every program's larger files exceed it.
+        let script = "ulimit -f 16; exec \"$0\" \"$@\"";
+        let output = Command::new("sh")
+            .current_dir(dir.path())
+            .args(["-c", script])
+            .arg(example(name))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            !output.status.success(),
+            "{name} wrote more than 8 KiB under the limit"
+        );
+        if Path::new(&out).exists() {
+            all_whole(Path::new(&out));
+        }
+    }
 }

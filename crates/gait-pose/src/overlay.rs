@@ -78,8 +78,11 @@ impl Frame {
 
     /// Saves the frame as a PNG file.
     pub fn write_png(&self, path: &Path) -> Result<()> {
-        image::save_buffer_with_format(
-            path,
+        // Encoded in memory, then written whole by the one atomic writer: never a picture cut
+        // short under its name.
+        let mut png = Vec::new();
+        image::write_buffer_with_format(
+            &mut std::io::Cursor::new(&mut png),
             self.rgb(),
             self.width() as u32,
             self.height() as u32,
@@ -89,6 +92,7 @@ impl Frame {
         .map_err(|e| Error::Image {
             path: path.to_path_buf(),
             reason: e.to_string(),
-        })
+        })?;
+        Ok(gait_io::write_atomically(path, &png)?)
     }
 }

@@ -15,7 +15,7 @@ const STRIDES_PER_CLIP: usize = 2;
 /// Returns the number of recordings written.
 pub fn write_recordings(root: &Path, options: &CohortOptions, seed: u64) -> Result<usize> {
     let mut written = 0;
-    for recording in cohort(options, seed) {
+    for recording in cohort(options, seed)? {
         let dir = recording_dir(root, &recording);
         write_landmarks(&ClipFile::Landmarks.path(&dir, "1"), &recording.landmarks)?;
         write_angles(
@@ -32,7 +32,7 @@ pub fn write_recordings(root: &Path, options: &CohortOptions, seed: u64) -> Resu
 /// clips cut at the walker's true heel strikes. Returns the number of clips written.
 pub fn write_dataset(root: &Path, options: &CohortOptions, seed: u64) -> Result<usize> {
     let mut clips = 0;
-    for recording in cohort(options, seed) {
+    for recording in cohort(options, seed)? {
         let dir = recording_dir(root, &recording);
         let strikes = &recording.heel_strikes[0];
         for (n, window) in strikes
@@ -60,8 +60,8 @@ fn recording_dir(root: &Path, recording: &Recording) -> std::path::PathBuf {
 }
 
 /// The normal range of the synthetic normal cohort (16 subjects, 10 s each, seen by its
-/// side-view camera as MediaPipe would see them), at `fps`.
-pub fn normal_range(fps: f64) -> NormalRange {
+/// side-view camera as MediaPipe would see them), at `fps` (in [`CohortOptions::FPS`]).
+pub fn normal_range(fps: f64) -> Result<NormalRange> {
     let options = CohortOptions {
         normal_subjects: 16,
         abnormal_subjects: 0,
@@ -71,10 +71,10 @@ pub fn normal_range(fps: f64) -> NormalRange {
         test_fraction: 0.0,
         ..CohortOptions::default()
     };
-    let walks: Vec<Landmarks> = cohort(&options, 0).into_iter().map(|r| r.landmarks).collect();
-    NormalRange::from_walks(
+    let walks: Vec<Landmarks> = cohort(&options, 0)?.into_iter().map(|r| r.landmarks).collect();
+    Ok(NormalRange::from_walks(
         &walks,
         fps,
         "the synthetic normal cohort (16 walkers, gait-synth)",
-    )
+    ))
 }

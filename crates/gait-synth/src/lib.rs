@@ -189,6 +189,40 @@ impl Default for CohortOptions {
     }
 }
 
+impl CohortOptions {
+    /// Seconds a recording may last: enough for the two strides a clip needs, and a bound on
+    /// memory (an hour at 1000 frames a second is 3.6 million frames a walk).
+    pub const SECONDS: std::ops::RangeInclusive<f64> = 4.0..=3600.0;
+    /// Frames per second a recording may have.
+    pub const FPS: std::ops::RangeInclusive<f64> = 1.0..=1000.0;
+
+    /// Refuses options no cohort can be made of: seconds or frames per second out of their
+    /// ranges ([`CohortOptions::SECONDS`], [`CohortOptions::FPS`]), a test share outside 0..1.
+    pub fn check(&self) -> gait_io::Result<()> {
+        let refuse = |what: String| Err(gait_io::Error::Mismatch(format!("synthetic cohort: {what}")));
+        if !Self::SECONDS.contains(&self.seconds) {
+            return refuse(format!(
+                "{} seconds a recording; choose {} to {} (a clip needs two strides)",
+                self.seconds,
+                Self::SECONDS.start(),
+                Self::SECONDS.end()
+            ));
+        }
+        if !Self::FPS.contains(&self.fps) {
+            return refuse(format!(
+                "{} frames per second; choose {} to {}",
+                self.fps,
+                Self::FPS.start(),
+                Self::FPS.end()
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.test_fraction) {
+            return refuse(format!("a test share of {}; choose 0 to 1", self.test_fraction));
+        }
+        Ok(())
+    }
+}
+
 /// One synthetic recording and where it belongs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recording {
@@ -206,8 +240,10 @@ pub struct Recording {
     pub heel_strikes: [Vec<usize>; 2],
 }
 
-/// Generates a subject-disjoint cohort of recordings, deterministically for `seed`.
-pub fn cohort(options: &CohortOptions, seed: u64) -> Vec<Recording> {
+/// Generates a subject-disjoint cohort of recordings, deterministically for `seed`; options out
+/// of range are refused ([`CohortOptions::check`]).
+pub fn cohort(options: &CohortOptions, seed: u64) -> gait_io::Result<Vec<Recording>> {
+    options.check()?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let frames = (options.seconds * options.fps).round() as usize;
     let mut out = Vec::new();
@@ -259,5 +295,5 @@ pub fn cohort(options: &CohortOptions, seed: u64) -> Vec<Recording> {
             }
         }
     }
-    out
+    Ok(out)
 }

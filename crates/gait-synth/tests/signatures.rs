@@ -133,10 +133,14 @@ fn a_cohort_is_the_same_for_the_same_seed_and_differs_for_another() {
     let options = CohortOptions {
         normal_subjects: 2,
         abnormal_subjects: 2,
-        seconds: 3.0,
+        seconds: 4.0,
         ..CohortOptions::default()
     };
-    let (a, b, c) = (cohort(&options, 5), cohort(&options, 5), cohort(&options, 6));
+    let (a, b, c) = (
+        cohort(&options, 5).unwrap(),
+        cohort(&options, 5).unwrap(),
+        cohort(&options, 6).unwrap(),
+    );
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(
