@@ -17,6 +17,7 @@ mod estimator;
 mod extract;
 mod flatbuffer;
 mod frame;
+mod geometry;
 mod landmarker;
 mod network;
 mod ops;

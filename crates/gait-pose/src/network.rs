@@ -6,9 +6,9 @@ use std::path::Path;
 use gait_io::FileError;
 
 use crate::error::{Error, Result};
-use crate::ops::{self, Hwc};
+use crate::ops::{Io, Shapes};
 use crate::shape::MAX_ACTIVATIONS;
-use crate::tflite::{Graph, OpKind};
+use crate::tflite::Graph;
 
 /// A model ready to run: the graph cut down to the chosen outputs, the filters of its
 /// convolutions laid out for the products, and one buffer per computed tensor.
@@ -17,8 +17,8 @@ pub struct Network {
     graph: Graph,
     /// The operations that run, in order.
     plan: Vec<usize>,
-    /// Per operation: the filter of a convolution as `[kh * kw * c_in, c_out]`.
-    filters: Vec<Option<Vec<f32>>>,
+    /// Per operation: its constant operands laid out for its kernel, if it wants them so.
+    prepared: Vec<Option<Vec<f32>>>,
     buffers: Vec<Vec<f32>>,
     scratch: Vec<f32>,
     input: usize,
@@ -80,28 +80,21 @@ impl Network {
         }
         let mut buffers = vec![Vec::new(); graph.tensors.len()];
         buffers[input] = vec![0.0; graph.tensors[input].shape.elements()];
-        let mut filters = vec![None; graph.ops.len()];
+        let mut prepared = vec![None; graph.ops.len()];
         for &n in &plan {
             let op = &graph.ops[n];
             buffers[op.output] = vec![0.0; graph.tensors[op.output].shape.elements()];
-            if let OpKind::Conv2d(_) = op.kind {
-                let filter = &graph.tensors[op.inputs[1]];
-                let w = filter.constant.as_deref().unwrap_or_default();
-                let out = filter.shape[0];
-                let k = w.len() / out.max(1);
-                let mut t = vec![0.0; w.len()];
-                for o in 0..out {
-                    for r in 0..k {
-                        t[r * out + o] = w[o * k + r];
-                    }
-                }
-                filters[n] = Some(t);
-            }
+            let shapes = Shapes {
+                graph: &graph,
+                inputs: &op.inputs,
+                output: op.output,
+            };
+            prepared[n] = op.operator.prepare(&shapes);
         }
         Ok(Network {
             graph,
             plan,
-            filters,
+            prepared,
             buffers,
             scratch: Vec::new(),
             input,
@@ -134,62 +127,15 @@ impl Network {
         for &n in &self.plan {
             let op = &self.graph.ops[n];
             let mut out = std::mem::take(&mut self.buffers[op.output]);
-            let data = |t: usize| -> &[f32] {
-                self.graph.tensors[t]
-                    .constant
-                    .as_deref()
-                    .unwrap_or(&self.buffers[t])
+            let mut io = Io {
+                graph: &self.graph,
+                buffers: &self.buffers,
+                inputs: &op.inputs,
+                output: op.output,
+                prepared: self.prepared[n].as_deref(),
+                scratch: &mut self.scratch,
             };
-            let shape = |t: usize| -> &[usize] { &self.graph.tensors[t].shape };
-            let hwc = |t: usize| -> Hwc {
-                let s = shape(t);
-                [s[1], s[2], s[3]]
-            };
-            let x = data(op.inputs[0]);
-            match op.kind {
-                OpKind::Conv2d(conv) => {
-                    let (f, bias) = (shape(op.inputs[1]), data(op.inputs[2]));
-                    let filter = self.filters[n].as_deref().unwrap_or_default();
-                    let window = ([f[1], f[2]], conv);
-                    let operands = (x, hwc(op.inputs[0]), filter, bias);
-                    ops::conv2d(operands, window, &mut out, &mut self.scratch);
-                }
-                OpKind::DepthwiseConv2d(conv) => {
-                    let (f, bias) = (shape(op.inputs[1]), data(op.inputs[2]));
-                    let window = ([f[1], f[2]], conv);
-                    let operands = (x, hwc(op.inputs[0]), data(op.inputs[1]), bias);
-                    ops::depthwise_conv2d(operands, window, &mut out);
-                }
-                OpKind::Add { activation } => ops::add(x, data(op.inputs[1]), activation, &mut out),
-                OpKind::Pad { amounts } => ops::pad(x, hwc(op.inputs[0]), &amounts, &mut out),
-                OpKind::MaxPool {
-                    size,
-                    stride,
-                    padding,
-                } => ops::max_pool(x, hwc(op.inputs[0]), size, stride, padding, &mut out),
-                OpKind::ResizeBilinear {
-                    align_corners,
-                    half_pixel_centers,
-                } => {
-                    let o = hwc(op.output);
-                    ops::resize_bilinear(
-                        x,
-                        hwc(op.inputs[0]),
-                        [o[0], o[1]],
-                        align_corners,
-                        half_pixel_centers,
-                        &mut out,
-                    )
-                }
-                OpKind::DepthToSpace { block } => ops::depth_to_space(x, hwc(op.inputs[0]), block, &mut out),
-                OpKind::Concatenation { axis } => {
-                    let inputs: Vec<&[f32]> = op.inputs.iter().map(|&t| data(t)).collect();
-                    let shapes: Vec<&[usize]> = op.inputs.iter().map(|&t| shape(t)).collect();
-                    ops::concatenate(&inputs, &shapes, axis, &mut out)
-                }
-                OpKind::Reshape => out.copy_from_slice(x),
-                OpKind::Logistic => ops::logistic(x, &mut out),
-            }
+            op.operator.run(&mut io, &mut out);
             self.buffers[op.output] = out;
         }
     }

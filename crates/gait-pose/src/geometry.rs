@@ -1,0 +1,120 @@
+//! How windows move over images, as TFLite computes it: padding, output sizes, fused
+//! activations. A leaf that the model reader and the kernels share.
+
+/// A fused activation applied to an operation's output.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Activation {
+    None,
+    Relu,
+    Relu6,
+}
+
+impl Activation {
+    /// The schema's `ActivationFunctionType` code.
+    pub(crate) fn from_code(code: u8) -> Result<Activation, String> {
+        match code {
+            0 => Ok(Activation::None),
+            1 => Ok(Activation::Relu),
+            3 => Ok(Activation::Relu6),
+            other => Err(format!("fused activation {other} is not supported")),
+        }
+    }
+
+    /// Applies the activation in place.
+    pub(crate) fn apply(self, values: &mut [f32]) {
+        match self {
+            Activation::None => {}
+            Activation::Relu => values.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Activation::Relu6 => values.iter_mut().for_each(|v| *v = v.clamp(0.0, 6.0)),
+        }
+    }
+}
+
+/// How a convolution or pool pads its input.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Padding {
+    Same,
+    Valid,
+}
+
+impl Padding {
+    /// The schema's `Padding` code.
+    pub(crate) fn from_code(code: u8) -> Result<Padding, String> {
+        match code {
+            0 => Ok(Padding::Same),
+            1 => Ok(Padding::Valid),
+            other => Err(format!("padding {other} is not supported")),
+        }
+    }
+}
+
+/// The output size of a window of `k` moved by `stride` over `n`, as TFLite computes it.
+pub(crate) fn out_size(n: usize, k: usize, stride: usize, padding: Padding) -> Result<usize, String> {
+    match padding {
+        Padding::Same => Ok(n.div_ceil(stride)),
+        Padding::Valid if n >= k => Ok((n - k) / stride + 1),
+        Padding::Valid => Err(format!("a window of {k} does not fit in {n}")),
+    }
+}
+
+/// How much `SAME` padding goes before the input: half the total, rounded down, as TFLite does.
+pub(crate) fn pad_before(n: usize, k: usize, stride: usize, padding: Padding) -> usize {
+    match padding {
+        Padding::Valid => 0,
+        Padding::Same => ((n.div_ceil(stride) - 1) * stride + k).saturating_sub(n) / 2,
+    }
+}
+
+/// How a window of `size` slides over an input of `input` pixels (`[height, width]` each).
+pub(crate) struct Grid {
+    size: [usize; 2],
+    stride: usize,
+    /// Padding before the input, `[top, left]`.
+    pad: [usize; 2],
+    input: [usize; 2],
+}
+
+impl Grid {
+    pub(crate) fn new(size: [usize; 2], stride: usize, padding: Padding, input: [usize; 2]) -> Self {
+        let pad = [0, 1].map(|axis| pad_before(input[axis], size[axis], stride, padding));
+        Grid {
+            size,
+            stride,
+            pad,
+            input,
+        }
+    }
+
+    /// Calls `f(tap, pixel)` for each tap of output pixel `[oy, ox]`'s window that falls inside
+    /// the input: `tap` its index in the window, `pixel` the input pixel's (both row-major).
+    #[inline(always)]
+    pub(crate) fn for_each_tap(&self, [oy, ox]: [usize; 2], mut f: impl FnMut(usize, usize)) {
+        let ([kh, kw], [py, px], [h, w]) = (self.size, self.pad, self.input);
+        for ky in 0..kh {
+            let Some(iy) = (oy * self.stride + ky).checked_sub(py).filter(|&y| y < h) else {
+                continue;
+            };
+            for kx in 0..kw {
+                if let Some(ix) = (ox * self.stride + kx).checked_sub(px).filter(|&x| x < w) {
+                    f(ky * kw + kx, iy * w + ix);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_padding_matches_tflite() {
+        // 256 -> 128 with a 3x3 window and stride 2: total padding 1, none before.
+        assert_eq!(out_size(256, 3, 2, Padding::Same).unwrap(), 128);
+        assert_eq!(pad_before(256, 3, 2, Padding::Same), 0);
+        // stride 1, 5x5: 2 before.
+        assert_eq!(pad_before(64, 5, 1, Padding::Same), 2);
+        assert_eq!(out_size(10, 2, 1, Padding::Valid).unwrap(), 9);
+        assert!(out_size(1, 2, 1, Padding::Valid).is_err());
+    }
+}
