@@ -18,6 +18,7 @@ mod extract;
 mod flatbuffer;
 mod frame;
 mod geometry;
+mod graph;
 mod landmarker;
 mod network;
 mod ops;
@@ -35,7 +36,7 @@ pub mod fuzzing {
     /// Reads a `.tflite` file's bytes and checks its graph; a model that reads is then run once,
     /// on zeros, to every output it has.
     pub fn model(bytes: &[u8]) {
-        let Ok(graph) = crate::tflite::Graph::parse(bytes) else {
+        let Ok(graph) = crate::tflite::read(bytes) else {
             return;
         };
         let names: Vec<String> = graph

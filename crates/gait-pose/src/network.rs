@@ -6,9 +6,8 @@ use std::path::Path;
 use gait_io::FileError;
 
 use crate::error::{Error, Result};
-use crate::ops::{Io, Shapes};
+use crate::graph::{Graph, Io, Shapes};
 use crate::shape::MAX_ACTIVATIONS;
-use crate::tflite::Graph;
 
 /// A model ready to run: the graph cut down to the chosen outputs, the filters of its
 /// convolutions laid out for the products, and one buffer per computed tensor.
@@ -38,7 +37,7 @@ impl Network {
 
     /// As [`Network::open`], from the file's bytes; the error is a description.
     pub(crate) fn from_bytes(bytes: &[u8], outputs: &[&str]) -> std::result::Result<Network, String> {
-        let graph = Graph::parse(bytes)?;
+        let graph = crate::tflite::read(bytes)?;
         let [input] = graph.inputs[..] else {
             return Err(format!("{} inputs, expected one", graph.inputs.len()));
         };

@@ -1,10 +1,9 @@
 //! The fast path: the opcodes NumPy writes for every scalar, read in one step.
 
+use super::callables::decode_scalar;
 use super::machine::Machine;
 use super::opcodes::*;
 use super::{Callable, Id, LAZY, Obj};
-use crate::dtype::{ByteOrder, DType};
-use gait_cpu::f16_to_f32;
 
 /// Reads the memo store at `rest[*at..]`, if there is one, moving `*at` past it: the key it
 /// stores under. MEMOIZE takes `*next`, the memo's length, which follows the stores as the memo
@@ -97,41 +96,4 @@ impl<'a> Machine<'a> {
         let result = memo_store_at(rest, &mut at, &mut next)?;
         Some((dtype_id, raw, [bytes, args, result], at))
     }
-}
-
-/// Decodes NumPy scalar bytes (`numpy.core.multiarray.scalar(dtype, bytes)`) to a number.
-#[inline(always)]
-pub(super) fn decode_scalar(dtype: DType, order: ByteOrder, raw: &[u8]) -> Option<Obj<'static>> {
-    if raw.len() != dtype.size() {
-        return None;
-    }
-    let mut bytes = [0u8; 8];
-    bytes[..raw.len()].copy_from_slice(raw);
-    if order == ByteOrder::Big {
-        bytes[..raw.len()].reverse();
-    }
-    let le = |n: usize| {
-        let mut b = [0u8; 8];
-        b[..n].copy_from_slice(&bytes[..n]);
-        b
-    };
-    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
-    Some(match dtype {
-        DType::Bool => Obj::Bool(bytes[0] != 0),
-        DType::I8 => Obj::Int(i128::from(bytes[0] as i8)),
-        DType::I16 => Obj::Int(i128::from(i16::from_le_bytes([bytes[0], bytes[1]]))),
-        DType::I32 => Obj::Int(i128::from(i32::from_le_bytes([
-            bytes[0], bytes[1], bytes[2], bytes[3],
-        ]))),
-        DType::I64 => Obj::Int(i128::from(i64::from_le_bytes(bytes))),
-        DType::U8 | DType::U16 | DType::U32 | DType::U64 => {
-            Obj::Int(i128::from(u64::from_le_bytes(le(raw.len()))))
-        }
-        DType::F16 => Obj::Float(f64::from(f16_to_f32(u16::from_le_bytes([bytes[0], bytes[1]])))),
-        DType::F32 => Obj::Float(f64::from(f32::from_le_bytes([
-            bytes[0], bytes[1], bytes[2], bytes[3],
-        ]))),
-        DType::F64 => Obj::Float(f64::from_le_bytes(bytes)),
-        DType::Object => return None,
-    })
 }

@@ -3,10 +3,8 @@
 
 use std::borrow::Cow;
 
-use super::fast_path::decode_scalar;
 use super::opcodes::*;
-use super::{ArrayObj, Callable, EMPTY, Id, LAZY, Obj, PickleError, fail};
-use crate::dtype::{ByteOrder, DType};
+use super::{Callable, EMPTY, Id, LAZY, Obj, PickleError, fail};
 
 pub(super) struct Machine<'a> {
     pub(super) input: &'a [u8],
@@ -18,7 +16,7 @@ pub(super) struct Machine<'a> {
     /// length is refused and the table stays within the input's size.
     pub(super) memo: Vec<Id>,
     /// The items of all tuples, back to back (one allocation instead of one per tuple).
-    tuples: Vec<Id>,
+    pub(super) tuples: Vec<Id>,
     /// The key-value pairs of all dicts, likewise.
     pub(super) entries: Vec<(Id, Id)>,
     /// The dtype and bytes of each scalar read by [`Machine::numpy_scalar`], for its lazy memo
@@ -485,114 +483,12 @@ impl<'a> Machine<'a> {
             ref other => fail(at, format!("{what} must be a tuple, found {}", other.kind())),
         }
     }
-
-    /// Applies an allowed callable to its arguments, as data.
-    fn reduce(&self, at: usize, callable: Id, args: Id) -> Result<Obj<'a>, PickleError> {
-        let Obj::Global(callable) = self.arena[callable] else {
-            return fail(
-                at,
-                format!("REDUCE on {}, not a callable", self.arena[callable].kind()),
-            );
-        };
-        let args = self.tuple(at, args, "the arguments of a call")?;
-        let arg = |i: usize| args.get(i).map(|&id| &self.arena[id]);
-        match callable {
-            Callable::Reconstruct => match arg(0) {
-                Some(Obj::Global(Callable::NdArray)) => Ok(Obj::Array(Box::new(ArrayObj {
-                    shape: vec![0],
-                    items: Vec::new(),
-                }))),
-                _ => fail(at, "_reconstruct of something other than numpy.ndarray"),
-            },
-            Callable::Dtype => match arg(0) {
-                Some(Obj::Str(code)) => match DType::from_code(code) {
-                    Some(dtype) => Ok(Obj::Dtype(dtype, ByteOrder::Little)),
-                    None => fail(at, format!("dtype {code:?} is not read")),
-                },
-                _ => fail(at, "dtype() without a type code"),
-            },
-            Callable::Scalar => match (arg(0), arg(1)) {
-                (Some(&Obj::Dtype(dtype, order)), Some(Obj::Bytes(raw))) => decode_scalar(dtype, order, raw)
-                    .ok_or_else(|| PickleError::Malformed {
-                        offset: at,
-                        reason: format!("a {dtype:?} scalar cannot be made of {} bytes", raw.len()),
-                    }),
-                _ => fail(at, "scalar() needs a dtype and bytes"),
-            },
-            Callable::CodecsEncode => match (arg(0), arg(1)) {
-                (Some(Obj::Str(text)), Some(Obj::Str(codec))) if codec == "latin1" || codec == "latin-1" => {
-                    text.chars()
-                        .map(|c| u8::try_from(u32::from(c)).ok())
-                        .collect::<Option<Vec<u8>>>()
-                        .map(|b| Obj::Bytes(Cow::Owned(b)))
-                        .ok_or_else(|| PickleError::Malformed {
-                            offset: at,
-                            reason: "a character beyond Latin-1".into(),
-                        })
-                }
-                _ => fail(at, "_codecs.encode is read only for (str, 'latin1')"),
-            },
-            Callable::NdArray => fail(at, "numpy.ndarray called directly"),
-        }
-    }
-
-    /// Sets the state of a dtype (its byte order) or an array (shape, dtype, items).
-    fn build(&mut self, at: usize, target: Id, state: Id) -> Result<(), PickleError> {
-        let state = self.tuple(at, state, "the state of an object")?.to_vec();
-        let field = |i: usize| state.get(i).map(|&id| &self.arena[id]);
-        match &self.arena[target] {
-            Obj::Dtype(dtype, _) => {
-                let order = match field(1) {
-                    Some(Obj::Str(s)) if s == ">" => ByteOrder::Big,
-                    Some(Obj::Str(s)) if ["<", "|", "="].contains(&s.as_ref()) => ByteOrder::Little,
-                    _ => return fail(at, "dtype state without a byte order"),
-                };
-                self.arena[target] = Obj::Dtype(*dtype, order);
-                Ok(())
-            }
-            Obj::Array(_) => {
-                let shape = match field(1) {
-                    Some(&Obj::Tuple { start, len }) => self.tuples[start..start + len]
-                        .iter()
-                        .map(|&d| match self.arena[d] {
-                            Obj::Int(n) => usize::try_from(n).ok(),
-                            _ => None,
-                        })
-                        .collect::<Option<Vec<usize>>>(),
-                    _ => None,
-                };
-                let Some(shape) = shape else {
-                    return fail(at, "array state without a shape of whole numbers");
-                };
-                match (field(2), field(4)) {
-                    (Some(Obj::Dtype(DType::Object, _)), Some(Obj::List(items))) => {
-                        let items = items.clone();
-                        if shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) != Some(items.len()) {
-                            return fail(
-                                at,
-                                format!("array of shape {shape:?} holds {} objects", items.len()),
-                            );
-                        }
-                        self.arena[target] = Obj::Array(Box::new(ArrayObj { shape, items }));
-                        Ok(())
-                    }
-                    (Some(Obj::Dtype(dtype, _)), _) => fail(
-                        at,
-                        format!(
-                            "a pickled array of {dtype:?}: only object arrays (of dicts) are read from pickles"
-                        ),
-                    ),
-                    _ => fail(at, "array state without a dtype and its items"),
-                }
-            }
-            other => fail(at, format!("BUILD on {}", other.kind())),
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dtype::{ByteOrder, DType};
 
     /// A protocol-2 pickle of `[scalar(f8, 1.5), bytes, args, bytes]` where the last three are
     /// fetched from the memo keys NumPy gives a scalar's bytes and argument tuple: objects the

@@ -13,6 +13,7 @@
 //! NumPy writes for each scalar in one step; `table` turns the array of dicts into a table;
 //! `writer` writes one.
 
+mod callables;
 mod fast_path;
 mod machine;
 mod opcodes;

@@ -156,3 +156,33 @@ fn depthwise_row(op: &Depthwise, oy: usize, row: &mut [f32]) {
     op.activation.apply(row);
 }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::Padding;
+    use crate::ops::conv::tests::{naive_conv, values};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+        #[test]
+        fn each_channel_alone_is_a_one_channel_convolution(h in 1usize..9, w in 1usize..9, c in 1usize..40, k in 1usize..4, stride in 1usize..3, same in any::<bool>()) {
+            let padding = if same { Padding::Same } else { Padding::Valid };
+            prop_assume!(padding == Padding::Same || (h >= k && w >= k));
+            let (input, dw) = (values(h * w * c, 1), values(k * k * c, 3));
+            let conv = Conv { stride, padding, activation: Activation::Relu6 };
+            let pixels = out_size(h, k, stride, padding).unwrap() * out_size(w, k, stride, padding).unwrap();
+            let mut got = vec![0.0; pixels * c];
+            depthwise_conv2d((&input, [h, w, c], &dw, &vec![0.5; c]), ([k, k], conv), &mut got);
+            for ch in 0..c {
+                let single: Vec<f32> = (0..h * w).map(|p| input[p * c + ch]).collect();
+                let f: Vec<f32> = (0..k * k).map(|p| dw[p * c + ch]).collect();
+                let one = naive_conv(&single, [h, w, 1], &f, 1, k, stride, padding);
+                for (p, v) in one.iter().enumerate() {
+                    prop_assert!((got[p * c + ch] - (v + 0.5).clamp(0.0, 6.0)).abs() < 1e-4);
+                }
+            }
+        }
+    }
+}

@@ -8,7 +8,7 @@
 //! - `ADD` and `LOGISTIC` in [`elementwise`];
 //! - `PAD`, `RESHAPE`, `CONCATENATION` and `DEPTH_TO_SPACE` in [`layout`].
 //!
-//! (`DEQUANTIZE` and `DENSIFY` run once, when the model is read: [`crate::tflite`].)
+//! (`DEQUANTIZE` and `DENSIFY` run once, when the model is read, by the reader `tflite`.)
 
 pub(crate) mod conv;
 pub(crate) mod depthwise;
@@ -16,40 +16,11 @@ pub(crate) mod elementwise;
 pub(crate) mod layout;
 pub(crate) mod pool;
 
-use std::fmt;
-
 use rayon::prelude::*;
 
 use crate::flatbuffer::Table;
-use crate::tflite::{Graph, Value};
-
-/// What went wrong: a description (the reader adds the operator and the file).
-pub(crate) type Result<T> = std::result::Result<T, String>;
-
-/// Height, width and channels of an activation tensor.
-pub(crate) type Hwc = [usize; 3];
-
-/// One operation of a graph, its options read.
-pub(crate) trait Operator: fmt::Debug + Send + Sync {
-    /// How many inputs it reads, of the `listed` the model gives it.
-    fn arity(&self, listed: usize) -> usize {
-        let _ = listed;
-        1
-    }
-
-    /// Checks that its tensors have the shapes (and its constants the sizes) its kernel relies
-    /// on: once, when the model is read, so that a model that reads also runs.
-    fn check(&self, s: &Shapes) -> Result<()>;
-
-    /// Constant operands laid out once for the kernel (a convolution's filter, transposed).
-    fn prepare(&self, s: &Shapes) -> Option<Vec<f32>> {
-        let _ = s;
-        None
-    }
-
-    /// Computes `out` from the inputs.
-    fn run(&self, io: &mut Io, out: &mut [f32]);
-}
+pub(crate) use crate::graph::{Hwc, Io, Operator, Result, Shapes};
+use crate::tflite::constant::Value;
 
 /// An operation's options and what surrounds it, as the model is read.
 pub(crate) struct Parse<'a> {
@@ -90,47 +61,6 @@ impl Parse<'_> {
     }
 }
 
-/// The shapes around one operation of a read graph.
-pub(crate) struct Shapes<'a> {
-    pub(crate) graph: &'a Graph,
-    pub(crate) inputs: &'a [usize],
-    pub(crate) output: usize,
-}
-
-impl Shapes<'_> {
-    /// The shape of input `k`.
-    pub(crate) fn input(&self, k: usize) -> &[usize] {
-        &self.graph.tensors[self.inputs[k]].shape
-    }
-
-    /// The shape of the output.
-    pub(crate) fn output(&self) -> &[usize] {
-        &self.graph.tensors[self.output].shape
-    }
-
-    /// The float constant of input `k`, required to hold `len` values.
-    pub(crate) fn constant(&self, k: usize, len: usize) -> Result<&[f32]> {
-        let tensor = &self.graph.tensors[self.inputs[k]];
-        match &tensor.constant {
-            Some(v) if v.len() == len => Ok(v),
-            _ => Err(format!(
-                "tensor {} is not a constant of {len} values",
-                tensor.name
-            )),
-        }
-    }
-
-    /// Requires the output's shape to be `want`.
-    pub(crate) fn expect(&self, want: [usize; 4]) -> Result<()> {
-        let out = self.output();
-        if out == want {
-            Ok(())
-        } else {
-            Err(format!("output {out:?}, expected {want:?}"))
-        }
-    }
-}
-
 /// `s` as `[1, height, width, channels]`.
 pub(crate) fn nhwc(s: &[usize]) -> Result<[usize; 4]> {
     match *s {
@@ -143,46 +73,6 @@ pub(crate) fn nhwc(s: &[usize]) -> Result<[usize; 4]> {
 pub(crate) fn four(s: &[usize]) -> Result<[usize; 4]> {
     s.try_into()
         .map_err(|_| format!("shape {s:?} does not have four dimensions"))
-}
-
-/// What an operation reads and writes with, as the graph runs.
-pub(crate) struct Io<'a> {
-    pub(crate) graph: &'a Graph,
-    pub(crate) buffers: &'a [Vec<f32>],
-    pub(crate) inputs: &'a [usize],
-    pub(crate) output: usize,
-    /// What [`Operator::prepare`] laid out.
-    pub(crate) prepared: Option<&'a [f32]>,
-    /// Working memory kept from frame to frame.
-    pub(crate) scratch: &'a mut Vec<f32>,
-}
-
-impl<'a> Io<'a> {
-    /// The values of input `k`: its constant, or what an earlier operation computed.
-    pub(crate) fn data(&self, k: usize) -> &'a [f32] {
-        let t = self.inputs[k];
-        self.graph.tensors[t]
-            .constant
-            .as_deref()
-            .unwrap_or(&self.buffers[t])
-    }
-
-    /// The shape of input `k`.
-    pub(crate) fn shape(&self, k: usize) -> &'a [usize] {
-        &self.graph.tensors[self.inputs[k]].shape
-    }
-
-    /// Height, width and channels of input `k`.
-    pub(crate) fn hwc(&self, k: usize) -> Hwc {
-        let s = self.shape(k);
-        [s[1], s[2], s[3]]
-    }
-
-    /// Height, width and channels of the output.
-    pub(crate) fn out_hwc(&self) -> Hwc {
-        let s = &self.graph.tensors[self.output].shape;
-        [s[1], s[2], s[3]]
-    }
 }
 
 /// Multiply-adds below which an operation runs on one thread: handing out smaller work costs

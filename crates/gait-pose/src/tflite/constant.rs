@@ -5,8 +5,8 @@
 use crate::flatbuffer::Table;
 use crate::shape::Shape;
 
-use super::Result;
 use super::schema::{sparsity, tensor};
+use crate::graph::Result;
 
 /// A tensor as stored: type, raw bytes, and sparsity if any.
 pub(crate) struct Stored<'a> {
