@@ -6,7 +6,8 @@
 //! ```
 //! With no arguments it writes the synthetic dataset to `data/synthetic` (if absent), trains on it
 //! and saves into `model/`. The model folder gets `model.safetensors`, `config.json`,
-//! `metrics.json`, and the plots `training.png` (loss and accuracy per epoch) and `confusion.png`.
+//! `metrics.json`, and the plots `training.png` (loss and accuracy per epoch, of the first network)
+//! and `confusion.png`.
 #![allow(clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
@@ -99,7 +100,7 @@ fn run(args: &Args) -> Result<(), Failure> {
             .expect("valid template"),
     );
     let mut member = usize::MAX;
-    let (model, history) = Classifier::fit_with_progress(&train.examples, &options, |r: &EpochReport| {
+    let (model, histories) = Classifier::fit_with_progress(&train.examples, &options, |r: &EpochReport| {
         if r.member != member {
             member = r.member;
             bar.reset();
@@ -112,9 +113,10 @@ fn run(args: &Args) -> Result<(), Failure> {
         bar.set_position(r.epoch as u64);
     })?;
     bar.finish();
+    let best: Vec<String> = histories.iter().map(|h| h.best_epoch.to_string()).collect();
     eprintln!(
-        "kept the weights of epoch {} of the first network (lowest validation loss)",
-        history.best_epoch
+        "kept the weights of epoch {} (per network, the lowest validation loss)",
+        best.join(", ")
     );
 
     let metrics = model.evaluate(&test.examples)?;
@@ -126,7 +128,9 @@ fn run(args: &Args) -> Result<(), Failure> {
     json["left_out"] = test.skipped.iter().map(ToString::to_string).collect();
     let json = serde_json::to_string_pretty(&json)?;
     gait::io::write_atomically(&out.join("metrics.json"), json.as_bytes())?;
-    gait_examples::draw_whole(&out.join("training.png"), |p| plot_training(p, &history.epochs))?;
+    gait_examples::draw_whole(&out.join("training.png"), |p| {
+        plot_training(p, &histories[0].epochs)
+    })?;
     gait_examples::draw_whole(&out.join("confusion.png"), |p| plot_confusion(p, &metrics))?;
     match &metrics {
         Evaluation::Binary(m) => {

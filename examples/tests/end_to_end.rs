@@ -59,7 +59,9 @@ fn synthetic_data_trains_saves_loads_and_predicts_the_same() {
         seed: 11,
         ..TrainOptions::default()
     };
-    let (model, history) = Classifier::fit(&train, &options).unwrap();
+    let (model, histories) = Classifier::fit(&train, &options).unwrap();
+    assert_eq!(histories.len(), options.ensemble, "one history per network");
+    let history = &histories[0];
     assert_eq!(history.epochs.len(), 3);
     assert!(
         history

@@ -61,6 +61,9 @@ pub(crate) fn weights_checksum(bytes: &[u8]) -> String {
     format!("fnv1a64:{hash:016x}")
 }
 
+/// The most networks an ensemble may have (training refuses more, and so does a loaded config).
+pub(crate) const MAX_MEMBERS: usize = 64;
+
 /// The largest sizes a configuration may ask for: far above any gait model's, low enough that a
 /// damaged or hand-edited `config.json` cannot make loading allocate without bound.
 const MAX_WIDTH: usize = 4096;
@@ -92,8 +95,11 @@ impl ModelConfig {
                 self.classes
             ));
         }
-        if self.ensemble == 0 || self.ensemble > 64 {
-            return Err(format!("ensemble is {}; it must be 1 to 64", self.ensemble));
+        if !(1..=MAX_MEMBERS).contains(&self.ensemble) {
+            return Err(format!(
+                "ensemble is {}; it must be 1 to {MAX_MEMBERS}",
+                self.ensemble
+            ));
         }
         if self.max_len == 0 || self.max_len > MAX_LEN {
             return Err(format!("max_len is {}; it must be 1 to {MAX_LEN}", self.max_len));

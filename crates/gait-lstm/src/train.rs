@@ -10,7 +10,7 @@ use gait_io::{Class, FeatureSequence};
 use serde::{Deserialize, Serialize};
 
 use crate::classifier::Classifier;
-use crate::config::ModelConfig;
+use crate::config::{MAX_MEMBERS, ModelConfig};
 use crate::error::{Error, Result};
 use crate::example::Example;
 use crate::network::Network;
@@ -62,9 +62,6 @@ pub struct TrainOptions {
 fn one() -> usize {
     1
 }
-
-/// The most networks an ensemble may have.
-const MAX_MEMBERS: usize = 64;
 
 /// Seeds of an ensemble's members are this far apart: member `m` trains with `seed + m` times it.
 const MEMBER_SEED_STRIDE: u64 = 1_000_003;
@@ -144,7 +141,7 @@ pub struct EpochReport {
     pub val_accuracy: f64,
 }
 
-/// What training did (of the first member of an ensemble; the others train alike).
+/// What training did to one network (of an ensemble: one each, in member order).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct History {
     /// One report per epoch run.
@@ -167,7 +164,8 @@ struct Prepared {
 impl Classifier {
     /// Trains a new classifier on `examples`, which all have the columns of one feature set:
     /// the model takes that set.
-    pub fn fit(examples: &[Example], options: &TrainOptions) -> Result<(Classifier, History)> {
+    /// Returns the model and what training did, one [`History`] per network of the ensemble.
+    pub fn fit(examples: &[Example], options: &TrainOptions) -> Result<(Classifier, Vec<History>)> {
         Classifier::fit_with_progress(examples, options, |_| {})
     }
 
@@ -176,7 +174,7 @@ impl Classifier {
         examples: &[Example],
         options: &TrainOptions,
         mut on_epoch: impl FnMut(&EpochReport),
-    ) -> Result<(Classifier, History)> {
+    ) -> Result<(Classifier, Vec<History>)> {
         let first = examples
             .first()
             .ok_or_else(|| Error::Input("no training examples".into()))?;
@@ -233,7 +231,7 @@ impl Classifier {
         config.classes = classes.iter().map(|c| c.name().to_string()).collect();
         config.ensemble = options.ensemble;
         let mut members = Vec::with_capacity(options.ensemble);
-        let mut first_history = None;
+        let mut histories = Vec::with_capacity(options.ensemble);
         for member in 0..options.ensemble {
             let options = TrainOptions {
                 seed: options.seed.wrapping_add(member as u64 * MEMBER_SEED_STRIDE),
@@ -242,12 +240,9 @@ impl Classifier {
             let (network, history) =
                 train_member(examples, &classes, &mut config, &options, member, &mut on_epoch)?;
             members.push(network);
-            first_history.get_or_insert(history);
+            histories.push(history);
         }
-        Ok((
-            Classifier::new(config, members),
-            first_history.expect("one member at least"),
-        ))
+        Ok((Classifier::new(config, members), histories))
     }
 
     /// The training set of one epoch: every sequence warped in time, then standardised, noised.
