@@ -159,6 +159,29 @@ fn save_tiny_model(data: &Path, features: gait::features::FeatureSet, out: &Path
     Classifier::fit(&train, &options).unwrap().0.save(out).unwrap();
 }
 
+/// The first test walk's landmarks file of the tree `data`.
+fn first_test_walk(data: &Path) -> PathBuf {
+    walk(&data.join("Testing"))
+        .into_iter()
+        .map(|(p, _)| p)
+        .find(|p| p.to_string_lossy().ends_with("_landmarks.npy"))
+        .unwrap()
+}
+
+/// A small synthetic tree in `dir/data` (whole recordings, or two-stride clips), a tiny model of
+/// its default features in `dir/model`, and its first test walk: their paths.
+fn tree_model_walk(dir: &Path, whole: bool, seed: u64) -> [String; 3] {
+    let (data, model) = (dir.join("data"), dir.join("model"));
+    if whole {
+        gait::write_synthetic_recordings(&data, &two_and_two(2, 6.0), seed).unwrap();
+    } else {
+        gait::write_synthetic_dataset(&data, &two_and_two(2, 6.0), seed).unwrap();
+    }
+    save_tiny_model(&data, gait::features::FeatureSet::Default, &model);
+    let walk = first_test_walk(&data);
+    [data, model, walk].map(|p| p.to_string_lossy().into_owned())
+}
+
 #[test]
 fn predict_reports_a_bad_clip_goes_on_and_fails_at_the_end() {
     use gait::features::FeatureSet;
@@ -395,11 +418,7 @@ fn report_prints_the_gait_parameters_computed_directly_and_draws_a_page() {
     gait::write_synthetic_recordings(&data, &cohort, 3).unwrap();
     let model = dir.path().join("model");
     save_tiny_model(&data, FeatureSet::Default, &model);
-    let walk = walk(&data.join("Testing"))
-        .into_iter()
-        .map(|(p, _)| p)
-        .find(|p| p.to_string_lossy().ends_with("_landmarks.npy"))
-        .unwrap();
+    let walk = first_test_walk(&data);
     let page = dir.path().join("report.png");
     let output = run(
         "report",
@@ -617,11 +636,7 @@ fn report_fails_when_it_has_no_verdict_or_a_normal_range_of_nothing() {
         "no verdict",
     );
     // Two-stride clips measure no gait parameter: a normal range of them is refused.
-    let walk = walk(&data.join("Testing"))
-        .into_iter()
-        .map(|(p, _)| p)
-        .find(|p| p.to_string_lossy().ends_with("_landmarks.npy"))
-        .unwrap();
+    let walk = first_test_walk(&data);
     let args = [
         "--model",
         model,
@@ -647,20 +662,11 @@ fn run_into_full_disk(name: &str, args: &[&str]) -> Output {
 
 #[test]
 fn every_program_says_when_its_output_cannot_be_written_and_never_panics() {
-    use gait::features::FeatureSet;
-
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
-    let data = path("data");
-    gait::write_synthetic_recordings(data.as_ref(), &two_and_two(2, 6.0), 9).unwrap();
-    save_tiny_model(data.as_ref(), FeatureSet::Default, path("model").as_ref());
-    let walk = walk(&dir.path().join("data/Testing"))
-        .into_iter()
-        .map(|(p, _)| p.to_string_lossy().into_owned())
-        .find(|p| p.ends_with("_landmarks.npy"))
-        .unwrap();
+    let [data, model, walk] = tree_model_walk(dir.path(), true, 9);
     // The programs that print their results: a full standard output is one line and a failure.
-    let (model, train, cv, page) = (path("model"), path("train"), path("cv"), path("page.png"));
+    let (train, cv, page) = (path("train"), path("cv"), path("page.png"));
     for (name, args) in [
         ("predict", vec!["--model", &model, &walk]),
         (
@@ -776,19 +782,10 @@ fn all_whole(dir: &Path) {
 
 #[test]
 fn under_a_file_size_limit_no_file_is_left_cut_short_under_its_name() {
-    use gait::features::FeatureSet;
-
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
-    let data = path("data");
-    gait::write_synthetic_dataset(data.as_ref(), &two_and_two(2, 6.0), 10).unwrap();
-    save_tiny_model(data.as_ref(), FeatureSet::Default, path("model").as_ref());
-    let walk = walk(&dir.path().join("data/Testing"))
-        .into_iter()
-        .map(|(p, _)| p.to_string_lossy().into_owned())
-        .find(|p| p.ends_with("_landmarks.npy"))
-        .unwrap();
-    let (model, report) = (path("model"), path("report"));
+    let [data, model, walk] = tree_model_walk(dir.path(), false, 10);
+    let report = path("report");
     let page = format!("{report}/page.png");
     std::fs::create_dir(&report).unwrap();
     let runs: [(&str, Vec<&str>, String); 5] = [

@@ -43,15 +43,7 @@ pub(crate) struct Conv2d(pub(crate) Conv);
 
 impl Conv2d {
     pub(crate) fn parse(p: &Parse) -> Result<Self> {
-        let slots = [
-            slot::PADDING,
-            slot::STRIDE_W,
-            slot::STRIDE_H,
-            slot::ACTIVATION,
-            slot::DILATION_W,
-            slot::DILATION_H,
-        ];
-        Ok(Conv2d(Conv::parse(p, slots)?))
+        Ok(Conv2d(Conv::parse(p, slot::CONV)?))
     }
 }
 

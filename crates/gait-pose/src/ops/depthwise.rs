@@ -13,15 +13,7 @@ pub(crate) struct DepthwiseConv2d(pub(crate) Conv);
 
 impl DepthwiseConv2d {
     pub(crate) fn parse(p: &Parse) -> Result<Self> {
-        let slots = [
-            slot::PADDING,
-            slot::STRIDE_W,
-            slot::STRIDE_H,
-            slot::ACTIVATION,
-            slot::DILATION_W,
-            slot::DILATION_H,
-        ];
-        Ok(DepthwiseConv2d(Conv::parse(p, slots)?))
+        Ok(DepthwiseConv2d(Conv::parse(p, slot::CONV)?))
     }
 }
 

@@ -91,6 +91,8 @@ pub(crate) mod conv2d {
     pub(crate) const ACTIVATION: usize = 3;
     pub(crate) const DILATION_W: usize = 4;
     pub(crate) const DILATION_H: usize = 5;
+    /// The slots a convolution's options are read from (`Conv::parse`), in its order.
+    pub(crate) const CONV: [usize; 6] = [PADDING, STRIDE_W, STRIDE_H, ACTIVATION, DILATION_W, DILATION_H];
 }
 
 /// `DepthwiseConv2DOptions` (slot 3 is the depth multiplier).
@@ -101,6 +103,8 @@ pub(crate) mod depthwise_conv2d {
     pub(crate) const ACTIVATION: usize = 4;
     pub(crate) const DILATION_W: usize = 5;
     pub(crate) const DILATION_H: usize = 6;
+    /// The slots a convolution's options are read from (`Conv::parse`), in its order.
+    pub(crate) const CONV: [usize; 6] = [PADDING, STRIDE_W, STRIDE_H, ACTIVATION, DILATION_W, DILATION_H];
 }
 
 /// `AddOptions`.
