@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release --example report -- --model MODEL --input RECORDING [--out report.png]
-//!     [--normal TREE] [--fps 30]
+//!     [--normal TREE] [--fps 30] [--force]
 //! ```
 //! RECORDING is an `N_landmarks.npy` (or, built with `--features pose`, a video). The normal
 //! range comes from the `Normal` class of the training tree TREE, or by default from the
@@ -40,10 +40,23 @@ struct Args {
     /// Frames per second of the recording.
     #[arg(long, default_value_t = 30.0)]
     fps: f64,
+    /// Replace the page if it exists.
+    #[arg(long)]
+    force: bool,
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
     gait_examples::check_fps(args.fps)?;
+    let page = gait::io::resolve(&args.out)?;
+    if args.input.canonicalize().is_ok_and(|input| input == page) {
+        return Err(format!("--out {} is the input: choose another page", args.out.display()).into());
+    }
+    if !args.force && page.exists() {
+        return Err(gait::io::Error::OutputExists {
+            path: args.out.clone(),
+        }
+        .into());
+    }
     let model = Classifier::open(&args.model)?;
     let (landmarks, file, _scratch) = landmarks_of(&args.input, args.fps)?;
     let profile = Profile::of(&landmarks, args.fps);

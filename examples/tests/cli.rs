@@ -471,6 +471,7 @@ fn report_prints_the_gait_parameters_computed_directly_and_draws_a_page() {
             short.to_str().unwrap(),
             "--out",
             page.to_str().unwrap(),
+            "--force",
         ],
     );
     let printed = succeeded(&output);
@@ -647,7 +648,23 @@ fn report_fails_when_it_has_no_verdict_or_a_normal_range_of_nothing() {
         "--normal",
         data.to_str().unwrap(),
     ];
+    refused(
+        &run("report", &args),
+        "is not empty: choose another output, or --force",
+    );
+    let args: Vec<&str> = args.iter().copied().chain(["--force"]).collect();
     refused(&run("report", &args), "long enough to measure");
+    // The page may not be the input.
+    let args = [
+        "--model",
+        model,
+        "--input",
+        walk.to_str().unwrap(),
+        "--out",
+        walk.to_str().unwrap(),
+        "--force",
+    ];
+    refused(&run("report", &args), "is the input");
 }
 
 /// Runs program `name` with `args`, its standard output sent to `/dev/full`.
