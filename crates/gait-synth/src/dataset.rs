@@ -5,17 +5,19 @@ use std::path::Path;
 use gait_features::{NormalRange, seed_features};
 use gait_io::{ClipFile, Landmarks, Result, write_angles, write_landmarks};
 
-use crate::{CohortOptions, Recording, cohort};
+use crate::{Camera, CohortOptions, Recording, cohort};
 
 /// Strides per clip: clips run from a left heel strike to the one two strides later.
 const STRIDES_PER_CLIP: usize = 2;
 
 /// Writes a synthetic cohort under `root` in the same tree as [`write_dataset`], but
-/// each recording whole, as its clip `1`: for trying whole-recording verdicts and reports.
-/// Returns the number of recordings written.
+/// each recording whole, as its clip `1`, seen by a camera that pans with the walker (as a
+/// clinician films a long walk; a still camera would lose them): for trying whole-recording
+/// verdicts and reports. Returns the number of recordings written.
 pub fn write_recordings(root: &Path, options: &CohortOptions, seed: u64) -> Result<usize> {
+    let options = panning(options);
     let mut written = 0;
-    for recording in cohort(options, seed)? {
+    for recording in cohort(&options, seed)? {
         let dir = recording_dir(root, &recording);
         write_landmarks(&ClipFile::Landmarks.path(&dir, "1"), &recording.landmarks)?;
         write_angles(
@@ -52,6 +54,14 @@ pub fn write_dataset(root: &Path, options: &CohortOptions, seed: u64) -> Result<
     Ok(clips)
 }
 
+/// `options` with their camera, if any, panning with the walker.
+fn panning(options: &CohortOptions) -> CohortOptions {
+    CohortOptions {
+        camera: options.camera.map(|c| Camera { pan: true, ..c }),
+        ..options.clone()
+    }
+}
+
 /// The folder of `recording` in the tree under `root`.
 fn recording_dir(root: &Path, recording: &Recording) -> std::path::PathBuf {
     root.join(recording.split.dir_name())
@@ -60,7 +70,8 @@ fn recording_dir(root: &Path, recording: &Recording) -> std::path::PathBuf {
 }
 
 /// The normal range of the synthetic normal cohort (16 subjects, 10 s each, seen by its
-/// side-view camera as MediaPipe would see them), at `fps` (in [`CohortOptions::FPS`]).
+/// side-view camera panning with them, as MediaPipe would see them), at `fps` (in
+/// [`CohortOptions::FPS`]).
 pub fn normal_range(fps: f64) -> Result<NormalRange> {
     let options = CohortOptions {
         normal_subjects: 16,
@@ -69,7 +80,7 @@ pub fn normal_range(fps: f64) -> Result<NormalRange> {
         seconds: 10.0,
         fps,
         test_fraction: 0.0,
-        ..CohortOptions::default()
+        ..panning(&CohortOptions::default())
     };
     let walks: Vec<Landmarks> = cohort(&options, 0)?.into_iter().map(|r| r.landmarks).collect();
     Ok(NormalRange::from_walks(

@@ -69,6 +69,11 @@ pub struct Camera {
     pub focal: f64,
     /// Image width over height.
     pub aspect: f64,
+    /// Turn with the walker, keeping the pelvis in the middle of the frame (a camera a clinician
+    /// pans, or one on a rail), instead of standing still at the middle of the walk. A still
+    /// camera sees a long walk from ever more obliquely, and then out of frame.
+    #[serde(default)]
+    pub pan: bool,
 }
 
 impl Default for Camera {
@@ -78,6 +83,7 @@ impl Default for Camera {
             height: 1.0,
             focal: 0.9,
             aspect: 16.0 / 9.0,
+            pan: false,
         }
     }
 }
@@ -108,6 +114,11 @@ pub fn render(
                 *value = walk.positions[[f, source, a]] + realism.jitter * height * noise;
             }
             if let Some(c) = camera {
+                let centre = if c.pan {
+                    0.5 * (walk.positions[[f, 23, 0]] + walk.positions[[f, 24, 0]])
+                } else {
+                    centre
+                };
                 let hips_depth = c.distance + 0.5 * (walk.positions[[f, 23, 1]] + walk.positions[[f, 24, 1]]);
                 let depth = c.distance + p[1];
                 p = [
