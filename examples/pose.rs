@@ -276,8 +276,12 @@ fn extract(
     if let Some(frame) = overlay {
         frame.write_png(&job.dir.join(format!("{}_overlay.png", job.clip)))?;
     }
+    let damage = found
+        .damage
+        .map(|d| format!(" (warning: the video is cut or damaged: {d})"))
+        .unwrap_or_default();
     Ok(format!(
-        "{}: a person in {} of {} frames -> {}",
+        "{}: a person in {} of {} frames -> {}{damage}",
         job.input.display(),
         found.poses.len(),
         found.frames_read,

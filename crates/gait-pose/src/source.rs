@@ -59,6 +59,17 @@ impl FrameSource {
         }
     }
 
+    /// After the last frame: what could not be decoded, if anything, as a sentence with the
+    /// counts: a video that ends before the frames its container announces, or whose decoding
+    /// ffmpeg reported errors in (a cut or damaged file). `None` for a whole video and for
+    /// pictures (each is read or refused).
+    pub fn damage(&mut self) -> Option<String> {
+        match self {
+            FrameSource::Video(v) => v.damage(),
+            FrameSource::Images { .. } => None,
+        }
+    }
+
     /// The number of frames, when known before decoding (pictures; videos whose container says).
     pub fn len_hint(&self) -> Option<usize> {
         match self {
@@ -277,6 +288,38 @@ impl Video {
                 format!("{what}: ffmpeg says: {tail}")
             },
         }
+    }
+
+    /// See [`FrameSource::damage`].
+    fn damage(&mut self) -> Option<String> {
+        self.messages
+            .extend(self.log.try_iter().filter(|l| !l.contains("Parsed_showinfo")));
+        let errors: Vec<&str> = self
+            .messages
+            .iter()
+            .map(|l| l.trim())
+            .filter(|l| {
+                let l = l.to_ascii_lowercase();
+                ["error", "invalid", "corrupt", "truncat", "partial", "missing"]
+                    .iter()
+                    .any(|word| l.contains(word))
+            })
+            .collect();
+        let short = self.frames_hint.filter(|&expected| self.index < expected);
+        if short.is_none() && errors.is_empty() {
+            return None;
+        }
+        let mut said = match short {
+            Some(expected) => format!(
+                "{} of the {expected} frames its container announces were decoded",
+                self.index
+            ),
+            None => format!("{} frames were decoded, with errors", self.index),
+        };
+        if let Some(last) = errors.last() {
+            said.push_str(&format!(" (ffmpeg says: {last})"));
+        }
+        Some(said)
     }
 
     /// The time of the frame just read, from ffmpeg's showinfo line for it.

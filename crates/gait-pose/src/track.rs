@@ -20,6 +20,9 @@ pub struct Track {
     pub times: Vec<f64>,
     /// Their poses.
     pub poses: Vec<Pose>,
+    /// What could not be decoded, if anything ([`FrameSource::damage`]): the poses come from the
+    /// frames that could.
+    pub damage: Option<String>,
 }
 
 impl Track {
@@ -58,12 +61,12 @@ impl Track {
 /// frame's index, the frame and its pose (if a person was found) as it goes.
 pub fn track(
     estimator: &mut PoseEstimator,
-    source: FrameSource,
+    mut source: FrameSource,
     mut on_frame: impl FnMut(usize, &Frame, Option<&Pose>),
 ) -> Result<Track> {
     estimator.reset();
     let mut track = Track::default();
-    for item in source {
+    for item in source.by_ref() {
         let (frame, time) = item?;
         let index = track.frames_read;
         track.frames_read += 1;
@@ -76,5 +79,6 @@ pub fn track(
             track.poses.push(pose);
         }
     }
+    track.damage = source.damage();
     Ok(track)
 }

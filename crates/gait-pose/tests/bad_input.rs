@@ -69,6 +69,37 @@ fn broken_videos_are_refused_with_the_file_named() {
 }
 
 #[test]
+fn a_video_cut_short_says_how_many_frames_it_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    // The walker with its index at the front (as phones and web videos keep it), cut after
+    // about half its frames: it decodes, and ends early.
+    let front = dir.path().join("front.mp4");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(walker())
+        .args(["-c", "copy", "-movflags", "+faststart"])
+        .arg(&front)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let bytes = std::fs::read(&front).unwrap();
+    let cut = dir.path().join("cut.mp4");
+    std::fs::write(&cut, &bytes[..bytes.len() * 6 / 10]).unwrap();
+    let mut source = FrameSource::open(&cut, 30.0).unwrap();
+    let decoded = source.by_ref().map_while(Result::ok).count();
+    assert!((1..20).contains(&decoded), "{decoded} frames");
+    let damage = source.damage().expect("a cut video is not whole");
+    assert!(
+        damage.starts_with(&format!("{decoded} of the 20 frames")),
+        "{damage}"
+    );
+    // The whole video: nothing to say.
+    let mut whole = FrameSource::open(&front, 30.0).unwrap();
+    assert_eq!(whole.by_ref().map_while(Result::ok).count(), 20);
+    assert_eq!(whole.damage(), None);
+}
+
+#[test]
 fn a_missing_ffmpeg_is_named_with_what_to_do() {
     let err = Video::open_with(&walker(), "/nonexistent/ffmpeg".as_ref())
         .err()
