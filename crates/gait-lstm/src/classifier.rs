@@ -386,6 +386,19 @@ impl Classifier {
                     ),
                 ));
             }
+            // A non-finite weight predicts nonsense ("Normal NaN"): refused, whatever the
+            // checksum says (a hand-edited config.json may have none).
+            if tensor
+                .flatten_all()?
+                .to_vec1::<f32>()?
+                .iter()
+                .any(|v| !v.is_finite())
+            {
+                return Err(Error::model(
+                    &weights,
+                    format!("{name} holds a value that is not a finite number: the weights are damaged"),
+                ));
+            }
             var.set(tensor)?;
         }
         Ok(classifier)

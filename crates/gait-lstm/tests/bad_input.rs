@@ -323,3 +323,25 @@ fn an_ensemble_keeps_its_first_member_as_a_single_network_and_round_trips() {
     };
     assert!(error_of(Classifier::fit(&examples, &bad)).contains("an ensemble of 0 networks"));
 }
+
+#[test]
+fn a_weight_that_is_not_a_number_is_refused_even_without_a_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    tiny_model().save(dir.path()).unwrap();
+    // The first weight made NaN, and the checksum that would catch it taken out by hand.
+    let weights = dir.path().join("model.safetensors");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let header = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    bytes[8 + header..12 + header].copy_from_slice(&f32::NAN.to_le_bytes());
+    std::fs::write(&weights, bytes).unwrap();
+    let config = dir.path().join("config.json");
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    value.as_object_mut().unwrap().remove("weights_checksum");
+    std::fs::write(&config, serde_json::to_string(&value).unwrap()).unwrap();
+    let err = error_of(Classifier::load(dir.path()));
+    assert!(
+        err.contains("model.safetensors") && err.contains("not a finite number"),
+        "{err}"
+    );
+}
