@@ -49,7 +49,8 @@ pub struct Sample {
     pub recording: String,
     /// The clip number `N` of `N_angles.npy`.
     pub clip: u64,
-    /// `N` as written in the file names: `01` and `1` are two clips, both numbered 1.
+    /// `N` as written in the file names (`01` and `1` in one recording are refused: both would
+    /// be clip 1).
     pub name: String,
     /// `N_angles.npy`, if present.
     pub angles: Option<PathBuf>,
@@ -157,10 +158,31 @@ impl Dataset {
                 }),
             }
         }
+        // Names that read as one clip number in one recording (`01` and `1`) would make two
+        // samples of one clip, or pair the wrong files: all of them are left out, said so.
+        let clips: Vec<Sample> = clips.into_values().collect();
+        let mut unique = Vec::with_capacity(clips.len());
+        for group in clips.chunk_by(|a, b| {
+            (a.split, &a.class, &a.recording, a.clip) == (b.split, &b.class, &b.recording, b.clip)
+        }) {
+            if let [only] = group {
+                unique.push(only.clone());
+                continue;
+            }
+            let names: Vec<&str> = group.iter().map(|s| s.name.as_str()).collect();
+            for path in group.iter().flat_map(|s| [&s.angles, &s.landmarks]).flatten() {
+                skipped.push(Skipped {
+                    path: path.clone(),
+                    reason: format!(
+                        "the clip names {} in one recording are all clip {}: rename all but one",
+                        names.join(", "),
+                        group[0].clip
+                    ),
+                });
+            }
+        }
         // Checking reads each file's header: in parallel, in the tree's order.
-        let checked: Vec<(Sample, Result<(), Skipped>)> = clips
-            .into_values()
-            .collect::<Vec<_>>()
+        let checked: Vec<(Sample, Result<(), Skipped>)> = unique
             .into_par_iter()
             .map(|sample| {
                 let verdict = check(&sample, require);
