@@ -53,7 +53,7 @@ pub fn say(line: std::fmt::Arguments) -> Result<(), Failure> {
         .map_err(|e| Box::new(Stdout(e)) as Failure)
 }
 
-/// `println!` through [`say`]: `say!("{x}")?`.
+/// `println!` through [`say()`]: `say!("{x}")?`.
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {
