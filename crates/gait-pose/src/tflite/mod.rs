@@ -184,6 +184,13 @@ pub(crate) fn read(buf: &[u8]) -> Result<Graph> {
                     tensor.shape
                 ));
             }
+            // A weight that is not a number makes every landmark NaN: refused here, by name.
+            if v.iter().any(|x| !x.is_finite()) {
+                return Err(format!(
+                    "tensor {} holds a value that is not a finite number: the model is damaged",
+                    tensor.name
+                ));
+            }
             tensor.constant = Some(v);
         }
     }
@@ -225,4 +232,43 @@ pub(crate) fn read(buf: &[u8]) -> Result<Graph> {
         return Err(format!("the output {} is never computed", graph.tensors[t].name));
     }
     Ok(graph)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_weight_that_is_not_a_number_is_refused() {
+        let mut bytes = std::fs::read(crate::default_model_dir().join("pose_detection.tflite")).unwrap();
+        // The first weight of the detector's first float tensor with stored values, made NaN.
+        let (at, kind) = {
+            use schema::{buffer, model, subgraph, tensor};
+            let root = Table::root(&bytes).unwrap();
+            let buffers = root.tables(model::BUFFERS).unwrap();
+            let graph = &root.tables(model::SUBGRAPHS).unwrap()[0];
+            graph
+                .tables(subgraph::TENSORS)
+                .unwrap()
+                .iter()
+                .find_map(|t| {
+                    let kind = t.u8(tensor::TYPE, 0).ok()?;
+                    let data = buffers
+                        .get(t.u32(tensor::BUFFER, 0).ok()? as usize)?
+                        .bytes(buffer::DATA)
+                        .ok()?;
+                    let float = kind == tensor::FLOAT32 || kind == tensor::FLOAT16;
+                    (float && !data.is_empty())
+                        .then(|| (data.as_ptr() as usize - bytes.as_ptr() as usize, kind))
+                })
+                .unwrap()
+        };
+        if kind == schema::tensor::FLOAT16 {
+            bytes[at..at + 2].copy_from_slice(&0x7e00u16.to_le_bytes());
+        } else {
+            bytes[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+        }
+        let err = read(&bytes).unwrap_err();
+        assert!(err.contains("not a finite number"), "{err}");
+    }
 }
