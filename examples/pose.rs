@@ -128,6 +128,18 @@ fn jobs(input: &Path, out: &OutputDir) -> Result<Vec<Job>, Failure> {
             jobs.push(job);
         }
     }
+    // Pictures beside videos are not a clip of their own: said, not skipped silently.
+    let mut folders: Vec<&Path> = jobs.iter().filter_map(|j| j.input.parent()).collect();
+    folders.dedup();
+    for folder in folders {
+        let pictures = image_files(folder)?.len();
+        if pictures > 0 {
+            eprintln!(
+                "note: the {pictures} pictures in {} are not read: a folder of pictures is a clip only when it holds no video",
+                folder.display()
+            );
+        }
+    }
     if jobs.is_empty() {
         let pictures = image_files(input)?;
         if pictures.is_empty() {

@@ -604,6 +604,23 @@ fn pose_refuses_an_output_in_its_input_and_two_videos_of_one_name() {
     ];
     refused(&run("pose", &args), "would both be written");
     assert!(walk(&out).is_empty());
+    // Pictures beside a video are said to be left unread.
+    std::fs::remove_file(videos.join("1.mkv")).unwrap();
+    std::fs::write(videos.join("frame_1.png"), "a picture").unwrap();
+    let args = [
+        "--input",
+        videos.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--model",
+        "lite",
+    ];
+    let output = run("pose", &args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the 1 pictures in") && stderr.contains("are not read"),
+        "{stderr}"
+    );
 }
 
 #[test]

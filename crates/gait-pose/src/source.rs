@@ -26,6 +26,8 @@ pub enum FrameSource {
         fps: f64,
         /// The next picture's index.
         next: usize,
+        /// The first picture's size, `[width, height]`: every other must have it.
+        size: Option<[usize; 2]>,
     },
 }
 
@@ -46,7 +48,12 @@ impl FrameSource {
                     reason: format!("frames per second must be positive, not {fps}"),
                 });
             }
-            return Ok(FrameSource::Images { files, fps, next: 0 });
+            return Ok(FrameSource::Images {
+                files,
+                fps,
+                next: 0,
+                size: None,
+            });
         }
         Video::open(path).map(FrameSource::Video)
     }
@@ -85,11 +92,32 @@ impl Iterator for FrameSource {
     fn next(&mut self) -> Option<Self::Item> {
         match self {
             FrameSource::Video(v) => v.next_frame().transpose(),
-            FrameSource::Images { files, fps, next } => {
+            FrameSource::Images {
+                files,
+                fps,
+                next,
+                size,
+            } => {
                 let path = files.get(*next)?;
                 let index = *next;
                 *next += 1;
-                Some(read_image(path, index).map(|f| (f, index as f64 / *fps)))
+                let frame = match read_image(path, index) {
+                    Ok(frame) => frame,
+                    Err(e) => return Some(Err(e)),
+                };
+                // Pictures of another size are another camera's: one clip is one camera.
+                let this = [frame.width(), frame.height()];
+                let first = *size.get_or_insert(this);
+                if this != first {
+                    return Some(Err(Error::Image {
+                        path: path.clone(),
+                        reason: format!(
+                            "{}x{} pixels, where the folder's first picture has {}x{}: a clip's pictures come from one camera",
+                            this[0], this[1], first[0], first[1]
+                        ),
+                    }));
+                }
+                Some(Ok((frame, index as f64 / *fps)))
             }
         }
     }

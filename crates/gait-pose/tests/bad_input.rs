@@ -237,6 +237,16 @@ fn a_picture_folder_is_a_clip_in_name_order() {
         .find_map(Result::err)
         .unwrap();
     assert!(err.to_string().contains("frame_3.png"), "{err}");
+    // A picture of another size (another camera's) among them is refused, named.
+    std::fs::remove_file(dir.path().join("frame_3.png")).unwrap();
+    let small = gait_pose::Frame::new(8, 6, vec![0; 8 * 6 * 3], 0).unwrap();
+    small.write_png(&dir.path().join("frame_4.png")).unwrap();
+    let err = FrameSource::open(dir.path(), 10.0)
+        .unwrap()
+        .find_map(Result::err)
+        .unwrap()
+        .to_string();
+    assert!(err.contains("frame_4.png") && err.contains("8x6 pixels"), "{err}");
 }
 
 #[test]
