@@ -755,12 +755,18 @@ fn every_program_says_when_its_output_cannot_be_written_and_never_panics() {
     assert!(std::fs::metadata(&page).unwrap().len() > 10_000);
     assert!(Path::new(&train).join("model.safetensors").exists());
     // The programs that print nothing on standard output succeed.
-    let synth = path("synth");
-    assert!(
-        run_into_full_disk("synth", &["--out", &synth, "--normal", "2", "--abnormal", "2"])
-            .status
-            .success()
-    );
+    let (synth, extract) = (path("synth"), path("extract"));
+    for (name, args) in [
+        ("synth", ["--out", &synth, "--normal", "2", "--abnormal", "2"]),
+        ("extract", ["--input", &data, "--out", &extract, "--fps", "30"]),
+    ] {
+        let output = run_into_full_disk(name, &args);
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }
 
 #[test]
@@ -822,7 +828,25 @@ fn under_a_file_size_limit_no_file_is_left_cut_short_under_its_name() {
     let report = path("report");
     let page = format!("{report}/page.png");
     std::fs::create_dir(&report).unwrap();
-    let runs: [(&str, Vec<&str>, String); 5] = [
+    let runs: [(&str, Vec<&str>, String); 6] = [
+        (
+            "crossval",
+            vec![
+                "--data",
+                &data,
+                "--out",
+                "cv",
+                "--epochs",
+                "1",
+                "--seeds",
+                "1",
+                "--ensemble",
+                "1",
+                "--folds",
+                "2",
+            ],
+            path("cv"),
+        ),
         (
             "synth",
             vec!["--out", "synth", "--normal", "2", "--abnormal", "2"],
