@@ -21,7 +21,8 @@ use crate::shape::Shape;
 use constant::{Stored, Value, decode};
 use schema::builtin;
 
-/// Reads operation `code`'s options (`None` for the operations folded into constants).
+/// Reads the options of the operation with builtin code `code` (not those folded into constants,
+/// which the reader handles itself).
 fn operator(code: i32, p: &Parse) -> Result<Box<dyn Operator>> {
     Ok(match code {
         builtin::CONV_2D => Box::new(Conv2d::parse(p)?),
