@@ -410,15 +410,10 @@ fn crossval_leaves_one_subject_out_and_writes_its_report() {
 
 #[test]
 fn report_prints_the_gait_parameters_computed_directly_and_draws_a_page() {
-    use gait::features::{BodyAxes, EventOptions, FeatureSet, detect_events, gait_parameters};
+    use gait::features::{BodyAxes, EventOptions, detect_events, gait_parameters};
 
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let cohort = two_and_two(1, 6.0);
-    gait::write_synthetic_recordings(&data, &cohort, 3).unwrap();
-    let model = dir.path().join("model");
-    save_tiny_model(&data, FeatureSet::Default, &model);
-    let walk = first_test_walk(&data);
+    let [_, model, walk] = tree_model_walk(dir.path(), true, 3).map(PathBuf::from);
     let page = dir.path().join("report.png");
     let output = run(
         "report",

@@ -283,16 +283,19 @@ impl Video {
         })
     }
 
+    /// Every message ffmpeg has written so far that is not a frame time, trimmed.
+    fn messages(&mut self) -> impl Iterator<Item = &str> {
+        self.messages
+            .extend(self.log.try_iter().filter(|l| !l.contains("Parsed_showinfo")));
+        self.messages.iter().map(|l| l.trim())
+    }
+
     /// ffmpeg's last messages, for an error.
     fn failure(&mut self, what: &str) -> Error {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.messages
-            .extend(self.log.try_iter().filter(|l| !l.contains("Parsed_showinfo")));
         let said: Vec<&str> = self
-            .messages
-            .iter()
-            .map(|l| l.trim())
+            .messages()
             .filter(|l| {
                 !l.is_empty()
                     && !l.starts_with("Stream")
@@ -320,12 +323,10 @@ impl Video {
 
     /// See [`FrameSource::damage`].
     fn damage(&mut self) -> Option<String> {
-        self.messages
-            .extend(self.log.try_iter().filter(|l| !l.contains("Parsed_showinfo")));
+        let decoded = self.index;
+        let short = self.frames_hint.filter(|&expected| decoded < expected);
         let errors: Vec<&str> = self
-            .messages
-            .iter()
-            .map(|l| l.trim())
+            .messages()
             .filter(|l| {
                 let l = l.to_ascii_lowercase();
                 ["error", "invalid", "corrupt", "truncat", "partial", "missing"]
@@ -333,16 +334,14 @@ impl Video {
                     .any(|word| l.contains(word))
             })
             .collect();
-        let short = self.frames_hint.filter(|&expected| self.index < expected);
         if short.is_none() && errors.is_empty() {
             return None;
         }
         let mut said = match short {
-            Some(expected) => format!(
-                "{} of the {expected} frames its container announces were decoded",
-                self.index
-            ),
-            None => format!("{} frames were decoded, with errors", self.index),
+            Some(expected) => {
+                format!("{decoded} of the {expected} frames its container announces were decoded")
+            }
+            None => format!("{decoded} frames were decoded, with errors"),
         };
         if let Some(last) = errors.last() {
             said.push_str(&format!(" (ffmpeg says: {last})"));
