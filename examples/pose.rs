@@ -21,14 +21,12 @@ use std::sync::Mutex;
 use clap::{Parser, ValueEnum};
 use gait::io::OutputDir;
 use gait::pose::{
-    Frame, FrameSource, Mode, Model, PoseEstimator, PoseOptions, default_model_dir, image_files,
+    Frame, FrameSource, Mode, Model, PoseEstimator, PoseOptions, VideoJob, VideoJobs, default_model_dir,
+    video_jobs,
 };
 use gait_examples::Failure;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-
-/// File name endings taken as videos when walking a tree.
-const VIDEO_EXTENSIONS: [&str; 7] = ["mp4", "mov", "avi", "mkv", "webm", "m4v", "mpg"];
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Size {
@@ -66,99 +64,6 @@ struct Args {
     overlay: bool,
 }
 
-/// One clip to extract: where its frames come from, and the folder and name of its outputs.
-struct Job {
-    input: PathBuf,
-    dir: PathBuf,
-    clip: String,
-}
-
-fn is_video(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-}
-
-fn stem(path: &Path) -> String {
-    path.file_stem()
-        .unwrap_or(path.as_os_str())
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// The clips of `input`: one video, one folder of pictures, or every video of a tree, each with
-/// its folder in `out`. Two inputs that would write the same files are refused.
-fn jobs(input: &Path, out: &OutputDir) -> Result<Vec<Job>, Failure> {
-    if input.is_file() {
-        return Ok(vec![Job {
-            input: input.to_path_buf(),
-            dir: out.root().to_path_buf(),
-            clip: stem(input),
-        }]);
-    }
-    if !input.is_dir() {
-        return Err(format!("{}: no such file or folder", input.display()).into());
-    }
-    let mut jobs: Vec<Job> = Vec::new();
-    for entry in walkdir::WalkDir::new(input)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
-        let entry = entry?;
-        let path = entry.path();
-        if entry.file_type().is_file() && is_video(path) {
-            let relative = path
-                .parent()
-                .and_then(|p| p.strip_prefix(input).ok())
-                .unwrap_or(Path::new(""));
-            let job = Job {
-                input: path.to_path_buf(),
-                dir: out.dir(relative)?,
-                clip: stem(path),
-            };
-            if let Some(other) = jobs.iter().find(|j| j.dir == job.dir && j.clip == job.clip) {
-                return Err(format!(
-                    "{} and {} would both be written as {}: rename one",
-                    other.input.display(),
-                    job.input.display(),
-                    gait::video_outputs(&job.dir, &job.clip)[0].display()
-                )
-                .into());
-            }
-            jobs.push(job);
-        }
-    }
-    // Pictures beside videos are not a clip of their own: said, not skipped silently.
-    let mut folders: Vec<&Path> = jobs.iter().filter_map(|j| j.input.parent()).collect();
-    folders.dedup();
-    for folder in folders {
-        let pictures = image_files(folder)?.len();
-        if pictures > 0 {
-            eprintln!(
-                "note: the {pictures} pictures in {} are not read: a folder of pictures is a clip only when it holds no video",
-                folder.display()
-            );
-        }
-    }
-    if jobs.is_empty() {
-        let pictures = image_files(input)?;
-        if pictures.is_empty() {
-            return Err(format!(
-                "{}: no videos ({}) and no pictures found",
-                input.display(),
-                VIDEO_EXTENSIONS.join(", ")
-            )
-            .into());
-        }
-        jobs.push(Job {
-            input: input.to_path_buf(),
-            dir: out.root().to_path_buf(),
-            clip: stem(input),
-        });
-    }
-    Ok(jobs)
-}
-
 fn run(args: &Args) -> Result<usize, Failure> {
     gait_examples::check_fps(args.fps)?;
     let input = args
@@ -167,30 +72,34 @@ fn run(args: &Args) -> Result<usize, Failure> {
         .map_err(gait_examples::at(&args.input))?;
     // Existing files are checked one by one below, so the folder itself may hold others.
     let out = OutputDir::prepare(&args.out, &[&input], true)?;
-    let jobs = jobs(&input, &out)?;
-    if !args.force {
-        for job in &jobs {
-            let mut files = gait::video_outputs(&job.dir, &job.clip).to_vec();
-            files.push(job.dir.join(format!("{}_overlay.png", job.clip)));
-            if let Some(existing) = files.iter().find(|f| f.exists()) {
-                return Err(format!(
-                    "{} exists: use --force to overwrite, or another --out",
-                    existing.display()
-                )
-                .into());
-            }
-        }
+    let VideoJobs {
+        jobs,
+        unread_pictures,
+    } = video_jobs(&input, &out)?;
+    // Pictures beside videos are not a clip of their own: said, not skipped silently.
+    for (folder, pictures) in unread_pictures {
+        eprintln!(
+            "note: the {pictures} pictures in {} are not read: a folder of pictures is a clip only when it holds no video",
+            folder.display()
+        );
+    }
+    if !args.force
+        && let Some(existing) = jobs.iter().find_map(VideoJob::existing_output)
+    {
+        return Err(format!(
+            "{} exists: use --force to overwrite, or another --out",
+            existing.display()
+        )
+        .into());
     }
     let model = match args.model {
         Size::Lite => Model::Lite,
         Size::Full => Model::Full,
         Size::Heavy => Model::Heavy,
     };
-    let options = PoseOptions {
-        model,
-        mode: if args.still { Mode::Static } else { Mode::Video },
-        ..Default::default()
-    };
+    let mut options = PoseOptions::default();
+    options.model = model;
+    options.mode = if args.still { Mode::Static } else { Mode::Video };
     let models = args.models.clone().unwrap_or_else(default_model_dir);
     // Open the models once up front so that a missing or damaged model is one clear error.
     PoseEstimator::open(&models, options).map_err(|e| -> Failure {
@@ -245,7 +154,7 @@ fn run(args: &Args) -> Result<usize, Failure> {
 }
 
 /// A video's progress bar, named after its file.
-fn video_bar(bar: ProgressBar, style: &ProgressStyle, job: &Job) -> ProgressBar {
+fn video_bar(bar: ProgressBar, style: &ProgressStyle, job: &VideoJob) -> ProgressBar {
     bar.set_style(style.clone());
     bar.set_prefix(
         job.input
@@ -259,7 +168,7 @@ fn video_bar(bar: ProgressBar, style: &ProgressStyle, job: &Job) -> ProgressBar 
 
 /// Extracts one clip; returns a line saying what was written.
 fn extract(
-    job: &Job,
+    job: &VideoJob,
     models: &Path,
     options: PoseOptions,
     args: &Args,
@@ -286,7 +195,7 @@ fn extract(
         },
     )?;
     if let Some(frame) = overlay {
-        frame.write_png(&job.dir.join(format!("{}_overlay.png", job.clip)))?;
+        frame.write_png(&job.overlay())?;
     }
     let damage = found
         .damage
@@ -297,7 +206,7 @@ fn extract(
         job.input.display(),
         found.poses.len(),
         found.frames_read,
-        gait::video_outputs(&job.dir, &job.clip)[0].display()
+        job.outputs()[0].display()
     ))
 }
 

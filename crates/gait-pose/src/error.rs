@@ -60,6 +60,24 @@ pub enum Error {
         /// Frames read.
         frames: usize,
     },
+    /// An input holds no clip to extract.
+    #[error("{}: {reason}", path.display())]
+    NoVideos {
+        /// The input.
+        path: PathBuf,
+        /// What was looked for.
+        reason: String,
+    },
+    /// Two inputs would write the same files.
+    #[error("{} and {} would both be written as {}: rename one", first.display(), second.display(), output.display())]
+    SameOutput {
+        /// The first input.
+        first: PathBuf,
+        /// The second.
+        second: PathBuf,
+        /// The file both would write.
+        output: PathBuf,
+    },
 }
 
 impl Error {
@@ -70,7 +88,9 @@ impl Error {
             Error::Model { path, .. }
             | Error::Video { path, .. }
             | Error::Image { path, .. }
-            | Error::NoPerson { path, .. } => Some(path),
+            | Error::NoPerson { path, .. }
+            | Error::NoVideos { path, .. }
+            | Error::SameOutput { second: path, .. } => Some(path),
             Error::FfmpegMissing { .. } | Error::Frame { .. } => None,
         }
     }

@@ -28,6 +28,7 @@ mod smoothing;
 mod source;
 mod tflite;
 mod track;
+mod tree;
 
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing {
@@ -60,3 +61,4 @@ pub use network::Network;
 pub use overlay::CONNECTIONS;
 pub use source::{FrameSource, Video, image_files, read_image};
 pub use track::{Track, track};
+pub use tree::{VIDEO_EXTENSIONS, VideoJob, VideoJobs, video_jobs};
