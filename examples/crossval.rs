@@ -86,12 +86,10 @@ fn run(args: &Args) -> Result<(), Failure> {
         Folds::K(args.folds)
     };
     let seeds: Vec<u64> = (0..args.seeds).collect();
-    let options = TrainOptions {
-        epochs: args.epochs,
-        augmentation: args.augment.then(Augmentation::default),
-        ensemble: args.ensemble,
-        ..TrainOptions::default()
-    };
+    let mut options = TrainOptions::default();
+    options.epochs = args.epochs;
+    options.augmentation = args.augment.then(Augmentation::default);
+    options.ensemble = args.ensemble;
     let subjects = {
         let mut g = groups.clone();
         g.sort();

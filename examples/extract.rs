@@ -44,13 +44,13 @@ struct Args {
 fn run(args: &Args) -> Result<(), Failure> {
     gait_examples::check_fps(args.fps)?;
     let out = OutputDir::prepare(&args.out, &[&args.input], args.force)?;
-    let options = ExtractOptions {
-        feature_set: args.features,
-        cleaning: args.clean.then(|| CleaningOptions {
-            fps: args.fps,
-            ..CleaningOptions::default()
-        }),
-    };
+    let mut options = ExtractOptions::default();
+    options.feature_set = args.features;
+    if args.clean {
+        let mut cleaning = CleaningOptions::default();
+        cleaning.fps = args.fps;
+        options.cleaning = Some(cleaning);
+    }
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} clips {elapsed_precise}").expect("valid template"),
     );

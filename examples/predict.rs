@@ -7,8 +7,9 @@
 //! PATH is a model folder (from `train`) or a Keras `.h5`. INPUT is an `N_angles.npy`, an
 //! `N_landmarks.npy`, a recording folder or a whole tree. One line per clip:
 //! `path<TAB>Normal|Abnormal<TAB>p_abnormal` for a model of the two classes, else
-//! `path<TAB>class<TAB>its probability`; with `--json`, one JSON object per line with the
-//! probability of every class and, where there is a Normal class, `p_abnormal`.
+//! `path<TAB>class<TAB>its probability`; with `--json`, one JSON object per line: the path and
+//! the [`Verdict`](gait::Verdict), with the probability of every class and, where there is a
+//! Normal class, `p_abnormal`.
 //!
 //! A recording longer than the model's length (or any, with `--segments`) is cut as the model
 //! was trained: at heel strikes into segments of two strides when its landmarks show them,
@@ -24,8 +25,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use gait::lstm::Classifier;
-use gait::{Cut, WalkOptions};
+use gait::{Verdict, WalkOptions};
 use gait_examples::Failure;
+use serde::Serialize;
 
 /// Predict the class of gait clips.
 #[derive(Parser)]
@@ -33,7 +35,8 @@ struct Args {
     /// A model folder written by `train`, or the old pipeline's Keras `.h5`.
     #[arg(long)]
     model: PathBuf,
-    /// One JSON object per line: {"path", "label", "probabilities", "p_abnormal", "segments"}.
+    /// One JSON object per line: {"path", "label", "probability", "probabilities", "p_abnormal",
+    /// "frames", "cut", "segments"}.
     #[arg(long)]
     json: bool,
     /// Cut every recording into parts and list them, even one the model takes whole.
@@ -47,6 +50,14 @@ struct Args {
     inputs: Vec<PathBuf>,
 }
 
+/// A `--json` line: the clip's path beside its [`Verdict`].
+#[derive(Serialize)]
+struct Line<'a> {
+    path: String,
+    #[serde(flatten)]
+    verdict: &'a Verdict,
+}
+
 fn run(args: &Args) -> Result<(), Failure> {
     gait_examples::check_fps(args.fps)?;
     let model = Classifier::open(&args.model)?;
@@ -57,7 +68,7 @@ fn run(args: &Args) -> Result<(), Failure> {
              inputs in other units (metres, pixels) shift its 0.5 threshold"
         );
     }
-    let (classes, binary) = (model.classes(), model.is_binary());
+    let binary = model.is_binary();
     let mut out = std::io::stdout().lock();
     let (mut failed, mut total) = (0, 0);
     for input in &args.inputs {
@@ -65,11 +76,9 @@ fn run(args: &Args) -> Result<(), Failure> {
         for file in files {
             total += 1;
             // A clip that cannot be predicted is reported, and the others still are.
-            let options = WalkOptions {
-                always: args.segments,
-                fps: args.fps,
-                ..WalkOptions::default()
-            };
+            let mut options = WalkOptions::default();
+            options.always = args.segments;
+            options.fps = args.fps;
             let verdict = match gait::predict_walk(&model, &file, &options) {
                 Ok(verdict) => verdict,
                 Err(e) => {
@@ -81,41 +90,12 @@ fn run(args: &Args) -> Result<(), Failure> {
             let prediction = &verdict.prediction;
             let class = prediction.class.name();
             let written = if args.json {
-                let probabilities: serde_json::Map<String, serde_json::Value> = classes
-                    .iter()
-                    .zip(&prediction.probabilities)
-                    .map(|(c, &p)| (c.name().to_string(), p.into()))
-                    .collect();
-                let mut line = serde_json::json!({
-                    "path": file.display().to_string(),
-                    "label": class,
-                    "probabilities": probabilities,
-                });
-                if let Some(p) = prediction.p_abnormal {
-                    line["p_abnormal"] = p.into();
-                }
-                if verdict.cut != Cut::Whole {
-                    line["segments"] = verdict
-                        .segments
-                        .iter()
-                        .map(|s| {
-                            let mut part = serde_json::json!({ "start": s.start, "end": s.end });
-                            if let Some(p) = s.prediction.p_abnormal {
-                                part["p_abnormal"] = p.into();
-                            }
-                            if !binary {
-                                part["probabilities"] = classes
-                                    .iter()
-                                    .zip(&s.prediction.probabilities)
-                                    .map(|(c, &p)| (c.name().to_string(), p.into()))
-                                    .collect::<serde_json::Map<_, _>>()
-                                    .into();
-                            }
-                            part
-                        })
-                        .collect();
-                }
-                writeln!(out, "{line}")
+                let line = Line {
+                    path: file.display().to_string(),
+                    verdict: &verdict,
+                };
+                let json = serde_json::to_string(&line).expect("a verdict serialises");
+                writeln!(out, "{json}")
             } else if binary {
                 // The old pipeline's two classes: the probability of Abnormal, as always.
                 let p = prediction.p_abnormal.expect("Normal and Abnormal");

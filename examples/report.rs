@@ -60,15 +60,9 @@ fn run(args: &Args) -> Result<(), Failure> {
     let model = Classifier::open(&args.model)?;
     let (landmarks, file, _scratch) = landmarks_of(&args.input, args.fps)?;
     let profile = Profile::of(&landmarks, args.fps);
-    let verdict = gait::predict_walk(
-        &model,
-        &file,
-        &WalkOptions {
-            always: true,
-            fps: args.fps,
-            ..WalkOptions::default()
-        },
-    );
+    let mut options = WalkOptions::default();
+    (options.always, options.fps) = (true, args.fps);
+    let verdict = gait::predict_walk(&model, &file, &options);
     let normal = match &args.normal {
         Some(tree) => NormalRange::from_tree(tree, args.fps)?,
         None => gait::synth::normal_range(args.fps)?,
@@ -336,7 +330,7 @@ fn draw(
             .map(|s| {
                 let p = match s.prediction.p_abnormal {
                     Some(p) if binary => p,
-                    _ => s.prediction.probabilities[chosen],
+                    _ => s.prediction.probabilities[chosen].1,
                 };
                 (s.start as f64, s.end as f64, f64::from(p))
             })

@@ -44,13 +44,11 @@ struct Args {
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
-    let options = CohortOptions {
-        normal_subjects: args.normal,
-        abnormal_subjects: args.abnormal,
-        classes: args.classes,
-        seconds: args.seconds,
-        ..CohortOptions::default()
-    };
+    let mut options = CohortOptions::default();
+    options.normal_subjects = args.normal;
+    options.abnormal_subjects = args.abnormal;
+    options.classes = args.classes;
+    options.seconds = args.seconds;
     options.check()?;
     gait::io::OutputDir::prepare(&args.out, &[], args.force)?;
     let clips = if args.whole {

@@ -86,14 +86,12 @@ fn run(args: &Args) -> Result<(), Failure> {
         eprintln!("note: {note}");
     }
 
-    let options = TrainOptions {
-        epochs: args.epochs,
-        batch_size: args.batch_size,
-        seed: args.seed,
-        augmentation: args.augment.then(Augmentation::default),
-        ensemble: args.ensemble,
-        ..TrainOptions::default()
-    };
+    let mut options = TrainOptions::default();
+    options.epochs = args.epochs;
+    options.batch_size = args.batch_size;
+    options.seed = args.seed;
+    options.augmentation = args.augment.then(Augmentation::default);
+    options.ensemble = args.ensemble;
     // One bar per network of the ensemble; a network that stops early leaves the rest of its bar.
     let bar = ProgressBar::new(options.epochs as u64).with_style(
         ProgressStyle::with_template("{prefix} epoch {pos:>3}/{len} {bar:30} {elapsed_precise} {msg}")

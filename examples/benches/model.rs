@@ -37,18 +37,16 @@ fn model(c: &mut Criterion) {
     // One network (the default ensemble runs three, each costing this), one training epoch old
     // (its weights do not change the cost).
     let fit = |examples: &[Example], epochs: usize| {
-        let options = TrainOptions {
-            epochs,
-            patience: epochs,
-            validation_fraction: 0.0,
-            ensemble: 1,
-            ..TrainOptions::default()
-        };
+        let mut options = TrainOptions::default();
+        options.epochs = epochs;
+        options.patience = epochs;
+        options.validation_fraction = 0.0;
+        options.ensemble = 1;
         Classifier::fit(examples, &options).expect("training").0
     };
     let classifier = fit(&batch256[..32], 1);
     group.bench_function("inference_b256", |b| {
-        b.iter(|| classifier.predict_proba(&batch256).expect("prediction"))
+        b.iter(|| classifier.predict_abnormal(&batch256).expect("prediction"))
     });
     // One step as `fit` takes it (the batch gathered from the prepared set, the class-weighted
     // loss, backward, Adam, the epoch's bookkeeping): fitting two epochs of ten batches of 32,

@@ -22,10 +22,8 @@ fn pose(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(frames.len() as u64));
     for (name, model) in [("video_full", Model::Full), ("video_lite", Model::Lite)] {
-        let options = PoseOptions {
-            model,
-            ..Default::default()
-        };
+        let mut options = PoseOptions::default();
+        options.model = model;
         let mut estimator = PoseEstimator::open(&default_model_dir(), options).expect("models");
         group.bench_function(name, |b| {
             b.iter(|| {

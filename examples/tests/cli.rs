@@ -136,13 +136,12 @@ fn walk(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 /// A cohort of two normal and two abnormal subjects, `recordings` walks of `seconds` each.
 fn two_and_two(recordings: usize, seconds: f64) -> gait::synth::CohortOptions {
-    gait::synth::CohortOptions {
-        normal_subjects: 2,
-        abnormal_subjects: 2,
-        recordings_per_subject: recordings,
-        seconds,
-        ..Default::default()
-    }
+    let mut cohort = gait::synth::CohortOptions::default();
+    cohort.normal_subjects = 2;
+    cohort.abnormal_subjects = 2;
+    cohort.recordings_per_subject = recordings;
+    cohort.seconds = seconds;
+    cohort
 }
 
 /// A model of one network trained one epoch on `data`'s Training split, saved into `out`.
@@ -151,11 +150,9 @@ fn save_tiny_model(data: &Path, features: gait::features::FeatureSet, out: &Path
     let train = gait::load_examples(data, gait::prelude::Split::Training, features)
         .unwrap()
         .examples;
-    let options = TrainOptions {
-        epochs: 1,
-        ensemble: 1,
-        ..Default::default()
-    };
+    let mut options = TrainOptions::default();
+    options.epochs = 1;
+    options.ensemble = 1;
     Classifier::fit(&train, &options).unwrap().0.save(out).unwrap();
 }
 
@@ -216,6 +213,41 @@ fn predict_reports_a_bad_clip_goes_on_and_fails_at_the_end() {
     assert!(
         stdout.contains(&*good.to_string_lossy()),
         "the good clip after the bad one is still predicted: {stdout}"
+    );
+}
+
+#[test]
+fn predict_json_is_the_verdict_serialised_and_agrees_with_the_tab_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let [_, model, walk] = tree_model_walk(dir.path(), true, 5);
+    let tab = succeeded(&run("predict", &["--model", &model, &walk]));
+    let fields: Vec<&str> = tab.trim_end().split('\t').collect();
+    let json = succeeded(&run(
+        "predict",
+        &["--model", &model, "--json", "--segments", &walk],
+    ));
+    let line: serde_json::Value = serde_json::from_str(json.trim_end()).unwrap();
+    assert_eq!(line["path"], fields[0]);
+    assert_eq!(line["label"], fields[1]);
+    let p_abnormal = line["p_abnormal"].as_f64().unwrap();
+    assert_eq!(format!("{p_abnormal:.4}"), fields[2]);
+    // Two classes, named, a distribution; P(abnormal) is Abnormal's.
+    let probabilities = line["probabilities"].as_object().unwrap();
+    let names: Vec<&String> = probabilities.keys().collect();
+    assert_eq!(names, ["Abnormal", "Normal"]);
+    let sum: f64 = probabilities.values().map(|p| p.as_f64().unwrap()).sum();
+    assert!((sum - 1.0).abs() < 1e-5, "{sum}");
+    assert_eq!(probabilities["Abnormal"].as_f64().unwrap(), p_abnormal);
+    // Cut at strides into parts that cover every frame, each with its own decision.
+    assert_eq!(line["cut"]["by"], "strides", "{line}");
+    let segments = line["segments"].as_array().unwrap();
+    assert!(segments.len() > 1, "{line}");
+    assert_eq!(segments[0]["start"], 0);
+    assert_eq!(segments.last().unwrap()["end"], line["frames"]);
+    assert!(
+        segments
+            .iter()
+            .all(|s| s["label"].is_string() && s["p_abnormal"].is_f64())
     );
 }
 

@@ -8,13 +8,12 @@ use gait::lstm::{Classifier, CrossValidation, Evaluation, Folds, TrainOptions};
 use gait::synth::CohortOptions;
 
 fn small_cohort() -> CohortOptions {
-    CohortOptions {
-        normal_subjects: 4,
-        abnormal_subjects: 7,
-        recordings_per_subject: 1,
-        seconds: 6.0,
-        ..CohortOptions::default()
-    }
+    let mut cohort = CohortOptions::default();
+    cohort.normal_subjects = 4;
+    cohort.abnormal_subjects = 7;
+    cohort.recordings_per_subject = 1;
+    cohort.seconds = 6.0;
+    cohort
 }
 
 #[test]
@@ -54,11 +53,9 @@ fn synthetic_data_trains_saves_loads_and_predicts_the_same() {
     let train = gait::load_examples(&data, Split::Training, FeatureSet::Default)
         .unwrap()
         .examples;
-    let options = TrainOptions {
-        epochs: 3,
-        seed: 11,
-        ..TrainOptions::default()
-    };
+    let mut options = TrainOptions::default();
+    options.epochs = 3;
+    options.seed = 11;
     let (model, histories) = Classifier::fit(&train, &options).unwrap();
     assert_eq!(histories.len(), options.ensemble, "one history per network");
     let history = &histories[0];
@@ -101,8 +98,8 @@ fn synthetic_data_trains_saves_loads_and_predicts_the_same() {
         .map(|f| gait::features_of_file(f, FeatureSet::Default).unwrap())
         .collect();
     let refs: Vec<_> = sequences.iter().collect();
-    let before = model.predict_proba(&refs).unwrap();
-    let after = loaded.predict_proba(&refs).unwrap();
+    let before = model.predict_abnormal(&refs).unwrap();
+    let after = loaded.predict_abnormal(&refs).unwrap();
     assert_eq!(before, after);
     assert!(after.iter().all(|p| (0.0..=1.0).contains(p)));
 }
@@ -154,13 +151,11 @@ fn a_tree_of_unreadable_landmarks_is_an_error_not_a_switch_to_seed() {
 fn leave_one_subject_out_predicts_every_clip_once_and_pools_as_by_hand() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let cohort = CohortOptions {
-        normal_subjects: 3,
-        abnormal_subjects: 3,
-        recordings_per_subject: 1,
-        seconds: 4.0,
-        ..CohortOptions::default()
-    };
+    let mut cohort = CohortOptions::default();
+    cohort.normal_subjects = 3;
+    cohort.abnormal_subjects = 3;
+    cohort.recordings_per_subject = 1;
+    cohort.seconds = 4.0;
     gait::write_synthetic_dataset(&data, &cohort, 6).unwrap();
     let mut examples = gait::load_examples(&data, Split::Training, FeatureSet::Seed)
         .unwrap()
@@ -171,10 +166,8 @@ fn leave_one_subject_out_predicts_every_clip_once_and_pools_as_by_hand() {
             .examples,
     );
     let groups: Vec<String> = examples.iter().map(|e| e.recording.clone()).collect();
-    let options = TrainOptions {
-        epochs: 1,
-        ..TrainOptions::default()
-    };
+    let mut options = TrainOptions::default();
+    options.epochs = 1;
     let mut done = 0;
     let cv = CrossValidation::run(
         &examples,
@@ -239,12 +232,10 @@ fn a_long_walk_is_cut_into_parts_that_cover_it_and_follow_its_change() {
     let train = gait::load_examples(&data, Split::Training, FeatureSet::Default)
         .unwrap()
         .examples;
-    let options = TrainOptions {
-        epochs: 15,
-        ensemble: 1,
-        seed: 2,
-        ..TrainOptions::default()
-    };
+    let mut options = TrainOptions::default();
+    options.epochs = 15;
+    options.ensemble = 1;
+    options.seed = 2;
     let (model, _) = Classifier::fit(&train, &options).unwrap();
 
     // Ten seconds of a normal walk, then ten of the same person crouching, as one recording.

@@ -48,26 +48,22 @@ fn a_video_becomes_landmarks_angles_and_a_prediction() {
 
     // A small model on the synthetic cohort's seed features, saved and loaded, predicts the walk.
     let data = dir.path().join("data");
-    let cohort = CohortOptions {
-        normal_subjects: 3,
-        abnormal_subjects: 3,
-        seconds: 5.0,
-        ..Default::default()
-    };
+    let mut cohort = CohortOptions::default();
+    cohort.normal_subjects = 3;
+    cohort.abnormal_subjects = 3;
+    cohort.seconds = 5.0;
     gait::write_synthetic_dataset(&data, &cohort, 1).unwrap();
     let train = gait::load_examples(&data, Split::Training, FeatureSet::Seed)
         .unwrap()
         .examples;
-    let options = TrainOptions {
-        epochs: 2,
-        ..Default::default()
-    };
+    let mut options = TrainOptions::default();
+    options.epochs = 2;
     let (model, _) = Classifier::fit(&train, &options).unwrap();
     model.save(&dir.path().join("model")).unwrap();
     let loaded = Classifier::load(&dir.path().join("model")).unwrap();
-    let p = loaded.predict_proba([&seed]).unwrap();
+    let p = loaded.predict_abnormal([&seed]).unwrap();
     assert!((0.0..=1.0).contains(&p[0]), "{p:?}");
-    assert_eq!(p, model.predict_proba([&seed]).unwrap());
+    assert_eq!(p, model.predict_abnormal([&seed]).unwrap());
 }
 
 #[test]

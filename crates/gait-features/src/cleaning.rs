@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 
 /// Options of [`clean`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CleaningOptions {
     /// Frames per second.
     pub fps: f64,

@@ -18,6 +18,7 @@ use crate::skeleton::{Joint, Limb, Points, Side};
 
 /// Options of event detection.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EventOptions {
     /// Frames per second of the landmarks (the old pipeline stored none; 30 is usual).
     pub fps: f64,

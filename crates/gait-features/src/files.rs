@@ -63,6 +63,7 @@ pub fn feature_set_for(root: &Path, wanted: FeatureSet) -> Result<FeatureSet> {
 
 /// How [`extract_tree`] computes features.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct ExtractOptions {
     /// The features written into each `N_angles.npy`.
     pub feature_set: FeatureSet,

@@ -70,10 +70,8 @@ fn cleaning_landmarks_reports_filled_and_missing_values() {
         positions[[f + 5, 7, 1]] = f32::NAN; // a long gap: left
     }
     let lm = Landmarks::new(Layout::MediaPipe33, positions).unwrap();
-    let options = CleaningOptions {
-        max_gap: 5,
-        ..CleaningOptions::default()
-    };
+    let mut options = CleaningOptions::default();
+    options.max_gap = 5;
     let (cleaned, report) = clean(&lm, &options).unwrap();
     assert_eq!((report.filled, report.missing), (1, 20));
     // A straight line through time passes the low-pass filter unchanged.

@@ -5,8 +5,9 @@ use std::path::Path;
 
 use candle_core::{DType, Device, Tensor, Var};
 use gait_io::{Class, FeatureSequence};
+use serde::{Serialize, Serializer};
 
-use gait_features::{FeatureSet, pad_or_cut};
+use gait_features::FeatureSet;
 
 use crate::config::{FORMAT_VERSION, ModelConfig, weights_checksum};
 use crate::error::{Error, Result};
@@ -18,25 +19,44 @@ use crate::network::Network;
 const PREDICT_BATCH: usize = 256;
 
 /// What a [`Classifier`] says of one walk.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// As JSON: `{"label": class, "probability": p, "probabilities": {class: p, ...}}`, with
+/// `"p_abnormal"` where the model has a Normal class.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Prediction {
     /// The predicted class.
+    #[serde(rename = "label", serialize_with = "class_name")]
     pub class: Class,
     /// Its place among the model's classes (and in `probabilities`).
+    #[serde(skip)]
     pub index: usize,
     /// Its probability.
     pub probability: f32,
-    /// Each class's probability, in the order of [`Classifier::classes`].
-    pub probabilities: Vec<f32>,
+    /// Each class with its probability, in the order of [`Classifier::classes`].
+    #[serde(serialize_with = "by_class")]
+    pub probabilities: Vec<(Class, f32)>,
     /// The probability that the walk is not Normal (the sum over the other classes); `None` for a
     /// model without a `Normal` class.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub p_abnormal: Option<f32>,
+}
+
+fn class_name<S: Serializer>(class: &Class, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_str(class.name())
+}
+
+fn by_class<S: Serializer>(
+    probabilities: &[(Class, f32)],
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.collect_map(probabilities.iter().map(|(c, p)| (c.name(), p)))
 }
 
 /// A walk classifier: the network and what it needs to turn feature sequences into its input.
 ///
 /// Made by [`Classifier::fit`], [`Classifier::open`] (a saved folder or the old Keras file);
-/// predicts with [`Classifier::predict_proba`] and [`Classifier::predict`].
+/// predicts with [`Classifier::predict_probabilities`], [`Classifier::predict_abnormal`],
+/// [`Classifier::predict`] and [`Classifier::classify`].
 #[derive(Debug, Clone)]
 pub struct Classifier {
     config: ModelConfig,
@@ -48,11 +68,6 @@ impl Classifier {
     /// A classifier of `network` and `config`.
     pub(crate) fn new(config: ModelConfig, members: Vec<Network>) -> Self {
         Classifier { config, members }
-    }
-
-    /// The first (or only) network, for training it.
-    pub(crate) fn into_first(self) -> Network {
-        self.members.into_iter().next().expect("one network at least")
     }
 
     /// Architecture, feature columns and preprocessing.
@@ -115,39 +130,6 @@ impl Classifier {
         }
     }
 
-    /// Turns sequences into the network's input: standardised (if the model was trained so),
-    /// missing values 0, cut or zero-padded to `max_len`; and the step to read each one at.
-    pub(crate) fn prepare(&self, sequences: &[&FeatureSequence]) -> Result<(Tensor, Tensor)> {
-        let c = &self.config;
-        let width = c.columns.len();
-        let mut data: Vec<f32> = Vec::with_capacity(sequences.len() * c.max_len * width);
-        let mut last = Vec::with_capacity(sequences.len());
-        for (i, seq) in sequences.iter().enumerate() {
-            if seq.columns() != c.columns.as_slice() {
-                return Err(Error::ColumnMismatch {
-                    index: i,
-                    expected: c.columns.clone(),
-                    found: seq.columns().to_vec(),
-                });
-            }
-            if seq.frames() == 0 || seq.missing_count() == seq.frames() * width {
-                return Err(Error::Input(format!(
-                    "sequence {i} has no values: it is empty or all missing"
-                )));
-            }
-            let fixed = match &c.normalizer {
-                Some(n) => pad_or_cut(&n.apply(seq)?, c.max_len, 0.0),
-                None => pad_or_cut(seq, c.max_len, 0.0),
-            };
-            data.extend(fixed.values.iter());
-            let valid = fixed.valid_frames();
-            last.push(if c.masked { valid - 1 } else { c.max_len - 1 } as u32);
-        }
-        let x = Tensor::from_vec(data, (sequences.len(), c.max_len, width), &Device::Cpu)?;
-        let last = Tensor::from_vec(last, sequences.len(), &Device::Cpu)?;
-        Ok((x, last))
-    }
-
     /// The probability of each class (in the order of [`classes`](Self::classes)) for each walk.
     /// Takes any sequences: `&[&sequence]`, a `Vec<FeatureSequence>`, `&[Example]`, an iterator
     /// of them.
@@ -159,7 +141,7 @@ impl Classifier {
         let sequences: Vec<&FeatureSequence> = items.iter().map(AsRef::as_ref).collect();
         let mut out = Vec::with_capacity(sequences.len());
         for chunk in sequences.chunks(PREDICT_BATCH) {
-            let (x, last) = self.prepare(chunk)?;
+            let (x, last) = self.config.input(chunk)?;
             let mut sum: Option<Tensor> = None;
             for network in &self.members {
                 let p = candle_nn::ops::softmax(&network.forward_t(&x, &last, false)?, 1)?;
@@ -182,7 +164,7 @@ impl Classifier {
     /// The probability that each walk is not Normal: with `Normal` and `Abnormal`, P(Abnormal);
     /// with gait patterns, the sum of theirs. A model without a `Normal` class has no such
     /// probability, and is an error.
-    pub fn predict_proba<S: AsRef<FeatureSequence>>(
+    pub fn predict_abnormal<S: AsRef<FeatureSequence>>(
         &self,
         sequences: impl IntoIterator<Item = S>,
     ) -> Result<Vec<f32>> {
@@ -253,7 +235,7 @@ impl Classifier {
             class: Class::new(self.config.classes[chosen].as_str()),
             index: chosen,
             probability: probabilities[chosen],
-            probabilities,
+            probabilities: self.classes().into_iter().zip(probabilities).collect(),
             p_abnormal,
         }
     }
@@ -402,26 +384,6 @@ impl Classifier {
             var.set(tensor)?;
         }
         Ok(classifier)
-    }
-
-    /// A copy of every parameter, to restore with [`restore`](Self::restore).
-    pub(crate) fn snapshot(&self) -> Result<Vec<Tensor>> {
-        Ok(self
-            .named()
-            .into_iter()
-            .map(|(_, v)| v.as_tensor().copy())
-            .collect::<Result<_, _>>()?)
-    }
-
-    pub(crate) fn restore(&self, snapshot: &[Tensor]) -> Result<()> {
-        for ((_, var), tensor) in self.named().into_iter().zip(snapshot) {
-            var.set(tensor)?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn vars(&self) -> Vec<Var> {
-        self.named().into_iter().map(|(_, v)| v.clone()).collect()
     }
 }
 

@@ -1,8 +1,11 @@
 //! [`ModelConfig`]: everything besides the weights that a saved model needs to predict.
 
-use gait_features::{FeatureSet, Normalizer};
-use gait_io::Class;
+use candle_core::{Device, Tensor};
+use gait_features::{FeatureSet, Normalizer, pad_or_cut};
+use gait_io::{Class, FeatureSequence};
 use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
 
 /// The version of the model directory format this crate writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -123,6 +126,40 @@ impl ModelConfig {
             }
         }
         Ok(())
+    }
+
+    /// The network's input for `sequences`: standardised (if the model was trained so), missing
+    /// values 0, cut or zero-padded to `max_len` (`B x max_len x columns`); and the step to read
+    /// each one at (`u32`, `B`), as [`Network::forward_t`](crate::Network::forward_t) takes them.
+    pub fn input(&self, sequences: &[&FeatureSequence]) -> Result<(Tensor, Tensor)> {
+        let c = self;
+        let width = c.columns.len();
+        let mut data: Vec<f32> = Vec::with_capacity(sequences.len() * c.max_len * width);
+        let mut last = Vec::with_capacity(sequences.len());
+        for (i, seq) in sequences.iter().enumerate() {
+            if seq.columns() != c.columns.as_slice() {
+                return Err(Error::ColumnMismatch {
+                    index: i,
+                    expected: c.columns.clone(),
+                    found: seq.columns().to_vec(),
+                });
+            }
+            if seq.frames() == 0 || seq.missing_count() == seq.frames() * width {
+                return Err(Error::Input(format!(
+                    "sequence {i} has no values: it is empty or all missing"
+                )));
+            }
+            let fixed = match &c.normalizer {
+                Some(n) => pad_or_cut(&n.apply(seq)?, c.max_len, 0.0),
+                None => pad_or_cut(seq, c.max_len, 0.0),
+            };
+            data.extend(fixed.values.iter());
+            let valid = fixed.valid_frames();
+            last.push(if c.masked { valid - 1 } else { c.max_len - 1 } as u32);
+        }
+        let x = Tensor::from_vec(data, (sequences.len(), c.max_len, width), &Device::Cpu)?;
+        let last = Tensor::from_vec(last, sequences.len(), &Device::Cpu)?;
+        Ok((x, last))
     }
 
     /// The configuration of our default model for `columns` of `feature_set`, for the classes

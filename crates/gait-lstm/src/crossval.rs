@@ -13,7 +13,7 @@ use crate::classifier::Classifier;
 use crate::error::{Error, Result};
 use crate::example::Example;
 use crate::metrics::{ClassMetrics, Evaluation, Metrics};
-use crate::train::TrainOptions;
+use crate::options::TrainOptions;
 
 /// How the groups are dealt into folds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

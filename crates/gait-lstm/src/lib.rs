@@ -2,8 +2,11 @@
 //!
 //! - [`Classifier::fit`] trains on [`Example`]s (validation split by recording, class-weighted
 //!   loss, Adam, early stopping); the feature set is the one the examples' columns name.
-//! - [`Classifier::predict_proba`] and [`Classifier::predict`] predict, [`Classifier::evaluate`]
-//!   scores ([`Metrics`]).
+//! - [`TrainOptions`] say how; [`TrainOptions::check`] refuses what cannot be trained.
+//! - Prediction says what it returns: [`Classifier::predict_probabilities`] (each class's),
+//!   [`Classifier::predict_abnormal`] (P(not Normal)), [`Classifier::predict`] (the class),
+//!   [`Classifier::classify`] (all three, as [`Prediction`]s); [`Classifier::evaluate`] scores
+//!   ([`Metrics`]).
 //! - [`Classifier::save`] keeps it in a folder (`model.safetensors` + `config.json`);
 //!   [`Classifier::open`] reads such a folder or the old pipeline's Keras `gait_model.h5`.
 //! - [`CrossValidation::run`] scores a recipe on subjects it never saw: folds by group, out-of-fold
@@ -21,6 +24,7 @@ mod kernel;
 mod lstm;
 mod metrics;
 mod network;
+mod options;
 mod train;
 mod walk;
 
@@ -33,5 +37,6 @@ pub use example::{Example, LoadedSplit, check_classes, load_examples, subjects};
 pub use lstm::Lstm;
 pub use metrics::{ClassMetrics, ClassScore, Confusion, DECISION_THRESHOLD, Evaluation, Metrics};
 pub use network::{Dense, Network};
-pub use train::{Augmentation, ClassWeights, EpochReport, History, TrainOptions};
+pub use options::{Augmentation, ClassWeights, TrainOptions};
+pub use train::{EpochReport, History};
 pub use walk::{Cut, Segment, Verdict, WalkOptions, predict_walk};

@@ -86,4 +86,26 @@ impl Network {
         }
         all
     }
+
+    /// A copy of every parameter, to put back with [`restore`](Self::restore).
+    pub(crate) fn snapshot(&self) -> Result<Vec<Tensor>> {
+        Ok(self
+            .named()
+            .into_iter()
+            .map(|(_, v)| v.as_tensor().copy())
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Sets every parameter to its value in `snapshot`.
+    pub(crate) fn restore(&self, snapshot: &[Tensor]) -> Result<()> {
+        for ((_, var), tensor) in self.named().into_iter().zip(snapshot) {
+            var.set(tensor)?;
+        }
+        Ok(())
+    }
+
+    /// Every parameter, for an optimiser.
+    pub(crate) fn vars(&self) -> Vec<Var> {
+        self.named().into_iter().map(|(_, v)| v.clone()).collect()
+    }
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use gait_features::{BodyAxes, EventOptions, detect_events, features_of_file, features_of_landmarks};
 use gait_io::{ClipFile, FeatureSequence, Landmarks, read_landmarks};
+use serde::Serialize;
 
 use crate::classifier::{Classifier, Prediction};
 use crate::error::Result;
@@ -18,6 +19,7 @@ const FLOOR: f32 = 1e-6;
 
 /// How a recording is cut.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct WalkOptions {
     /// Cut even a recording the model takes whole (no longer than its length).
     pub always: bool,
@@ -37,8 +39,10 @@ impl Default for WalkOptions {
     }
 }
 
-/// How a recording was cut.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a recording was cut; as JSON, `{"by": "whole"}`, `{"by": "strides", "strides": 2}` or
+/// `{"by": "windows", "length": 110, "hop": 55}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "by")]
 #[non_exhaustive]
 pub enum Cut {
     /// Not cut: no longer than the model's length.
@@ -60,19 +64,22 @@ pub enum Cut {
     },
 }
 
-/// One part of a recording and what the model says of it.
-#[derive(Debug, Clone, PartialEq)]
+/// One part of a recording and what the model says of it; as JSON, `start` and `end` beside the
+/// [`Prediction`]'s fields.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Segment {
     /// First frame.
     pub start: usize,
     /// One past the last frame.
     pub end: usize,
     /// The model's decision on this part alone.
+    #[serde(flatten)]
     pub prediction: Prediction,
 }
 
-/// The verdict on a whole recording.
-#[derive(Debug, Clone, PartialEq)]
+/// The verdict on a whole recording; as JSON, the [`Prediction`]'s fields beside `frames`, `cut`
+/// and `segments`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     /// Frames in the recording.
     pub frames: usize,
@@ -83,6 +90,7 @@ pub struct Verdict {
     /// The decision on the whole: from each class's probability, the geometric mean over the
     /// segments, renormalised (for Normal and Abnormal: the mean log-odds). Decided by the
     /// model's own rule ([`Classifier::decide`]).
+    #[serde(flatten)]
     pub prediction: Prediction,
 }
 
@@ -167,7 +175,7 @@ impl Classifier {
         let classes = self.classes().len();
         let mut log_mean = vec![0.0f64; classes];
         for segment in &segments {
-            for (sum, &p) in log_mean.iter_mut().zip(&segment.prediction.probabilities) {
+            for (sum, &(_, p)) in log_mean.iter_mut().zip(&segment.prediction.probabilities) {
                 *sum += f64::from(p.max(FLOOR)).ln() / segments.len() as f64;
             }
         }
@@ -213,15 +221,9 @@ fn stride_parts(
         return None;
     }
     let axes = BodyAxes::estimate(landmarks).ok()?;
-    let events = detect_events(
-        landmarks,
-        &axes,
-        &EventOptions {
-            fps: options.fps,
-            ..EventOptions::default()
-        },
-    )
-    .ok()?;
+    let mut event_options = EventOptions::default();
+    event_options.fps = options.fps;
+    let events = detect_events(landmarks, &axes, &event_options).ok()?;
     let strikes = events.heel_strikes.iter().max_by_key(|s| s.len())?;
     let k = options.strides.max(1);
     if strikes.len() < k + 1 {

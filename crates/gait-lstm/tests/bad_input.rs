@@ -32,11 +32,9 @@ fn alternating(start: impl Fn(usize) -> f64) -> Vec<Example> {
 }
 
 fn tiny_model() -> Classifier {
-    let options = TrainOptions {
-        epochs: 1,
-        max_len: 12,
-        ..TrainOptions::default()
-    };
+    let mut options = TrainOptions::default();
+    options.epochs = 1;
+    options.max_len = 12;
     Classifier::fit(&alternating(|i| i as f64), &options).unwrap().0
 }
 
@@ -107,12 +105,10 @@ fn weights_and_config_from_different_saves_are_refused() {
     // configuration (here, another model's weights).
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     tiny_model().save(a.path()).unwrap();
-    let trained = TrainOptions {
-        epochs: 2,
-        max_len: 12,
-        seed: 9,
-        ..TrainOptions::default()
-    };
+    let mut trained = TrainOptions::default();
+    trained.epochs = 2;
+    trained.max_len = 12;
+    trained.seed = 9;
     let examples = alternating(|i| -(i as f64));
     let other = Classifier::fit(&examples, &trained).unwrap().0;
     other.save(b.path()).unwrap();
@@ -148,15 +144,15 @@ fn a_keras_file_of_another_architecture_or_no_hdf5_is_refused() {
 fn inputs_that_do_not_fit_are_refused() {
     let model = tiny_model();
     let wrong = sequence(&["a", "b", "c"], 6, 0.0);
-    let err = error_of(model.predict_proba([&wrong]));
+    let err = error_of(model.predict_abnormal([&wrong]));
     assert!(
         err.contains("3 columns") && err.contains("takes the 11 columns"),
         "{err}"
     );
     let empty = sequence(&COLUMNS, 0, 0.0);
-    assert!(error_of(model.predict_proba([&empty])).contains("empty or all missing"));
+    assert!(error_of(model.predict_abnormal([&empty])).contains("empty or all missing"));
     let missing = sequence(&COLUMNS, 4, f64::NAN);
-    assert!(error_of(model.predict_proba([&missing])).contains("empty or all missing"));
+    assert!(error_of(model.predict_abnormal([&missing])).contains("empty or all missing"));
     assert!(error_of(Classifier::fit(&[], &TrainOptions::default())).contains("no training examples"));
 }
 
@@ -192,11 +188,9 @@ fn one_class_or_no_epochs_is_refused_not_trained() {
             })
             .collect()
     };
-    let options = TrainOptions {
-        epochs: 1,
-        max_len: 8,
-        ..TrainOptions::default()
-    };
+    let mut options = TrainOptions::default();
+    options.epochs = 1;
+    options.max_len = 8;
     // Every example Normal: a model that can only say Normal is refused.
     let err = error_of(Classifier::fit(&examples(|_| Class::normal()), &options));
     assert!(
@@ -213,10 +207,8 @@ fn one_class_or_no_epochs_is_refused_not_trained() {
             Class::abnormal()
         }
     });
-    let none = TrainOptions {
-        epochs: 0,
-        ..options.clone()
-    };
+    let mut none = options.clone();
+    none.epochs = 0;
     assert!(error_of(Classifier::fit(&both, &none)).contains("epochs must be at least 1"));
 }
 
@@ -242,12 +234,10 @@ fn infinite_and_huge_values_count_as_missing_and_never_reach_a_saved_model() {
     };
     examples[1].sequence = poison(f64::INFINITY);
     examples[3].sequence = poison(1e300);
-    let options = TrainOptions {
-        epochs: 3,
-        max_len: 8,
-        validation_fraction: 0.0,
-        ..TrainOptions::default()
-    };
+    let mut options = TrainOptions::default();
+    options.epochs = 3;
+    options.max_len = 8;
+    options.validation_fraction = 0.0;
     let (model, _) = Classifier::fit(&examples, &options).unwrap();
     let n = model.config().normalizer.as_ref().unwrap();
     assert!(n.mean.iter().chain(&n.std).all(|v| v.is_finite()), "{n:?}");
@@ -256,7 +246,7 @@ fn infinite_and_huge_values_count_as_missing_and_never_reach_a_saved_model() {
     let config = std::fs::read_to_string(dir.path().join("config.json")).unwrap();
     assert!(!config.contains("null"), "{config}");
     let loaded = Classifier::load(dir.path()).unwrap();
-    let p = loaded.predict_proba([&poison(f64::NEG_INFINITY)]).unwrap();
+    let p = loaded.predict_abnormal([&poison(f64::NEG_INFINITY)]).unwrap();
     assert!(p[0].is_finite());
 }
 
@@ -287,16 +277,12 @@ fn a_damaged_config_is_refused_before_anything_is_allocated() {
 #[test]
 fn an_ensemble_keeps_its_first_member_as_a_single_network_and_round_trips() {
     let examples = alternating(|i| i as f64);
-    let single = TrainOptions {
-        epochs: 2,
-        max_len: 12,
-        ensemble: 1,
-        ..TrainOptions::default()
-    };
-    let ensemble = TrainOptions {
-        ensemble: 3,
-        ..single.clone()
-    };
+    let mut single = TrainOptions::default();
+    single.epochs = 2;
+    single.max_len = 12;
+    single.ensemble = 1;
+    let mut ensemble = single.clone();
+    ensemble.ensemble = 3;
     let (one, _) = Classifier::fit(&examples, &single).unwrap();
     let (three, _) = Classifier::fit(&examples, &ensemble).unwrap();
     assert_eq!(three.members().len(), 3);
@@ -317,10 +303,8 @@ fn an_ensemble_keeps_its_first_member_as_a_single_network_and_round_trips() {
     assert_eq!(p, loaded.predict_probabilities(&examples).unwrap());
     assert!(p.iter().all(|p| (p.iter().sum::<f32>() - 1.0).abs() < 1e-5));
     assert_ne!(p, one.predict_probabilities(&examples).unwrap());
-    let bad = TrainOptions {
-        ensemble: 0,
-        ..single
-    };
+    let mut bad = single;
+    bad.ensemble = 0;
     assert!(error_of(Classifier::fit(&examples, &bad)).contains("an ensemble of 0 networks"));
 }
 
@@ -344,4 +328,30 @@ fn a_weight_that_is_not_a_number_is_refused_even_without_a_checksum() {
         err.contains("model.safetensors") && err.contains("not a finite number"),
         "{err}"
     );
+}
+
+#[test]
+fn options_out_of_range_are_refused_before_training_naming_the_option() {
+    let examples = alternating(|i| i as f64);
+    let refusal = |change: fn(&mut TrainOptions)| {
+        let mut options = TrainOptions::default();
+        options.max_len = 12;
+        change(&mut options);
+        error_of(Classifier::fit(&examples, &options))
+    };
+    assert!(refusal(|o| o.learning_rate = 0.0).contains("learning rate of 0"));
+    assert!(refusal(|o| o.learning_rate = f64::NAN).contains("learning rate of NaN"));
+    assert!(refusal(|o| o.validation_fraction = 1.0).contains("validation fraction of 1"));
+    assert!(refusal(|o| o.validation_fraction = -0.1).contains("validation fraction of -0.1"));
+    let err = refusal(|o| {
+        o.augmentation = Some(gait_lstm::Augmentation::default());
+        o.augmentation.as_mut().unwrap().time_warp = 1.5;
+    });
+    assert!(err.contains("time warp 1.5"), "{err}");
+    assert!(refusal(|o| o.batch_size = 0).contains("batch size"));
+    // What is in range trains.
+    let mut options = TrainOptions::default();
+    (options.max_len, options.epochs, options.validation_fraction) = (12, 1, 0.0);
+    assert!(TrainOptions::check(&options).is_ok());
+    assert!(Classifier::fit(&examples, &options).is_ok());
 }

@@ -75,7 +75,7 @@ fn predicts_what_keras_predicts(model: &Path, x: &str, expected: &str) {
             FeatureSequence::new(model.config().columns.clone(), values).unwrap()
         })
         .collect();
-    let p = model.predict_proba(&sequences).unwrap();
+    let p = model.predict_abnormal(&sequences).unwrap();
     assert_eq!(p.len(), expected.shape()[0]);
     for (i, (&ours, keras)) in p.iter().zip(expected.outer_iter()).enumerate() {
         assert!(

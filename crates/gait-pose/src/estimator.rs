@@ -50,6 +50,7 @@ pub enum Mode {
 
 /// How the estimator runs; the defaults are MediaPipe Python's.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct PoseOptions {
     /// Which landmark model.
     pub model: Model,

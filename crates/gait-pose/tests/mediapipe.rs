@@ -21,11 +21,9 @@ fn compare(mode: Mode) -> (f32, f32, f32, usize) {
     )))
     .unwrap()
     .to_f64();
-    let options = PoseOptions {
-        model: Model::Full,
-        mode,
-        ..Default::default()
-    };
+    let mut options = PoseOptions::default();
+    options.model = Model::Full;
+    options.mode = mode;
     let mut estimator = PoseEstimator::open(&default_model_dir(), options).unwrap();
     let source = FrameSource::open(&fixture("walker.mp4"), 30.0).unwrap();
     let found = track(&mut estimator, source, |_, _, _| {}).unwrap();

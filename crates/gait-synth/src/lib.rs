@@ -158,6 +158,7 @@ fn mirrored(j: usize) -> usize {
 
 /// How many subjects and recordings a synthetic cohort has.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CohortOptions {
     /// Subjects walking normally.
     pub normal_subjects: usize,

@@ -18,18 +18,16 @@ fn true_cadence(strikes: &[Vec<usize>; 2], fps: f64) -> f64 {
 #[test]
 fn cadence_does_not_depend_on_the_recordings_length() {
     for seconds in [4.0, 10.0, 20.0, 40.0, 80.0, 120.0] {
-        let options = CohortOptions {
-            normal_subjects: 2,
-            abnormal_subjects: 2,
-            recordings_per_subject: 1,
-            seconds,
-            test_fraction: 0.0,
-            camera: Some(gait_synth::Camera {
-                pan: true,
-                ..Default::default()
-            }),
-            ..CohortOptions::default()
-        };
+        let mut options = CohortOptions::default();
+        options.normal_subjects = 2;
+        options.abnormal_subjects = 2;
+        options.recordings_per_subject = 1;
+        options.seconds = seconds;
+        options.test_fraction = 0.0;
+        options.camera = Some(gait_synth::Camera {
+            pan: true,
+            ..Default::default()
+        });
         for recording in cohort(&options, 5).unwrap() {
             let landmarks = &recording.landmarks;
             let axes = BodyAxes::estimate(landmarks).unwrap();

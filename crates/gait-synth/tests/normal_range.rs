@@ -5,14 +5,13 @@ use gait_features::{NormalRange, PARAMETERS};
 use gait_synth::{CohortOptions, write_dataset, write_recordings};
 
 fn cohort() -> CohortOptions {
-    CohortOptions {
-        normal_subjects: 3,
-        abnormal_subjects: 1,
-        recordings_per_subject: 1,
-        seconds: 8.0,
-        test_fraction: 0.0,
-        ..CohortOptions::default()
-    }
+    let mut cohort = CohortOptions::default();
+    cohort.normal_subjects = 3;
+    cohort.abnormal_subjects = 1;
+    cohort.recordings_per_subject = 1;
+    cohort.seconds = 8.0;
+    cohort.test_fraction = 0.0;
+    cohort
 }
 
 #[test]

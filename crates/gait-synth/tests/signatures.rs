@@ -130,12 +130,10 @@ fn each_pathology_shows_its_signature() {
 
 #[test]
 fn a_cohort_is_the_same_for_the_same_seed_and_differs_for_another() {
-    let options = CohortOptions {
-        normal_subjects: 2,
-        abnormal_subjects: 2,
-        seconds: 4.0,
-        ..CohortOptions::default()
-    };
+    let mut options = CohortOptions::default();
+    options.normal_subjects = 2;
+    options.abnormal_subjects = 2;
+    options.seconds = 4.0;
     let (a, b, c) = (
         cohort(&options, 5).unwrap(),
         cohort(&options, 5).unwrap(),

@@ -18,15 +18,17 @@
 //!
 //! // A small synthetic dataset in the old pipeline's layout...
 //! let dir = std::env::temp_dir().join(format!("gait-doc-{}", std::process::id()));
-//! let cohort = CohortOptions { normal_subjects: 3, abnormal_subjects: 3, seconds: 5.0, ..Default::default() };
+//! let mut cohort = CohortOptions::default();
+//! (cohort.normal_subjects, cohort.abnormal_subjects, cohort.seconds) = (3, 3, 5.0);
 //! gait::write_synthetic_dataset(&dir, &cohort, 1)?;
 //! // ...its training clips as features, a model trained for two epochs...
 //! let train = gait::load_examples(&dir, Split::Training, FeatureSet::Default)?;
-//! let options = TrainOptions { epochs: 2, ..Default::default() };
+//! let mut options = TrainOptions::default();
+//! options.epochs = 2;
 //! let (model, _history) = Classifier::fit(&train.examples, &options)?;
 //! // ...and a prediction for each test clip.
 //! let test = gait::load_examples(&dir, Split::Testing, FeatureSet::Default)?;
-//! let p = model.predict_proba(&test.examples)?;
+//! let p = model.predict_abnormal(&test.examples)?;
 //! assert!(p.len() == test.examples.len() && p.iter().all(|p| (0.0..=1.0).contains(p)));
 //! # std::fs::remove_dir_all(&dir).ok();
 //! # Ok::<(), gait::Error>(())
