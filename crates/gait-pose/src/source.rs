@@ -192,6 +192,83 @@ pub struct Video {
     messages: Vec<String>,
 }
 
+/// The stream of `path` to decode, as ffmpeg's `-map` names it, and the frames its container
+/// announces for it: of the video streams that are not cover pictures, the one with the most
+/// packets (the first of equals), so that a still picture stored before the film is passed over.
+/// Without `ffprobe` (looked for beside `ffmpeg`), the first video stream, frames unknown.
+fn probe(ffmpeg: &std::ffi::OsStr, path: &Path) -> (String, Option<usize>) {
+    let beside = Path::new(ffmpeg)
+        .parent()
+        .is_some_and(|p| !p.as_os_str().is_empty());
+    let ffprobe = if beside {
+        Path::new(ffmpeg).with_file_name("ffprobe").into_os_string()
+    } else {
+        "ffprobe".into()
+    };
+    let listed = Command::new(ffprobe)
+        .args([
+            "-v",
+            "error",
+            "-count_packets",
+            "-select_streams",
+            "v",
+            "-show_entries",
+        ])
+        .arg("stream=index,nb_frames,nb_read_packets:stream_disposition=attached_pic")
+        .args(["-of", "default=nw=1"])
+        .arg(path)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output();
+    let Ok(listed) = listed else {
+        return ("0:v:0".into(), None);
+    };
+    // One `index=` line opens each stream; its other fields follow it.
+    struct Stream {
+        index: usize,
+        frames: Option<usize>,
+        packets: usize,
+        cover: bool,
+    }
+    let mut streams: Vec<Stream> = Vec::new();
+    for line in String::from_utf8_lossy(&listed.stdout).lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if key == "index" {
+            if let Ok(index) = value.parse() {
+                streams.push(Stream {
+                    index,
+                    frames: None,
+                    packets: 0,
+                    cover: false,
+                });
+            }
+            continue;
+        }
+        let Some(stream) = streams.last_mut() else {
+            continue;
+        };
+        match key {
+            "nb_frames" => stream.frames = value.parse().ok(),
+            "nb_read_packets" => stream.packets = value.parse().unwrap_or(0),
+            "DISPOSITION:attached_pic" => stream.cover = value == "1",
+            _ => {}
+        }
+    }
+    let chosen = streams
+        .iter()
+        .filter(|s| !s.cover)
+        .fold(None::<&Stream>, |best, s| match best {
+            Some(b) if b.packets >= s.packets => Some(b),
+            _ => Some(s),
+        });
+    match chosen {
+        Some(s) => (format!("0:{}", s.index), s.frames),
+        None => ("0:v:0".into(), None),
+    }
+}
+
 impl Video {
     /// Starts decoding the video at `path` with the `ffmpeg` found on `PATH`.
     pub fn open(path: &Path) -> Result<Video> {
@@ -207,12 +284,13 @@ impl Video {
                 .unwrap_or_else(|| std::io::Error::other("not a file"));
             return Err(FileError::new(path.to_path_buf(), source).into());
         }
+        let (stream, frames_hint) = probe(ffmpeg, path);
         let mut child = Command::new(ffmpeg)
             .args(["-nostdin", "-hide_banner", "-loglevel", "info", "-i"])
             .arg(path)
+            .arg("-map")
+            .arg(stream)
             .args([
-                "-map",
-                "0:v:0",
                 "-fps_mode",
                 "passthrough",
                 "-vf",
@@ -245,33 +323,6 @@ impl Video {
                 }
             }
         });
-        let ffprobe = Path::new(ffmpeg).with_file_name("ffprobe");
-        let frames_hint = Command::new(
-            if Path::new(ffmpeg)
-                .parent()
-                .is_some_and(|p| !p.as_os_str().is_empty())
-            {
-                ffprobe.as_os_str()
-            } else {
-                "ffprobe".as_ref()
-            },
-        )
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=nb_frames",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok());
         Ok(Video {
             path: path.to_path_buf(),
             child,

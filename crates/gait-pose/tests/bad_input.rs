@@ -100,6 +100,45 @@ fn a_video_cut_short_says_how_many_frames_it_lacks() {
 }
 
 #[test]
+fn a_still_picture_stored_before_the_film_is_passed_over() {
+    let dir = tempfile::tempdir().unwrap();
+    // A Matroska file whose first video stream is one PNG picture, the walker second.
+    let still = dir.path().join("still.png");
+    let picture = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=64x48",
+            "-frames:v",
+            "1",
+        ])
+        .arg(&still)
+        .status()
+        .unwrap();
+    assert!(picture.success());
+    let both = dir.path().join("both.mkv");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(&still)
+        .arg("-i")
+        .arg(walker())
+        .args(["-map", "0:v", "-map", "1:v", "-c:v:0", "png", "-c:v:1", "copy"])
+        .arg(&both)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut source = FrameSource::open(&both, 30.0).unwrap();
+    let frames: Vec<_> = source.by_ref().map_while(Result::ok).collect();
+    assert_eq!(frames.len(), 20, "the walker's frames, not the picture");
+    assert_eq!((frames[0].0.width(), frames[0].0.height()), (640, 960));
+    assert_eq!(source.damage(), None);
+}
+
+#[test]
 fn a_missing_ffmpeg_is_named_with_what_to_do() {
     let err = Video::open_with(&walker(), "/nonexistent/ffmpeg".as_ref())
         .err()
