@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --features pose --example pose -- --input PATH --out OUT [--model lite|full|heavy]
-//!     [--static] [--fps 30] [--force] [--overlay]
+//!     [--static] [--fps 30] [--force] [--overlay] [--strict]
 //! ```
 //! PATH is a video, a folder of pictures (PNG, JPEG: one clip), or a tree of videos such as
 //! `Training/Normal/<recording>/N.mp4`. OUT mirrors it: for every video `N.mp4`,
@@ -22,7 +22,7 @@ use clap::{Parser, ValueEnum};
 use gait::io::OutputDir;
 use gait::pose::{
     Frame, FrameSource, Mode, Model, PoseEstimator, PoseOptions, VideoJob, VideoJobs, default_model_dir,
-    video_jobs,
+    track, video_jobs,
 };
 use gait_examples::Failure;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -62,6 +62,10 @@ struct Args {
     /// Also write `N_overlay.png`: a frame with the skeleton drawn.
     #[arg(long)]
     overlay: bool,
+    /// A video cut short or damaged is an error, and nothing of it is written (without it, a
+    /// warning with the frames that could be decoded).
+    #[arg(long)]
+    strict: bool,
 }
 
 fn run(args: &Args) -> Result<usize, Failure> {
@@ -180,20 +184,21 @@ fn extract(
     bar.set_length(frames as u64);
     let mut overlay: Option<Frame> = None;
     let middle = frames / 2;
-    let found = gait::extract_video(
-        &mut estimator,
-        source,
-        &job.dir,
-        &job.clip,
-        |index, frame, pose| {
-            bar.set_position(index as u64 + 1);
-            if let Some(pose) = pose.filter(|_| args.overlay && (overlay.is_none() || index <= middle)) {
-                let mut drawn = frame.clone();
-                drawn.draw_pose(pose);
-                overlay = Some(drawn);
-            }
-        },
-    )?;
+    let found = track(&mut estimator, source, |index, frame, pose| {
+        bar.set_position(index as u64 + 1);
+        if let Some(pose) = pose.filter(|_| args.overlay && (overlay.is_none() || index <= middle)) {
+            let mut drawn = frame.clone();
+            drawn.draw_pose(pose);
+            overlay = Some(drawn);
+        }
+    })?;
+    if let Some(damage) = found.damage.as_ref().filter(|_| args.strict) {
+        return Err(gait::Error::from(gait::pose::Error::Video {
+            path: job.input.clone(),
+            reason: format!("cut short or damaged, and --strict: nothing written ({damage})"),
+        }));
+    }
+    gait::write_track(&found, &job.input, &job.dir, &job.clip)?;
     if let Some(frame) = overlay {
         frame.write_png(&job.overlay())?;
     }

@@ -650,6 +650,131 @@ fn pose_refuses_an_output_in_its_input_and_two_videos_of_one_name() {
     );
 }
 
+/// Runs program `name` with `args` in `dir` under a file-size limit of 16 blocks (8 KiB in dash,
+/// 16 in bash): every program's larger files exceed it.
+fn run_under_size_limit(dir: &Path, name: &str, args: &[&str]) -> Output {
+    Command::new("sh")
+        .current_dir(dir)
+        .args(["-c", "ulimit -f 16; exec \"$0\" \"$@\""])
+        .arg(example(name))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[cfg(feature = "pose")]
+#[test]
+fn pose_checks_its_output_first_writes_whole_files_and_is_strict_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/gait-pose/tests/fixtures/walker.mp4");
+    let video = fixture.to_str().unwrap();
+    // An output that cannot be made is the error, before the (missing) models are even looked at.
+    let file = dir.path().join("a_file");
+    std::fs::write(&file, "").unwrap();
+    let blocked = file.join("out");
+    let args = [
+        "--input",
+        video,
+        "--out",
+        blocked.to_str().unwrap(),
+        "--models",
+        "/nonexistent",
+    ];
+    let output = run("pose", &args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("a_file") && !stderr.contains("nonexistent"),
+        "{stderr}"
+    );
+    // Under a file-size limit: a failure, and no file cut short under its name.
+    let args = [
+        "--input",
+        video,
+        "--out",
+        "limited",
+        "--model",
+        "lite",
+        "--overlay",
+    ];
+    let output = run_under_size_limit(dir.path(), "pose", &args);
+    assert!(
+        !output.status.success(),
+        "pose wrote more than 8 KiB under the limit"
+    );
+    all_whole(&dir.path().join("limited"));
+    // Standard output full: pose prints there nothing, and succeeds.
+    let out = dir.path().join("full");
+    let args = [
+        "--input",
+        video,
+        "--out",
+        out.to_str().unwrap(),
+        "--model",
+        "lite",
+    ];
+    let output = run_into_full_disk("pose", &args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(out.join("walker_landmarks.npy").exists());
+    // A video cut short: a warning, or with --strict an error and nothing written.
+    let front = dir.path().join("front.mp4");
+    let made = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            video,
+            "-c",
+            "copy",
+            "-movflags",
+            "+faststart",
+        ])
+        .arg(&front)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let bytes = std::fs::read(&front).unwrap();
+    let cut = dir.path().join("cut.mp4");
+    std::fs::write(&cut, &bytes[..bytes.len() * 6 / 10]).unwrap();
+    let (lenient, strict) = (dir.path().join("lenient"), dir.path().join("strict"));
+    let args = |out: &Path| -> Vec<String> {
+        [
+            "--input",
+            cut.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--model",
+            "lite",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let output = Command::new(example("pose"))
+        .args(args(&lenient))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: the video is cut or damaged: "),
+        "{stderr}"
+    );
+    assert!(lenient.join("cut_landmarks.npy").exists());
+    let output = Command::new(example("pose"))
+        .args(args(&strict))
+        .arg("--strict")
+        .output()
+        .unwrap();
+    refused(&output, "--strict: nothing written");
+    assert_eq!(String::from_utf8_lossy(&output.stderr).lines().count(), 1);
+    assert!(walk(&strict).is_empty());
+}
+
 #[test]
 fn report_fails_when_it_has_no_verdict_or_a_normal_range_of_nothing() {
     use gait::features::FeatureSet;
@@ -906,15 +1031,7 @@ fn under_a_file_size_limit_no_file_is_left_cut_short_under_its_name() {
         ("export", vec![&walk, "--out", "export"], path("export")),
     ];
     for (name, args, out) in runs {
-        // 16 blocks (8 KiB in dash, 16 in bash): every program's larger files exceed it.
-        let script = "ulimit -f 16; exec \"$0\" \"$@\"";
-        let output = Command::new("sh")
-            .current_dir(dir.path())
-            .args(["-c", script])
-            .arg(example(name))
-            .args(&args)
-            .output()
-            .unwrap();
+        let output = run_under_size_limit(dir.path(), name, &args);
         assert!(
             !output.status.success(),
             "{name} wrote more than 8 KiB under the limit"

@@ -15,12 +15,8 @@ pub fn video_outputs(dir: &Path, clip: &str) -> [PathBuf; 4] {
 }
 
 /// Runs `estimator` over every frame of `source` (a video, or a folder of pictures: see
-/// [`FrameSource::open`]) and writes clip `clip` into folder `dir` as the old pipeline did:
-/// `clip_landmarks.npy` (float64 `(frames, 33, 3)`, frames with no person left out) and
-/// `clip_angles.npy` (the `seed` features), and beside them `clip_frames.npy` (each kept frame's
-/// index and time) and `clip_visibility.npy`. `on_frame` sees every frame as it is processed.
-///
-/// Nothing is written when no frame shows a person; each file is written whole or not at all.
+/// [`FrameSource::open`]) and writes clip `clip` into folder `dir` with [`write_track`].
+/// `on_frame` sees every frame as it is processed.
 pub fn extract_video(
     estimator: &mut PoseEstimator,
     source: FrameSource,
@@ -30,9 +26,20 @@ pub fn extract_video(
 ) -> Result<Track> {
     let input = source.path().to_path_buf();
     let found = track(estimator, source, on_frame)?;
+    write_track(&found, &input, dir, clip)?;
+    Ok(found)
+}
+
+/// Writes what `found` holds of the video `input` as clip `clip` in folder `dir`, as the old
+/// pipeline did: `clip_landmarks.npy` (float64 `(frames, 33, 3)`, frames with no person left
+/// out) and `clip_angles.npy` (the `seed` features), and beside them `clip_frames.npy` (each kept
+/// frame's index and time) and `clip_visibility.npy`.
+///
+/// Nothing is written when no frame shows a person; each file is written whole or not at all.
+pub fn write_track(found: &Track, input: &Path, dir: &Path, clip: &str) -> Result<()> {
     if found.poses.is_empty() {
         return Err(Error::NoPerson {
-            path: input,
+            path: input.to_path_buf(),
             frames: found.frames_read,
         });
     }
@@ -42,5 +49,5 @@ pub fn extract_video(
     write_angles(&angles_path, &seed_features(&landmarks))?;
     write_npy(&frames_path, &found.frames())?;
     write_npy(&visibility_path, &found.visibility())?;
-    Ok(found)
+    Ok(())
 }

@@ -54,7 +54,7 @@ pub mod fuzzing {
 
 pub use error::{Error, Result};
 pub use estimator::{DETECTOR_FILE, Mode, Model, Pose, PoseEstimator, PoseOptions, default_model_dir};
-pub use extract::{extract_video, video_outputs};
+pub use extract::{extract_video, video_outputs, write_track};
 pub use frame::{Frame, Roi};
 pub use landmarker::Landmark;
 pub use network::Network;

@@ -53,7 +53,7 @@ pub use gait_lstm::{Cut, LoadedSplit, Segment, Verdict, WalkOptions, load_exampl
 #[cfg(feature = "pose")]
 pub use gait_pose as pose;
 #[cfg(feature = "pose")]
-pub use gait_pose::{extract_video, video_outputs};
+pub use gait_pose::{extract_video, video_outputs, write_track};
 pub use gait_synth as synth;
 pub use gait_synth::{
     write_dataset as write_synthetic_dataset, write_recordings as write_synthetic_recordings,
