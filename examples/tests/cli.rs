@@ -595,6 +595,22 @@ fn train_and_crossval_replace_no_earlier_output_without_force() {
         refused(&run(program, &args), "--force");
         assert_eq!(std::fs::read(out.join(file)).unwrap(), b"an earlier run's");
     }
+    // An output that cannot be made is the error, before the (empty) data is even read.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let file = dir.path().join("a_file");
+    std::fs::write(&file, "").unwrap();
+    for program in ["train", "crossval"] {
+        let out = file.join(program);
+        let args = ["--data", empty.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        let output = run(program, &args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{stderr}");
+        assert!(
+            stderr.contains("a_file") && !stderr.contains("Training"),
+            "{stderr}"
+        );
+    }
 }
 
 #[cfg(feature = "pose")]
