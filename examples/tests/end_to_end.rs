@@ -223,6 +223,7 @@ fn leave_one_subject_out_predicts_every_clip_once_and_pools_as_by_hand() {
 
 #[test]
 fn a_long_walk_is_cut_into_parts_that_cover_it_and_follow_its_change() {
+    use gait::io::VideoInfo;
     use gait::synth::{Camera, Pathology, Realism, Subject, Walk, render, walk};
     use rand::SeedableRng;
 
@@ -270,6 +271,8 @@ fn a_long_walk_is_cut_into_parts_that_cover_it_and_follow_its_change() {
     let (landmarks, _) = render(&both, &still, Some(&Camera::default()), &mut rng);
     let path = dir.path().join("long/1_landmarks.npy");
     gait::io::write_landmarks(&path, &landmarks).unwrap();
+    // The frame it was seen in, as pose extraction and the training data record it.
+    gait::io::write_video_info(&dir.path().join("long/1_video.json"), &VideoInfo::new(1920, 1080)).unwrap();
 
     let verdict = gait::predict_walk(&model, &path, &gait::WalkOptions::default()).unwrap();
     assert_eq!(verdict.frames, 600);

@@ -20,7 +20,7 @@ fn a_video_becomes_landmarks_angles_and_a_prediction() {
     let track = gait::extract_video(&mut estimator, source, dir.path(), "1", |_, _, _| seen += 1).unwrap();
     assert_eq!((seen, track.frames_read, track.poses.len()), (20, 20, 20));
 
-    let [landmarks, angles, frames, visibility] = gait::video_outputs(dir.path(), "1");
+    let [landmarks, angles, frames, visibility, video_json] = gait::video_outputs(dir.path(), "1");
     let read = read_npy(&landmarks).unwrap();
     assert_eq!(read.shape(), [20, 33, 3]);
     assert_eq!(
@@ -45,6 +45,13 @@ fn a_video_becomes_landmarks_angles_and_a_prediction() {
     assert!(vis.iter().all(|v| (0.0..=1.0).contains(v)));
     let seed = gait::features_of_file(&angles, FeatureSet::Seed).unwrap();
     assert_eq!(seed.frames(), 20);
+    // The frame's size and rate beside them, and the landmarks read back with its aspect; the
+    // seed angles stay the old formulas on the stored coordinates.
+    let info = gait::io::read_video_info(&video_json).unwrap();
+    assert_eq!((info.width, info.height, info.rotation), (640, 960, 0));
+    assert!((info.fps.unwrap() - 30.0).abs() < 1e-3, "{info:?}");
+    assert_eq!(lm.aspect(), Some(640.0 / 960.0));
+    assert_eq!(seed, gait::features::seed_features(&lm));
 
     // A small model on the synthetic cohort's seed features, saved and loaded, predicts the walk.
     let data = dir.path().join("data");

@@ -188,6 +188,6 @@ pub fn clean(landmarks: &Landmarks, options: &CleaningOptions) -> Result<(Landma
         }
     }
     #[allow(clippy::cast_possible_truncation)]
-    let cleaned = Landmarks::from_f64(landmarks.layout(), positions)?;
+    let cleaned = Landmarks::from_f64(landmarks.layout(), positions)?.with_aspect(landmarks.aspect())?;
     Ok((cleaned, report))
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use gait_io::{
     ClipFile, Dataset, FeatureSequence, Landmarks, OutputDir, Require, Sample, Skipped, landmarks_from_bytes,
-    read_angles, read_landmarks, write_angles, write_atomically,
+    read_angles, read_landmarks, video_info_beside, write_angles, write_atomically, write_video_info,
 };
 use rayon::prelude::*;
 
@@ -83,7 +83,8 @@ pub struct Extracted {
 
 /// Computes the features of every `N_landmarks.npy` of the tree `input` and writes the tree again
 /// into `out` (prepared with `input` among its inputs: [`OutputDir::prepare`]): the same relative
-/// paths, each landmarks file copied and `N_angles.npy` beside it holding the features. Nothing
+/// paths, each landmarks file copied (with its `N_video.json`, if any) and `N_angles.npy` beside
+/// it holding the features. Nothing
 /// under `input` is ever written to, whatever links or hard links the output holds. Clips that
 /// cannot be used are skipped with the reason; `on_clip` is called once per clip as it is done
 /// (from several threads).
@@ -126,7 +127,8 @@ pub fn extract_tree(
 fn extract_clip(sample: &Sample, input: &Path, out: &OutputDir, options: &ExtractOptions) -> Result<()> {
     let source = sample.landmarks.as_deref().expect("scanned for landmarks");
     let bytes = std::fs::read(source).map_err(|e| gait_io::Error::Io(gait_io::FileError::new(source, e)))?;
-    let mut landmarks = landmarks_from_bytes(source, &bytes)?;
+    let video = video_info_beside(source)?;
+    let mut landmarks = landmarks_from_bytes(source, &bytes)?.with_aspect(video.map(|v| v.aspect()))?;
     if let Some(cleaning) = &options.cleaning {
         landmarks = clean(&landmarks, cleaning)
             .map_err(|e| Error::InFile {
@@ -141,5 +143,8 @@ fn extract_clip(sample: &Sample, input: &Path, out: &OutputDir, options: &Extrac
     write_angles(&ClipFile::Angles.path(&dir, &sample.name), &features)?;
     // The bytes read, written anew: never a copy through a link into the input.
     write_atomically(&ClipFile::Landmarks.path(&dir, &sample.name), &bytes)?;
+    if let Some(video) = video {
+        write_video_info(&ClipFile::Video.path(&dir, &sample.name), &video)?;
+    }
     Ok(())
 }

@@ -144,10 +144,12 @@ impl Joint {
     }
 }
 
-/// Joint positions of a [`Landmarks`](gait_io::Landmarks) by [`Joint`], in `f64`; a joint the
-/// layout lacks reads as `NaN`, so whatever uses it comes out missing.
+/// Joint positions of a [`Landmarks`](gait_io::Landmarks) by [`Joint`], in `f64` and in true
+/// proportions ([`Landmarks::scale`](gait_io::Landmarks::scale)); a joint the layout lacks reads
+/// as `NaN`, so whatever uses it comes out missing.
 pub(crate) struct Points<'a> {
     positions: Coordinates<'a>,
+    scale: [f64; 3],
     layout: Layout,
     frames: usize,
 }
@@ -156,6 +158,7 @@ impl<'a> Points<'a> {
     pub(crate) fn new(landmarks: &'a gait_io::Landmarks) -> Self {
         Points {
             positions: landmarks.coordinates(),
+            scale: landmarks.scale(),
             layout: landmarks.layout(),
             frames: landmarks.frames(),
         }
@@ -171,8 +174,8 @@ impl<'a> Points<'a> {
             return [f64::NAN; 3];
         };
         match &self.positions {
-            Coordinates::F32(p) => [0, 1, 2].map(|axis| f64::from(p[[frame, j, axis]])),
-            Coordinates::F64(p) => [0, 1, 2].map(|axis| p[[frame, j, axis]]),
+            Coordinates::F32(p) => [0, 1, 2].map(|axis| f64::from(p[[frame, j, axis]]) * self.scale[axis]),
+            Coordinates::F64(p) => [0, 1, 2].map(|axis| p[[frame, j, axis]] * self.scale[axis]),
         }
     }
 

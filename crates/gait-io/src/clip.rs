@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// One of the files of a clip `N`: `N_landmarks.npy`, `N_angles.npy`, and the two that pose
+/// One of the files of a clip `N`: `N_landmarks.npy`, `N_angles.npy`, and the three that pose
 /// extraction writes beside them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -18,15 +18,18 @@ pub enum ClipFile {
     Frames,
     /// `N_visibility.npy`: float32 `(frames, 33)`, each landmark's visibility score.
     Visibility,
+    /// `N_video.json`: the frame's size, rotation and rate ([`VideoInfo`](crate::VideoInfo)).
+    Video,
 }
 
 impl ClipFile {
     /// All of them, samples' files first.
-    pub const ALL: [ClipFile; 4] = [
+    pub const ALL: [ClipFile; 5] = [
         ClipFile::Landmarks,
         ClipFile::Angles,
         ClipFile::Frames,
         ClipFile::Visibility,
+        ClipFile::Video,
     ];
 
     /// What follows the clip's name: `_landmarks.npy`, ...
@@ -36,6 +39,7 @@ impl ClipFile {
             ClipFile::Angles => "_angles.npy",
             ClipFile::Frames => "_frames.npy",
             ClipFile::Visibility => "_visibility.npy",
+            ClipFile::Video => "_video.json",
         }
     }
 
@@ -92,10 +96,10 @@ impl ClipFile {
             .ok()
     }
 
-    /// Whether the file only accompanies a sample (frames, visibility) rather than being one of
-    /// its two files.
+    /// Whether the file only accompanies a sample (frames, visibility, video) rather than being
+    /// one of its two files.
     pub fn is_companion(self) -> bool {
-        matches!(self, ClipFile::Frames | ClipFile::Visibility)
+        matches!(self, ClipFile::Frames | ClipFile::Visibility | ClipFile::Video)
     }
 }
 

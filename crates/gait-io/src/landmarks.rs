@@ -6,6 +6,7 @@ use ndarray::{Array3, ArrayView3, CowArray, Ix3};
 
 use crate::error::{Error, Result};
 use crate::npy::{NpyArray, write_npy};
+use crate::video::video_info_beside;
 
 /// A skeleton layout: which joint each index of a landmark array is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -129,10 +130,15 @@ impl Layout {
 ///
 /// The coordinates are kept as they came: `f32` (pose estimation, float32 files) or `f64`
 /// (float64 files, kept exactly, so that features computed in `f64` match NumPy's).
+///
+/// Landmarks from a video of known frame size also know its [`aspect`](Self::aspect): their `x`
+/// and `z` are fractions of the frame's width, `y` of its height, and [`scale`](Self::scale) puts
+/// them in true proportions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Landmarks {
     layout: Layout,
     positions: Positions,
+    aspect: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -157,6 +163,7 @@ impl Landmarks {
         Ok(Landmarks {
             layout,
             positions: Positions::F32(positions),
+            aspect: None,
         })
     }
 
@@ -166,7 +173,37 @@ impl Landmarks {
         Ok(Landmarks {
             layout,
             positions: Positions::F64(positions),
+            aspect: None,
         })
+    }
+
+    /// These landmarks, found in frames `aspect` times as wide as they are high (`None`: not
+    /// known, or coordinates already in true proportions, as Kinect's are).
+    pub fn with_aspect(mut self, aspect: Option<f64>) -> Result<Self> {
+        if let Some(a) = aspect.filter(|a| !(a.is_finite() && *a > 0.0)) {
+            return Err(Error::Mismatch(format!(
+                "a frame aspect of {a}: width over height must be a positive number"
+            )));
+        }
+        self.aspect = aspect;
+        Ok(self)
+    }
+
+    /// The width over the height of the frames these landmarks were found in, if known.
+    pub fn aspect(&self) -> Option<f64> {
+        self.aspect
+    }
+
+    /// What each stored axis is multiplied by to put the landmarks in true proportions, in units
+    /// of the frame's height: `[aspect, 1, aspect]` (MediaPipe's `z` is on `x`'s scale), or
+    /// `[1, 1, 1]` when the aspect is not known. Geometry (the default features, gait events and
+    /// parameters) uses scaled coordinates; the `seed` features, as the old pipeline did, the
+    /// stored ones.
+    pub fn scale(&self) -> [f64; 3] {
+        match self.aspect {
+            Some(a) => [a, 1.0, a],
+            None => [1.0; 3],
+        }
     }
 
     /// The skeleton layout.
@@ -231,6 +268,7 @@ impl Landmarks {
                 Positions::F32(a) => Positions::F32(a.slice(frames).to_owned()),
                 Positions::F64(a) => Positions::F64(a.slice(frames).to_owned()),
             },
+            aspect: self.aspect,
         })
     }
 }
@@ -248,12 +286,15 @@ fn check_shape(layout: Layout, shape: &[usize]) -> Result<()> {
 
 /// Reads a landmarks file: a float array of shape `(frames, joints, 3)`, its layout told by the
 /// joint count (33 MediaPipe, 25 Kinect v2, 17 COCO); shape `(0,)` (no pose found) reads as zero
-/// MediaPipe frames. float64 values are kept in `f64`, float32 and float16 ones in `f32`.
+/// MediaPipe frames. float64 values are kept in `f64`, float32 and float16 ones in `f32`. An
+/// `N_video.json` beside an `N_landmarks.npy` gives the landmarks their frame's aspect.
 pub fn read_landmarks(path: &Path) -> Result<Landmarks> {
-    landmarks_from_bytes(path, &crate::npy::read_file(path)?)
+    let aspect = video_info_beside(path)?.map(|v| v.aspect());
+    landmarks_from_bytes(path, &crate::npy::read_file(path)?)?.with_aspect(aspect)
 }
 
-/// [`read_landmarks`] on the bytes of a file already read; `path` names it in errors.
+/// [`read_landmarks`] on the bytes of a file already read, without looking beside it for the
+/// frame's aspect; `path` names it in errors.
 pub fn landmarks_from_bytes(path: &Path, bytes: &[u8]) -> Result<Landmarks> {
     let array = crate::npy::numeric_from_bytes(path, bytes)?;
     let shape = array.shape().to_vec();
@@ -281,10 +322,15 @@ pub fn landmarks_from_bytes(path: &Path, bytes: &[u8]) -> Result<Landmarks> {
             ));
         }
     };
-    Ok(Landmarks { layout, positions })
+    Ok(Landmarks {
+        layout,
+        positions,
+        aspect: None,
+    })
 }
 
-/// Writes landmarks as the old pipeline does: float64, `(frames, joints, 3)`, atomically.
+/// Writes landmarks as the old pipeline does: float64, `(frames, joints, 3)`, atomically, as
+/// stored (their aspect goes in `N_video.json`, [`write_video_info`](crate::write_video_info)).
 pub fn write_landmarks(path: &Path, landmarks: &Landmarks) -> Result<()> {
     write_npy(path, &landmarks.positions_f64())
 }

@@ -40,6 +40,7 @@ mod landmarks;
 mod npy;
 mod output;
 pub mod pickle;
+mod video;
 
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing {
@@ -75,3 +76,4 @@ pub use header::NpyHeader;
 pub use landmarks::{Coordinates, Landmarks, Layout, landmarks_from_bytes, read_landmarks, write_landmarks};
 pub use npy::{NpyArray, read_npy, read_npy_header, write_npy};
 pub use output::{OutputDir, resolve};
+pub use video::{VideoInfo, read_video_info, video_info_beside, write_video_info};

@@ -77,6 +77,15 @@ impl FrameSource {
         }
     }
 
+    /// Degrees the frames are turned upright by, from a video's rotation metadata (0 for
+    /// pictures, and for videos without it).
+    pub fn rotation(&self) -> i32 {
+        match self {
+            FrameSource::Video(v) => v.rotation,
+            FrameSource::Images { .. } => 0,
+        }
+    }
+
     /// The number of frames, when known before decoding (pictures; videos whose container says).
     pub fn len_hint(&self) -> Option<usize> {
         match self {
@@ -187,16 +196,28 @@ pub struct Video {
     /// Lines of ffmpeg's error stream: frame times, and messages.
     log: mpsc::Receiver<String>,
     frames_hint: Option<usize>,
+    /// Degrees the frames are turned by, from the video's rotation metadata.
+    rotation: i32,
     index: usize,
     /// ffmpeg's messages that are not frame times, for the error if it fails.
     messages: Vec<String>,
 }
 
-/// The stream of `path` to decode, as ffmpeg's `-map` names it, and the frames its container
-/// announces for it: of the video streams that are not cover pictures, the one with the most
-/// packets (the first of equals), so that a still picture stored before the film is passed over.
-/// Without `ffprobe` (looked for beside `ffmpeg`), the first video stream, frames unknown.
-fn probe(ffmpeg: &std::ffi::OsStr, path: &Path) -> (String, Option<usize>) {
+/// What `ffprobe` tells of the stream of a video to decode.
+struct Probe {
+    /// The stream, as ffmpeg's `-map` names it.
+    map: String,
+    /// The frames its container announces.
+    frames: Option<usize>,
+    /// Its rotation metadata in degrees (ffmpeg turns the frames upright by it).
+    rotation: i32,
+}
+
+/// The stream of `path` to decode: of the video streams that are not cover pictures, the one
+/// with the most packets (the first of equals), so that a still picture stored before the film is
+/// passed over. Without `ffprobe` (looked for beside `ffmpeg`), the first video stream, frames
+/// and rotation unknown.
+fn probe(ffmpeg: &std::ffi::OsStr, path: &Path) -> Probe {
     let beside = Path::new(ffmpeg)
         .parent()
         .is_some_and(|p| !p.as_os_str().is_empty());
@@ -214,14 +235,19 @@ fn probe(ffmpeg: &std::ffi::OsStr, path: &Path) -> (String, Option<usize>) {
             "v",
             "-show_entries",
         ])
-        .arg("stream=index,nb_frames,nb_read_packets:stream_disposition=attached_pic")
+        .arg("stream=index,nb_frames,nb_read_packets:stream_disposition=attached_pic:stream_side_data=rotation")
         .args(["-of", "default=nw=1"])
         .arg(path)
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output();
+    let first = Probe {
+        map: "0:v:0".into(),
+        frames: None,
+        rotation: 0,
+    };
     let Ok(listed) = listed else {
-        return ("0:v:0".into(), None);
+        return first;
     };
     // One `index=` line opens each stream; its other fields follow it.
     struct Stream {
@@ -229,6 +255,7 @@ fn probe(ffmpeg: &std::ffi::OsStr, path: &Path) -> (String, Option<usize>) {
         frames: Option<usize>,
         packets: usize,
         cover: bool,
+        rotation: i32,
     }
     let mut streams: Vec<Stream> = Vec::new();
     for line in String::from_utf8_lossy(&listed.stdout).lines() {
@@ -242,6 +269,7 @@ fn probe(ffmpeg: &std::ffi::OsStr, path: &Path) -> (String, Option<usize>) {
                     frames: None,
                     packets: 0,
                     cover: false,
+                    rotation: 0,
                 });
             }
             continue;
@@ -253,6 +281,7 @@ fn probe(ffmpeg: &std::ffi::OsStr, path: &Path) -> (String, Option<usize>) {
             "nb_frames" => stream.frames = value.parse().ok(),
             "nb_read_packets" => stream.packets = value.parse().unwrap_or(0),
             "DISPOSITION:attached_pic" => stream.cover = value == "1",
+            "rotation" => stream.rotation = value.parse().unwrap_or(0),
             _ => {}
         }
     }
@@ -264,8 +293,12 @@ fn probe(ffmpeg: &std::ffi::OsStr, path: &Path) -> (String, Option<usize>) {
             _ => Some(s),
         });
     match chosen {
-        Some(s) => (format!("0:{}", s.index), s.frames),
-        None => ("0:v:0".into(), None),
+        Some(s) => Probe {
+            map: format!("0:{}", s.index),
+            frames: s.frames,
+            rotation: s.rotation,
+        },
+        None => first,
     }
 }
 
@@ -284,12 +317,12 @@ impl Video {
                 .unwrap_or_else(|| std::io::Error::other("not a file"));
             return Err(FileError::new(path.to_path_buf(), source).into());
         }
-        let (stream, frames_hint) = probe(ffmpeg, path);
+        let probe = probe(ffmpeg, path);
         let mut child = Command::new(ffmpeg)
             .args(["-nostdin", "-hide_banner", "-loglevel", "info", "-i"])
             .arg(path)
             .arg("-map")
-            .arg(stream)
+            .arg(&probe.map)
             .args([
                 "-fps_mode",
                 "passthrough",
@@ -328,7 +361,8 @@ impl Video {
             child,
             stdout,
             log,
-            frames_hint,
+            frames_hint: probe.frames,
+            rotation: probe.rotation,
             index: 0,
             messages: Vec::new(),
         })

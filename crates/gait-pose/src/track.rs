@@ -14,6 +14,8 @@ pub struct Track {
     pub frames_read: usize,
     /// The frame size, `[width, height]` in pixels (of the last frame read).
     pub frame_size: [usize; 2],
+    /// Degrees the frames were turned upright by ([`FrameSource::rotation`]).
+    pub rotation: i32,
     /// Indices of the frames with a person, increasing.
     pub frame_indices: Vec<usize>,
     /// Their times in seconds.
@@ -27,7 +29,8 @@ pub struct Track {
 
 impl Track {
     /// The landmarks as the old pipeline saved them: `(kept frames, 33, 3)` of `x` and `y` as
-    /// fractions of the frame's width and height and MediaPipe's `z`.
+    /// fractions of the frame's width and height and MediaPipe's `z`; with the frame's aspect,
+    /// so that geometry sees them in true proportions.
     pub fn landmarks(&self) -> gait_io::Landmarks {
         let mut a = Array3::zeros((self.poses.len(), 33, 3));
         for (f, pose) in self.poses.iter().enumerate() {
@@ -37,7 +40,30 @@ impl Track {
                 a[[f, j, 2]] = l.z;
             }
         }
-        gait_io::Landmarks::new(gait_io::Layout::MediaPipe33, a).expect("33 joints of 3 values")
+        let [width, height] = self.frame_size;
+        let aspect = (width > 0 && height > 0).then(|| width as f64 / height as f64);
+        gait_io::Landmarks::new(gait_io::Layout::MediaPipe33, a)
+            .and_then(|l| l.with_aspect(aspect))
+            .expect("33 joints of 3 values, a positive aspect")
+    }
+
+    /// The frame the poses were found in, for `N_video.json`: its size, rotation, and rate (from
+    /// the median time between frames read one after the other).
+    pub fn video_info(&self) -> gait_io::VideoInfo {
+        let [width, height] = self.frame_size.map(|s| u32::try_from(s).unwrap_or(u32::MAX));
+        let mut info = gait_io::VideoInfo::new(width, height);
+        info.rotation = self.rotation;
+        let mut steps: Vec<f64> = self
+            .frame_indices
+            .windows(2)
+            .zip(self.times.windows(2))
+            .filter(|(i, _)| i[1] == i[0] + 1)
+            .map(|(_, t)| t[1] - t[0])
+            .filter(|d| *d > 0.0)
+            .collect();
+        steps.sort_by(f64::total_cmp);
+        info.fps = steps.get(steps.len() / 2).map(|d| 1.0 / d);
+        info
     }
 
     /// Each kept frame's landmark visibilities, `(kept frames, 33)`.
@@ -65,7 +91,10 @@ pub fn track(
     mut on_frame: impl FnMut(usize, &Frame, Option<&Pose>),
 ) -> Result<Track> {
     estimator.reset();
-    let mut track = Track::default();
+    let mut track = Track {
+        rotation: source.rotation(),
+        ..Track::default()
+    };
     for item in source.by_ref() {
         let (frame, time) = item?;
         let index = track.frames_read;

@@ -25,7 +25,7 @@ pub struct VideoJob {
 
 impl VideoJob {
     /// The files [`extract_video`](crate::extract_video) writes for this clip.
-    pub fn outputs(&self) -> [PathBuf; 4] {
+    pub fn outputs(&self) -> [PathBuf; 5] {
         video_outputs(&self.dir, &self.clip)
     }
 

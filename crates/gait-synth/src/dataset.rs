@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use gait_features::{NormalRange, seed_features};
-use gait_io::{ClipFile, Landmarks, Result, write_angles, write_landmarks};
+use gait_io::{ClipFile, Landmarks, Result, VideoInfo, write_angles, write_landmarks, write_video_info};
 
 use crate::{Camera, CohortOptions, Recording, cohort};
 
@@ -19,11 +19,7 @@ pub fn write_recordings(root: &Path, options: &CohortOptions, seed: u64) -> Resu
     let mut written = 0;
     for recording in cohort(&options, seed)? {
         let dir = recording_dir(root, &recording);
-        write_landmarks(&ClipFile::Landmarks.path(&dir, "1"), &recording.landmarks)?;
-        write_angles(
-            &ClipFile::Angles.path(&dir, "1"),
-            &seed_features(&recording.landmarks),
-        )?;
+        write_clip(&dir, "1", &recording.landmarks, options.fps)?;
         written += 1;
     }
     Ok(written)
@@ -31,7 +27,7 @@ pub fn write_recordings(root: &Path, options: &CohortOptions, seed: u64) -> Resu
 
 /// Writes a synthetic cohort under `root` as `{Training,Testing}/{Normal,Abnormal}/<recording>/`
 /// `N_landmarks.npy` and `N_angles.npy` (the `seed` features, as the old pipeline wrote them),
-/// clips cut at the walker's true heel strikes. Returns the number of clips written.
+/// with `N_video.json` where a camera saw them, clips cut at the walker's true heel strikes. Returns the number of clips written.
 pub fn write_dataset(root: &Path, options: &CohortOptions, seed: u64) -> Result<usize> {
     let mut clips = 0;
     for recording in cohort(options, seed)? {
@@ -45,13 +41,28 @@ pub fn write_dataset(root: &Path, options: &CohortOptions, seed: u64) -> Result<
             let clip = recording
                 .landmarks
                 .frames_in(window[0]..window[STRIDES_PER_CLIP])?;
-            let name = (n + 1).to_string();
-            write_landmarks(&ClipFile::Landmarks.path(&dir, &name), &clip)?;
-            write_angles(&ClipFile::Angles.path(&dir, &name), &seed_features(&clip))?;
+            write_clip(&dir, &(n + 1).to_string(), &clip, options.fps)?;
             clips += 1;
         }
     }
     Ok(clips)
+}
+
+/// Writes clip `name` of `landmarks` into `dir` as pose extraction would: `N_landmarks.npy`,
+/// `N_angles.npy` (the `seed` features) and, for landmarks a camera saw, `N_video.json` (a frame
+/// 1080 pixels high of the camera's aspect, at `fps`).
+fn write_clip(dir: &Path, name: &str, landmarks: &Landmarks, fps: f64) -> Result<()> {
+    write_landmarks(&ClipFile::Landmarks.path(dir, name), landmarks)?;
+    write_angles(&ClipFile::Angles.path(dir, name), &seed_features(landmarks))?;
+    if let Some(aspect) = landmarks.aspect() {
+        const HEIGHT: u32 = 1080;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let width = (f64::from(HEIGHT) * aspect).round() as u32;
+        let mut video = VideoInfo::new(width, HEIGHT);
+        video.fps = Some(fps);
+        write_video_info(&ClipFile::Video.path(dir, name), &video)?;
+    }
+    Ok(())
 }
 
 /// `options` with their camera, if any, panning with the walker.

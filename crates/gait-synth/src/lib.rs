@@ -89,7 +89,8 @@ impl Default for Camera {
 }
 
 /// Applies `realism` to a walk and, with a camera, projects it to MediaPipe's image coordinates
-/// (x, y in image widths and heights, y down; z depth relative to the hips on x's scale).
+/// (x, y in image widths and heights, y down; z depth relative to the hips on x's scale), the
+/// landmarks knowing the frame's aspect as a video's do.
 /// Returns the landmarks and the heel strikes as indices of the frames kept.
 pub fn render(
     walk: &Walk,
@@ -139,10 +140,10 @@ pub fn render(
             .collect()
     };
     let strikes = [remap(&walk.heel_strikes[0]), remap(&walk.heel_strikes[1])];
-    (
-        Landmarks::new(Layout::MediaPipe33, out).expect("(frames, 33, 3)"),
-        strikes,
-    )
+    let landmarks = Landmarks::new(Layout::MediaPipe33, out)
+        .and_then(|l| l.with_aspect(camera.map(|c| c.aspect)))
+        .expect("(frames, 33, 3), a positive aspect");
+    (landmarks, strikes)
 }
 
 /// The MediaPipe landmark of the other side (the nose stays).

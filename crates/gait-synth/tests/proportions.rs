@@ -1,0 +1,78 @@
+//! Landmarks seen in frames of any shape give the same default features once their frame's aspect
+//! is known, and those of the walk itself; without it, a wide frame bends every angle.
+
+use gait_features::FeatureSet;
+use gait_io::Landmarks;
+use gait_synth::{Camera, Realism, Subject, render, walk};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+/// Ten seconds of one subject seen by a side camera panning with them in frames `aspect` wide
+/// (`None`: the walk itself, in metres), without noise.
+fn seen(aspect: Option<f64>) -> Landmarks {
+    let subject = Subject {
+        height: 1.75,
+        cadence: 110.0,
+        stride_ratio: 0.8,
+        amplitude: 1.0,
+        pathology: None,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let clip = walk(&subject, 300, 30.0, &mut rng);
+    let clean = Realism {
+        jitter: 0.0,
+        drop_rate: 0.0,
+        swap_rate: 0.0,
+    };
+    let camera = aspect.map(|aspect| Camera {
+        aspect,
+        pan: true,
+        ..Camera::default()
+    });
+    render(&clip, &clean, camera.as_ref(), &mut rng).0
+}
+
+/// Each frame's knee flexion (left, then right) in degrees.
+fn knees(landmarks: &Landmarks) -> Vec<f64> {
+    let features = FeatureSet::Default.compute(landmarks, None).unwrap();
+    ["left_knee_flexion", "right_knee_flexion"]
+        .iter()
+        .flat_map(|c| features.column(c).unwrap().to_vec())
+        .collect()
+}
+
+fn largest_difference(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+}
+
+#[test]
+fn square_wide_and_tall_frames_give_the_walks_own_knee_angles() {
+    let truth = knees(&seen(None));
+    let peak = truth.iter().copied().fold(0.0, f64::max);
+    assert!(peak > 50.0, "the walker flexes the knee in swing: {peak}");
+    for aspect in [1.0, 16.0 / 9.0, 9.0 / 16.0] {
+        let landmarks = seen(Some(aspect));
+        assert_eq!(landmarks.aspect(), Some(aspect));
+        let knees = knees(&landmarks);
+        let off = largest_difference(&knees, &truth);
+        assert!(
+            off < 1.0,
+            "aspect {aspect}: {off} degrees from the walk's own angles"
+        );
+        // The same landmarks without their frame's aspect: stretched, and the angles wrong.
+        if aspect != 1.0 {
+            let stretched = knees_without_aspect(landmarks);
+            let off = largest_difference(&stretched, &truth);
+            assert!(
+                off > 5.0,
+                "aspect {aspect}: only {off} degrees off when stretched"
+            );
+        }
+    }
+}
+
+fn knees_without_aspect(landmarks: Landmarks) -> Vec<f64> {
+    knees(&landmarks.with_aspect(None).unwrap())
+}
+
