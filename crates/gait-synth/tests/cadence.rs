@@ -42,3 +42,37 @@ fn cadence_does_not_depend_on_the_recordings_length() {
         }
     }
 }
+
+#[test]
+fn cadence_is_right_at_every_speed_in_frames_of_every_shape() {
+    use gait_synth::{Camera, Realism, Subject, render, walk};
+    use rand::SeedableRng;
+
+    for cadence in [85.0, 100.0, 115.0, 130.0] {
+        for aspect in [1.0, 16.0 / 9.0, 9.0 / 16.0] {
+            let subject = Subject {
+                height: 1.7,
+                cadence,
+                stride_ratio: 0.8 * cadence / 110.0,
+                amplitude: 1.0,
+                pathology: None,
+            };
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cadence as u64);
+            let clip = walk(&subject, 450, 30.0, &mut rng);
+            let camera = Camera {
+                aspect,
+                pan: true,
+                ..Camera::default()
+            };
+            let (landmarks, strikes) = render(&clip, &Realism::default(), Some(&camera), &mut rng);
+            let axes = BodyAxes::estimate(&landmarks).unwrap();
+            let events = detect_events(&landmarks, &axes, &EventOptions::default()).unwrap();
+            let measured = gait_parameters(&landmarks, &axes, &events, 30.0).cadence;
+            let truth = true_cadence(&strikes, 30.0);
+            assert!(
+                (measured - truth).abs() <= 0.03 * truth,
+                "{cadence} steps/min in frames {aspect:.2} wide: measured {measured:.1}, true {truth:.1}"
+            );
+        }
+    }
+}
