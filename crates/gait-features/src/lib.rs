@@ -10,6 +10,7 @@
 //! - [`fixed_length`]: padding or cutting to a fixed number of frames with a mask, and
 //!   normalisation statistics.
 //! - [`profile`]: a walk's gait profile for a report, and the normal range it is read against.
+//! - [`view`]: where the camera stood, and what that view cannot measure.
 //! - [`features_of_file`], [`extract_tree`]: the features of files and of whole trees.
 
 pub mod axes;
@@ -24,6 +25,7 @@ pub mod geometry;
 pub mod profile;
 pub mod seed;
 pub mod skeleton;
+pub mod view;
 
 pub use axes::BodyAxes;
 pub use cleaning::{Butterworth, CleaningOptions, CleaningReport, clean, fill_gaps};
@@ -40,3 +42,4 @@ pub use fixed_length::{DEFAULT_MAX_LEN, FixedLength, Normalizer, pad_or_cut};
 pub use profile::{CYCLE_POINTS, Curve, JOINTS, NormalRange, PARAMETERS, Profile};
 pub use seed::{SEED_COLUMNS, seed_features};
 pub use skeleton::{Joint, Limb, Side};
+pub use view::{Hidden, View};

@@ -7,8 +7,8 @@ use std::path::Path;
 use gait_io::{Dataset, FeatureSequence, Landmarks, Require, Split, read_landmarks};
 
 use crate::{
-    BodyAxes, Error, EventOptions, GaitParameters, Result, Side, default_features, detect_events,
-    gait_parameters, split_strides,
+    BodyAxes, Error, EventOptions, GaitParameters, Hidden, Result, Side, View, default_features,
+    detect_events, gait_parameters, split_strides,
 };
 
 /// Points of a gait cycle a curve is sampled at: 0%, 1%, ..., 100%.
@@ -53,6 +53,9 @@ pub struct Profile {
     /// `curves[side][joint]` for [`Side::BOTH`] and [`JOINTS`], where the side shows a whole
     /// stride with the joint seen throughout.
     pub curves: [[Option<Curve>; 3]; 2],
+    /// How the camera saw the walk, for landmarks of a video frame (those with an
+    /// [`aspect`](gait_io::Landmarks::aspect)); what that view cannot measure is left out.
+    pub view: Option<View>,
     /// What could not be measured, and why.
     pub notes: Vec<String>,
 }
@@ -64,6 +67,7 @@ impl Profile {
         let mut profile = Profile {
             parameters: None,
             curves: Default::default(),
+            view: None,
             notes: Vec::new(),
         };
         let axes = match BodyAxes::estimate(landmarks) {
@@ -120,7 +124,29 @@ impl Profile {
                 }
             }
         }
+        if landmarks.aspect().is_some() {
+            profile.leave_out_what_the_view_hides(View::of(&axes));
+        }
         profile
+    }
+
+    /// Records `view` and leaves out what it cannot measure, saying why.
+    fn leave_out_what_the_view_hides(&mut self, view: View) {
+        self.view = Some(view);
+        for &hidden in view.cannot_measure() {
+            match (hidden, &mut self.parameters) {
+                (Hidden::JointAngles, _) => self.curves = Default::default(),
+                (Hidden::StepWidth, Some(p)) => p.step_width = f64::NAN,
+                (Hidden::StrideAndStepLengths, Some(p)) => {
+                    p.stride_length = [f64::NAN; 2];
+                    p.step_length = [f64::NAN; 2];
+                    p.step_length_symmetry = f64::NAN;
+                }
+                _ => {}
+            }
+            self.notes
+                .push(format!("{}, not measurable from a {view} view", hidden.reason()));
+        }
     }
 
     /// The parameter values in the order of [`PARAMETERS`], lengths divided by the leg length;

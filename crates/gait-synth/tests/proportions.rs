@@ -76,3 +76,27 @@ fn knees_without_aspect(landmarks: Landmarks) -> Vec<f64> {
     knees(&landmarks.with_aspect(None).unwrap())
 }
 
+#[test]
+fn a_side_view_measures_no_step_width_and_says_why() {
+    use gait_features::{Profile, View};
+
+    let landmarks = seen(Some(16.0 / 9.0));
+    let profile = Profile::of(&landmarks, 30.0);
+    assert_eq!(profile.view, Some(View::Side));
+    let parameters = profile.parameters.as_ref().unwrap();
+    assert!(parameters.step_width.is_nan());
+    assert!(parameters.stride_length.iter().all(|l| l.is_finite()));
+    assert!(profile.curves.iter().flatten().all(Option::is_some));
+    assert!(
+        profile
+            .notes
+            .iter()
+            .any(|n| n.starts_with("step width: ") && n.ends_with("not measurable from a side view")),
+        "{:?}",
+        profile.notes
+    );
+    // Landmarks not known to come from a video frame (an old tree): measured as before.
+    let old = Profile::of(&landmarks.with_aspect(None).unwrap(), 30.0);
+    assert_eq!(old.view, None);
+    assert!(old.parameters.unwrap().step_width.is_finite());
+}
