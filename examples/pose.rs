@@ -2,16 +2,19 @@
 //!
 //! ```text
 //! cargo run --release --features pose --example pose -- --input PATH --out OUT [--model lite|full|heavy]
-//!     [--static] [--fps 30] [--force] [--overlay] [--strict]
+//!     [--static] [--fps 30] [--force] [--overlay] [--strict] [--person walker|largest|K]
 //! ```
 //! PATH is a video, a folder of pictures (PNG, JPEG: one clip), or a tree of videos such as
 //! `Training/Normal/<recording>/N.mp4`. OUT mirrors it: for every video `N.mp4`,
 //! `N_landmarks.npy` (float64 (frames, 33, 3)), `N_angles.npy` (the `seed` features),
-//! `N_frames.npy` (each kept frame's index and time: frames with no person are left out) and
-//! `N_visibility.npy`; a single `walk.mp4` gives `OUT/walk_landmarks.npy` and the rest. The input
-//! is never written to, and existing output is not overwritten without `--force`. `--overlay`
-//! also writes `N_overlay.png`, a frame from the middle of the video with the skeleton drawn.
-//! Videos are decoded by the `ffmpeg` program.
+//! `N_frames.npy` (each kept frame's index and time: frames with no person are left out),
+//! `N_visibility.npy` and `N_video.json` (the frame's size, rotation and rate, and which person
+//! was followed and why); a single `walk.mp4` gives `OUT/walk_landmarks.npy` and the rest. Every
+//! person the detector finds is followed; after the whole clip, the one who walks is kept
+//! (`--person` chooses otherwise). The input is never written to, and existing output is not
+//! overwritten without `--force`. `--overlay` also writes `N_overlay.png`, a frame from the
+//! middle of the video with the person followed drawn in colour and the others in grey. Videos
+//! are decoded by the `ffmpeg` program.
 #![allow(clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
@@ -21,8 +24,8 @@ use std::sync::Mutex;
 use clap::{Parser, ValueEnum};
 use gait::io::OutputDir;
 use gait::pose::{
-    Frame, FrameSource, Mode, Model, PoseEstimator, PoseOptions, VideoJob, VideoJobs, default_model_dir,
-    track, video_jobs,
+    Frame, FrameSource, Mode, Model, Person, Pose, PoseEstimator, PoseOptions, VideoJob, VideoJobs,
+    default_model_dir, track_people, video_jobs,
 };
 use gait_examples::Failure;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -62,6 +65,10 @@ struct Args {
     /// Also write `N_overlay.png`: a frame with the skeleton drawn.
     #[arg(long)]
     overlay: bool,
+    /// Whom to follow when several people are seen: walker (the one who walks), largest, or a
+    /// person's number (from 1, in the order first seen).
+    #[arg(long, default_value = "walker", value_parser = parse_person)]
+    person: Person,
     /// A video cut short or damaged is an error, and nothing of it is written (without it, a
     /// warning with the frames that could be decoded).
     #[arg(long)]
@@ -157,6 +164,10 @@ fn run(args: &Args) -> Result<usize, Failure> {
     Ok(jobs.len())
 }
 
+fn parse_person(s: &str) -> Result<Person, String> {
+    s.parse()
+}
+
 /// A video's progress bar, named after its file.
 fn video_bar(bar: ProgressBar, style: &ProgressStyle, job: &VideoJob) -> ProgressBar {
     bar.set_style(style.clone());
@@ -182,16 +193,17 @@ fn extract(
     let source = FrameSource::open(&job.input, args.fps)?;
     let frames = source.len_hint().unwrap_or(0);
     bar.set_length(frames as u64);
-    let mut overlay: Option<Frame> = None;
+    // The overlay: the frame nearest the middle with somebody in it, with everyone's pose.
+    let mut overlay: Option<(Frame, Vec<(usize, Pose)>)> = None;
     let middle = frames / 2;
-    let found = track(&mut estimator, source, |index, frame, pose| {
+    let people = track_people(&mut estimator, source, |index, frame, people| {
         bar.set_position(index as u64 + 1);
-        if let Some(pose) = pose.filter(|_| args.overlay && (overlay.is_none() || index <= middle)) {
-            let mut drawn = frame.clone();
-            drawn.draw_pose(pose);
-            overlay = Some(drawn);
+        if args.overlay && !people.is_empty() && (overlay.is_none() || index <= middle) {
+            overlay = Some((frame.clone(), people.to_vec()));
         }
     })?;
+    let others = people.tracks.len() - 1;
+    let found = people.choose(args.person, &job.input)?;
     if let Some(damage) = found.damage.as_ref().filter(|_| args.strict) {
         return Err(gait::Error::from(gait::pose::Error::Video {
             path: job.input.clone(),
@@ -199,15 +211,27 @@ fn extract(
         }));
     }
     gait::write_track(&found, &job.input, &job.dir, &job.clip)?;
-    if let Some(frame) = overlay {
+    if let Some((mut frame, people)) = overlay {
+        // The others in grey first, then the person followed in colour on top.
+        for (_, pose) in people.iter().filter(|(number, _)| *number != found.person) {
+            frame.draw_other_pose(pose);
+        }
+        for (_, pose) in people.iter().filter(|(number, _)| *number == found.person) {
+            frame.draw_pose(pose);
+        }
         frame.write_png(&job.overlay())?;
     }
     let damage = found
         .damage
         .map(|d| format!(" (warning: the video is cut or damaged: {d})"))
         .unwrap_or_default();
+    let chosen = found
+        .chosen
+        .as_ref()
+        .map(|c| format!("; {others} other people not followed; {c}"))
+        .unwrap_or_default();
     Ok(format!(
-        "{}: a person in {} of {} frames -> {}{damage}",
+        "{}: a person in {} of {} frames -> {}{chosen}{damage}",
         job.input.display(),
         found.poses.len(),
         found.frames_read,

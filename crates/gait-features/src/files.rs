@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use gait_io::{
-    ClipFile, Dataset, FeatureSequence, Landmarks, OutputDir, Require, Sample, Skipped, landmarks_from_bytes,
-    read_angles, read_landmarks, video_info_beside, write_angles, write_atomically, write_video_info,
+    ClipFile, Dataset, FeatureSequence, Landmarks, OutputDir, Require, Sample, Skipped, VideoInfo,
+    landmarks_from_bytes, read_angles, read_landmarks, video_info_beside, write_angles, write_atomically,
+    write_video_info,
 };
 use rayon::prelude::*;
 
@@ -128,7 +129,8 @@ fn extract_clip(sample: &Sample, input: &Path, out: &OutputDir, options: &Extrac
     let source = sample.landmarks.as_deref().expect("scanned for landmarks");
     let bytes = std::fs::read(source).map_err(|e| gait_io::Error::Io(gait_io::FileError::new(source, e)))?;
     let video = video_info_beside(source)?;
-    let mut landmarks = landmarks_from_bytes(source, &bytes)?.with_aspect(video.map(|v| v.aspect()))?;
+    let mut landmarks =
+        landmarks_from_bytes(source, &bytes)?.with_aspect(video.as_ref().map(VideoInfo::aspect))?;
     if let Some(cleaning) = &options.cleaning {
         landmarks = clean(&landmarks, cleaning)
             .map_err(|e| Error::InFile {
@@ -143,8 +145,8 @@ fn extract_clip(sample: &Sample, input: &Path, out: &OutputDir, options: &Extrac
     write_angles(&ClipFile::Angles.path(&dir, &sample.name), &features)?;
     // The bytes read, written anew: never a copy through a link into the input.
     write_atomically(&ClipFile::Landmarks.path(&dir, &sample.name), &bytes)?;
-    if let Some(video) = video {
-        write_video_info(&ClipFile::Video.path(&dir, &sample.name), &video)?;
+    if let Some(video) = &video {
+        write_video_info(&ClipFile::Video.path(&dir, &sample.name), video)?;
     }
     Ok(())
 }

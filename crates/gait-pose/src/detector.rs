@@ -94,6 +94,12 @@ impl Detector {
     /// The most confident person in `frame` scoring at least `min_score`, merged with the boxes
     /// that overlap it, as MediaPipe's weighted non-maximum suppression does.
     pub(crate) fn detect(&mut self, frame: &Frame, min_score: f32) -> Option<Detection> {
+        self.detect_all(frame, min_score).into_iter().next()
+    }
+
+    /// Every person in `frame` scoring at least `min_score`, most confident first: MediaPipe's
+    /// weighted non-maximum suppression, repeated on the boxes that no earlier person took.
+    pub(crate) fn detect_all(&mut self, frame: &Frame, min_score: f32) -> Vec<Detection> {
         let [left, top, right, bottom] =
             Roi::WHOLE.crop(frame, SIZE, [-1.0, 1.0], Border::Zero, self.network.input_mut());
         self.network.run();
@@ -116,25 +122,34 @@ impl Detector {
             .filter(|d| d.score >= min_score)
             .collect();
         found.sort_by(|a, b| b.score.total_cmp(&a.score));
-        let best = *found.first()?;
-        let (mut total, mut bbox, mut keypoints) = (0.0, [0.0; 4], [[0.0; 2]; 4]);
-        for d in found.iter().filter(|d| iou(d.bbox, best.bbox) > MIN_SUPPRESSION) {
-            total += d.score;
-            for k in 0..4 {
-                bbox[k] += d.bbox[k] * d.score;
-                keypoints[k][0] += d.keypoints[k][0] * d.score;
-                keypoints[k][1] += d.keypoints[k][1] * d.score;
-            }
-        }
         // Undo the letterbox: back to fractions of the frame.
         let (sx, sy) = (1.0 - left - right, 1.0 - top - bottom);
-        let x = |v: f32| (v / total - left) / sx;
-        let y = |v: f32| (v / total - top) / sy;
-        Some(Detection {
-            score: best.score,
-            bbox: [x(bbox[0]), y(bbox[1]), x(bbox[2]), y(bbox[3])],
-            keypoints: keypoints.map(|[kx, ky]| [x(kx), y(ky)]),
-        })
+        let mut people = Vec::new();
+        while !found.is_empty() {
+            // The best box and those that overlap it, in score order; the rest wait their turn.
+            let best = found.remove(0);
+            let (group, rest): (Vec<Detection>, Vec<Detection>) = found
+                .into_iter()
+                .partition(|d| iou(d.bbox, best.bbox) > MIN_SUPPRESSION);
+            found = rest;
+            let (mut total, mut bbox, mut keypoints) = (0.0, [0.0; 4], [[0.0; 2]; 4]);
+            for d in std::iter::once(&best).chain(&group) {
+                total += d.score;
+                for k in 0..4 {
+                    bbox[k] += d.bbox[k] * d.score;
+                    keypoints[k][0] += d.keypoints[k][0] * d.score;
+                    keypoints[k][1] += d.keypoints[k][1] * d.score;
+                }
+            }
+            let x = |v: f32| (v / total - left) / sx;
+            let y = |v: f32| (v / total - top) / sy;
+            people.push(Detection {
+                score: best.score,
+                bbox: [x(bbox[0]), y(bbox[1]), x(bbox[2]), y(bbox[3])],
+                keypoints: keypoints.map(|[kx, ky]| [x(kx), y(ky)]),
+            });
+        }
+        people
     }
 }
 

@@ -68,6 +68,16 @@ pub enum Error {
         /// What was looked for.
         reason: String,
     },
+    /// A person asked for by number is not in the video.
+    #[error("{}: no person {number}: the video shows {people}", path.display())]
+    NoSuchPerson {
+        /// The video.
+        path: PathBuf,
+        /// The number asked for.
+        number: usize,
+        /// How many people it shows.
+        people: usize,
+    },
     /// Two inputs would write the same files.
     #[error("{} and {} would both be written as {}: rename one", first.display(), second.display(), output.display())]
     SameOutput {
@@ -90,6 +100,7 @@ impl Error {
             | Error::Image { path, .. }
             | Error::NoPerson { path, .. }
             | Error::NoVideos { path, .. }
+            | Error::NoSuchPerson { path, .. }
             | Error::SameOutput { second: path, .. } => Some(path),
             Error::FfmpegMissing { .. } | Error::Frame { .. } => None,
         }

@@ -8,6 +8,7 @@ use crate::detector::Detector;
 use crate::error::Result;
 use crate::frame::{Frame, Roi};
 use crate::landmarker::{Landmark, Landmarker, region};
+use crate::people::People;
 use crate::smoothing::Smoother;
 
 /// Which landmark model runs: MediaPipe's three sizes of BlazePose.
@@ -90,6 +91,8 @@ pub struct PoseEstimator {
     smoother: Smoother,
     /// In video mode, where to look in the next frame.
     next: Option<Roi>,
+    /// In video mode, every person followed by [`estimate_people`](Self::estimate_people).
+    pub(crate) people: People,
 }
 
 /// The folder of the committed models: `models/mediapipe` of this workspace.
@@ -119,6 +122,7 @@ impl PoseEstimator {
             options,
             smoother: Smoother::new(),
             next: None,
+            people: People::default(),
         })
     }
 
@@ -126,42 +130,133 @@ impl PoseEstimator {
     pub fn reset(&mut self) {
         self.next = None;
         self.smoother.reset();
+        self.people = People::default();
     }
 
     /// The pose in `frame`, shown at `time` seconds, or `None` when no person is found.
     pub fn estimate(&mut self, frame: &Frame, time: f64) -> Option<Pose> {
         let video = self.options.mode == Mode::Video;
-        let found = self.find(frame, video);
-        let Some(mut found) = found else {
-            self.reset();
-            return None;
-        };
-        if video {
-            let [c, s] = found.auxiliary;
-            let (w, h) = (frame.width() as f32, frame.height() as f32);
-            // The person's size: the side of the region before it is widened.
-            let scale = region([c.x, c.y], [s.x, s.y], frame).width * w / 1.25;
-            let landmarks = if self.options.smooth {
-                Some(&mut found.landmarks[..])
-            } else {
-                None
-            };
-            self.smoother
-                .apply(landmarks, &mut found.auxiliary, time, [w, h], scale);
-            self.next = Some(found.region(frame));
-        }
-        Some(found.landmarks)
-    }
-
-    fn find(&mut self, frame: &Frame, video: bool) -> Option<crate::landmarker::Found> {
         let roi = match self.next.take() {
-            Some(roi) if video => roi,
+            Some(roi) if video => Some(roi),
             _ => self
                 .detector
-                .detect(frame, self.options.min_detection_confidence)?
-                .region(frame),
+                .detect(frame, self.options.min_detection_confidence)
+                .map(|d| d.region(frame)),
         };
-        self.landmarker
-            .find(frame, &roi, self.options.min_tracking_confidence)
+        let found = roi.and_then(|roi| self.landmarks_in(frame, &roi, Smoothing::Single, time));
+        match found {
+            Some((pose, next)) => {
+                self.next = next;
+                Some(pose)
+            }
+            None => {
+                self.next = None;
+                self.smoother.reset();
+                None
+            }
+        }
     }
+
+    /// Every person in `frame`, shown at `time` seconds, as `(person, pose)` in the order of
+    /// their numbers. In video mode each is followed from frame to frame with their own region
+    /// and smoothing, exactly as [`estimate`](Self::estimate) follows one (a video with one
+    /// person gives its poses bit for bit), and numbered from 1 in the order first seen; someone
+    /// lost for a few frames and found again near where they were keeps their number. In static
+    /// mode, the one pose `estimate` gives, as person 1.
+    pub fn estimate_people(&mut self, frame: &Frame, time: f64) -> Vec<(usize, Pose)> {
+        if self.options.mode == Mode::Static {
+            return self
+                .estimate(frame, time)
+                .map(|pose| (1, pose))
+                .into_iter()
+                .collect();
+        }
+        let (followed, look) = self.people.begin_frame();
+        let mut taken: Vec<Roi> = followed.iter().map(|&(_, roi)| roi).collect();
+        let mut found: Vec<(usize, Pose)> = Vec::new();
+        for (slot, roi) in followed {
+            let result = self.landmarks_in(frame, &roi, Smoothing::Person(slot), time);
+            self.people.update(slot, result.and_then(|(_, next)| next));
+            found.extend(result.map(|(pose, _)| (slot, pose)));
+        }
+        if look {
+            let aspect = frame.width() as f32 / frame.height() as f32;
+            for roi in self.detect_all(frame) {
+                let Some(slot) = self.people.place(&roi, &taken, aspect) else {
+                    continue;
+                };
+                taken.push(roi);
+                let result = self.landmarks_in(frame, &roi, Smoothing::Person(slot), time);
+                self.people.update(slot, result.and_then(|(_, next)| next));
+                found.extend(result.map(|(pose, _)| (slot, pose)));
+            }
+        }
+        let kept = self
+            .people
+            .end_frame(&found.iter().map(|&(slot, _)| slot).collect::<Vec<_>>());
+        let mut people: Vec<(usize, Pose)> = found
+            .into_iter()
+            .filter(|(slot, _)| kept.contains(slot))
+            .map(|(slot, pose)| (self.people.number(slot), pose))
+            .collect();
+        people.sort_by_key(|&(number, _)| number);
+        people
+    }
+
+    /// The landmarks of the person in region `roi` of `frame`, if the landmark model finds one;
+    /// in video mode smoothed by `smoothing`'s smoother, with the region to look at next.
+    pub(crate) fn landmarks_in(
+        &mut self,
+        frame: &Frame,
+        roi: &Roi,
+        smoothing: Smoothing,
+        time: f64,
+    ) -> Option<(Pose, Option<Roi>)> {
+        let mut found = self
+            .landmarker
+            .find(frame, roi, self.options.min_tracking_confidence)?;
+        if self.options.mode == Mode::Static {
+            return Some((found.landmarks, None));
+        }
+        let [c, s] = found.auxiliary;
+        let (w, h) = (frame.width() as f32, frame.height() as f32);
+        // The person's size: the side of the region before it is widened.
+        let scale = region([c.x, c.y], [s.x, s.y], frame).width * w / 1.25;
+        let landmarks = if self.options.smooth {
+            Some(&mut found.landmarks[..])
+        } else {
+            None
+        };
+        let smoother = match smoothing {
+            Smoothing::Single => &mut self.smoother,
+            Smoothing::Person(slot) => self.people.smoother(slot),
+        };
+        smoother.apply(landmarks, &mut found.auxiliary, time, [w, h], scale);
+        let next = found.region(frame);
+        Some((found.landmarks, Some(next)))
+    }
+
+    /// Runs the detector on `frame`: every person it finds, most confident first, as the region
+    /// the landmark model would look at.
+    pub(crate) fn detect_all(&mut self, frame: &Frame) -> Vec<Roi> {
+        self.detector
+            .detect_all(frame, self.options.min_detection_confidence)
+            .iter()
+            .map(|d| d.region(frame))
+            .collect()
+    }
+
+    /// The options it runs with.
+    pub fn options(&self) -> PoseOptions {
+        self.options
+    }
+}
+
+/// Whose smoother a pose is smoothed with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Smoothing {
+    /// The one person of [`PoseEstimator::estimate`].
+    Single,
+    /// Person `k` of [`PoseEstimator::estimate_people`].
+    Person(usize),
 }

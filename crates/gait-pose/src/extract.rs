@@ -15,14 +15,15 @@ pub fn video_outputs(dir: &Path, clip: &str) -> [PathBuf; 5] {
 }
 
 /// Runs `estimator` over every frame of `source` (a video, or a folder of pictures: see
-/// [`FrameSource::open`]) and writes clip `clip` into folder `dir` with [`write_track`].
-/// `on_frame` sees every frame as it is processed.
+/// [`FrameSource::open`]), follows the walker among the people it shows ([`track`]) and writes
+/// clip `clip` into folder `dir` with [`write_track`]. `on_frame` sees every frame, with the
+/// people in it, as it is processed.
 pub fn extract_video(
     estimator: &mut PoseEstimator,
     source: FrameSource,
     dir: &Path,
     clip: &str,
-    on_frame: impl FnMut(usize, &Frame, Option<&Pose>),
+    on_frame: impl FnMut(usize, &Frame, &[(usize, Pose)]),
 ) -> Result<Track> {
     let input = source.path().to_path_buf();
     let found = track(estimator, source, on_frame)?;

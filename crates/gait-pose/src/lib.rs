@@ -11,6 +11,7 @@
 //! ([`Network`]); the detector and the lite and full landmark models come with the workspace
 //! (`models/mediapipe`, Apache-2.0).
 
+mod choice;
 mod detector;
 mod error;
 mod estimator;
@@ -23,6 +24,7 @@ mod landmarker;
 mod network;
 mod ops;
 mod overlay;
+mod people;
 mod shape;
 mod smoothing;
 mod source;
@@ -52,6 +54,7 @@ pub mod fuzzing {
     }
 }
 
+pub use choice::{Person, track};
 pub use error::{Error, Result};
 pub use estimator::{DETECTOR_FILE, Mode, Model, Pose, PoseEstimator, PoseOptions, default_model_dir};
 pub use extract::{extract_video, video_outputs, write_track};
@@ -60,5 +63,5 @@ pub use landmarker::Landmark;
 pub use network::Network;
 pub use overlay::CONNECTIONS;
 pub use source::{FrameSource, Video, image_files, read_image};
-pub use track::{Track, track};
+pub use track::{People, Track, track_people};
 pub use tree::{VIDEO_EXTENSIONS, VideoJob, VideoJobs, video_jobs};

@@ -50,6 +50,16 @@ impl Frame {
         }
     }
 
+    /// Draws the pose of someone not followed: bones and landmarks in dark grey.
+    pub fn draw_other_pose(&mut self, pose: &Pose) {
+        let (w, h) = (self.width() as f32, self.height() as f32);
+        let scale = (w.max(h) / 400.0).max(1.0);
+        let at = |k: usize| [pose[k].x * w, pose[k].y * h];
+        for (a, b) in CONNECTIONS {
+            self.line(at(a), at(b), 2.0 * scale, [90, 90, 90]);
+        }
+    }
+
     /// Draws `pose` on the frame: bones in white, left landmarks orange, right ones blue,
     /// landmarks that are hardly visible in grey.
     pub fn draw_pose(&mut self, pose: &Pose) {

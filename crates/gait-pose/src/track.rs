@@ -25,6 +25,10 @@ pub struct Track {
     /// What could not be decoded, if anything ([`FrameSource::damage`]): the poses come from the
     /// frames that could.
     pub damage: Option<String>,
+    /// The person's number in the video (from 1, in the order first seen).
+    pub person: usize,
+    /// Why this person was chosen among the others, when there were others, or how.
+    pub chosen: Option<String>,
 }
 
 impl Track {
@@ -53,6 +57,7 @@ impl Track {
         let [width, height] = self.frame_size.map(|s| u32::try_from(s).unwrap_or(u32::MAX));
         let mut info = gait_io::VideoInfo::new(width, height);
         info.rotation = self.rotation;
+        info.person.clone_from(&self.chosen);
         let mut steps: Vec<f64> = self
             .frame_indices
             .windows(2)
@@ -83,31 +88,64 @@ impl Track {
     }
 }
 
-/// Runs `estimator` over every frame of `source` from a fresh start, calling `on_frame` with each
-/// frame's index, the frame and its pose (if a person was found) as it goes.
-pub fn track(
+/// Everyone found in a video, each person's own [`Track`], before one is chosen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct People {
+    /// One track per person, in the order of their numbers (person `k` at `k - 1`); each has
+    /// the video's frame count, size, rotation and damage.
+    pub tracks: Vec<Track>,
+    /// How many frames were read.
+    pub frames_read: usize,
+}
+
+/// Runs `estimator` over every frame of `source` from a fresh start, following every person
+/// ([`PoseEstimator::estimate_people`]), and calling `on_frame` with each frame's index, the
+/// frame and the people in it (numbered) as it goes.
+pub fn track_people(
     estimator: &mut PoseEstimator,
     mut source: FrameSource,
-    mut on_frame: impl FnMut(usize, &Frame, Option<&Pose>),
-) -> Result<Track> {
+    mut on_frame: impl FnMut(usize, &Frame, &[(usize, Pose)]),
+) -> Result<People> {
     estimator.reset();
-    let mut track = Track {
-        rotation: source.rotation(),
-        ..Track::default()
-    };
+    let mut people = People::default();
+    let (mut frame_size, rotation) = ([0, 0], source.rotation());
     for item in source.by_ref() {
         let (frame, time) = item?;
-        let index = track.frames_read;
-        track.frames_read += 1;
-        track.frame_size = [frame.width(), frame.height()];
-        let pose = estimator.estimate(&frame, time);
-        on_frame(index, &frame, pose.as_ref());
-        if let Some(pose) = pose {
+        let index = people.frames_read;
+        people.frames_read += 1;
+        frame_size = [frame.width(), frame.height()];
+        let found = estimator.estimate_people(&frame, time);
+        on_frame(index, &frame, &found);
+        for (number, pose) in found {
+            while people.tracks.len() < number {
+                people.tracks.push(Track {
+                    person: people.tracks.len() + 1,
+                    ..Track::default()
+                });
+            }
+            let track = &mut people.tracks[number - 1];
             track.frame_indices.push(index);
             track.times.push(time);
             track.poses.push(pose);
         }
     }
-    track.damage = source.damage();
-    Ok(track)
+    let damage = source.damage();
+    for track in &mut people.tracks {
+        track.frames_read = people.frames_read;
+        track.frame_size = frame_size;
+        track.rotation = rotation;
+        track.damage.clone_from(&damage);
+    }
+    if people.tracks.is_empty() {
+        people.tracks.push(Track {
+            frames_read: people.frames_read,
+            frame_size,
+            rotation,
+            damage,
+            person: 1,
+            ..Track::default()
+        });
+        people.tracks[0].poses.clear();
+    }
+    Ok(people)
 }
