@@ -171,7 +171,7 @@ impl PoseEstimator {
                 .into_iter()
                 .collect();
         }
-        let (followed, look) = self.people.begin_frame();
+        let (followed, look) = self.people.begin_frame(time);
         let mut taken: Vec<Roi> = followed.iter().map(|&(_, roi)| roi).collect();
         let mut found: Vec<(usize, Pose)> = Vec::new();
         for (slot, roi) in followed {

@@ -4,9 +4,9 @@
 use crate::frame::Roi;
 use crate::smoothing::Smoother;
 
-/// The detector looks for people not yet followed every this many frames (and whenever someone
-/// followed is lost): a newcomer is found within a third of a second at 30 frames per second.
-const LOOK_EVERY: usize = 10;
+/// The detector looks for people not yet followed every this many seconds (and whenever someone
+/// followed is lost): at 30 frames per second, one frame in nine.
+const LOOK_EVERY: f64 = 0.3;
 
 /// A person lost for at most this many frames and found again near where they were keeps their
 /// number.
@@ -36,12 +36,14 @@ pub(crate) struct People {
     followed: Vec<Followed>,
     /// Frames begun.
     frame: usize,
+    /// When the detector last looked for everyone, seconds.
+    looked: Option<f64>,
 }
 
 impl People {
-    /// Starts a frame: the people to look for where they were, as `(slot, region)`, and whether
-    /// the detector should look for others too.
-    pub(crate) fn begin_frame(&mut self) -> (Vec<(usize, Roi)>, bool) {
+    /// Starts the frame shown at `time`: the people to look for where they were, as
+    /// `(slot, region)`, and whether the detector should look for others too.
+    pub(crate) fn begin_frame(&mut self, time: f64) -> (Vec<(usize, Roi)>, bool) {
         self.frame += 1;
         let followed: Vec<(usize, Roi)> = self
             .followed
@@ -54,7 +56,11 @@ impl People {
             .followed
             .iter()
             .any(|p| p.next.is_none() && !p.retired && frame - p.seen <= KEEP_LOST);
-        let look = followed.is_empty() || lost_lately || frame % LOOK_EVERY == 1;
+        let due = self.looked.is_none_or(|t| !(time - t < LOOK_EVERY));
+        let look = followed.is_empty() || lost_lately || due;
+        if look {
+            self.looked = Some(time);
+        }
         (followed, look)
     }
 

@@ -125,3 +125,76 @@ fn when_nobody_walks_the_largest_is_kept_and_that_is_said() {
     assert_eq!("2".parse::<Person>(), Ok(Person::Number(2)));
     assert!("0".parse::<Person>().is_err());
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn estimator() -> gait_pose::PoseEstimator {
+    gait_pose::PoseEstimator::open(&gait_pose::default_model_dir(), gait_pose::PoseOptions::default())
+        .unwrap()
+}
+
+/// The hips' centre of `pose` in pixels of a 960-wide frame.
+fn hips_x(pose: &Pose) -> f32 {
+    (pose[23].x + pose[24].x) / 2.0 * 960.0
+}
+
+#[test]
+fn the_walker_is_followed_not_the_one_exercising_who_was_found_first() {
+    // people.mp4 (render_people.py): someone does jumping jacks at the right from the start; the
+    // walker enters at the left and crosses. MediaPipe stays on the first all clip long.
+    let truth: Vec<f32> = std::fs::read_to_string(fixture("people_truth.txt"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    let source = gait_pose::FrameSource::open(&fixture("people.mp4"), 12.0).unwrap();
+    let people = gait_pose::track_people(&mut estimator(), source, |_, _, _| {}).unwrap();
+    assert_eq!(people.tracks.len(), 2, "two people");
+    // The one exercising stays where they are: their track never jumps to the walker.
+    assert!(
+        people.tracks[0]
+            .poses
+            .iter()
+            .all(|p| (hips_x(p) - 828.0).abs() < 40.0)
+    );
+    let walker = people.choose(Person::Walker, &fixture("people.mp4")).unwrap();
+    assert_eq!(walker.person, 2);
+    assert!(
+        walker
+            .chosen
+            .as_ref()
+            .unwrap()
+            .starts_with("person 2 of 2: walked ")
+    );
+    // Every pose of the chosen track is the walker's (within 40 px of her true hips), and she is
+    // followed in nearly every frame that shows her whole: 44 of the 46 from frame 14 (the
+    // detector finds her at frame 16).
+    for (pose, &frame) in walker.poses.iter().zip(&walker.frame_indices) {
+        assert!((hips_x(pose) - truth[frame]).abs() < 40.0, "frame {frame}");
+    }
+    let whole: Vec<usize> = (0..truth.len()).filter(|&f| truth[f] > 60.0).collect();
+    let followed = whole.iter().filter(|f| walker.frame_indices.contains(f)).count();
+    assert!(
+        followed * 100 >= whole.len() * 90,
+        "{followed} of {} frames",
+        whole.len()
+    );
+}
+
+#[test]
+fn one_person_is_followed_bit_for_bit_as_mediapipe_follows_one() {
+    let frames: Vec<_> = gait_pose::FrameSource::open(&fixture("walker.mp4"), 30.0)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let (mut one, mut everyone) = (estimator(), estimator());
+    for (frame, time) in &frames {
+        let single = one.estimate(frame, *time);
+        let all = everyone.estimate_people(frame, *time);
+        assert_eq!(all, single.map(|pose| (1, pose)).into_iter().collect::<Vec<_>>());
+    }
+}
