@@ -1,6 +1,8 @@
 //! A one-page gait report of a recording: its gait parameters beside a normal range, its hip,
 //! knee and ankle angles over the gait cycle per side over a normal band, the model's verdict
-//! with the probability of each part along the walk, and what could not be measured and why.
+//! with the probability of each part along the walk, and what could not be measured and why. A
+//! walk that turns is cut into passes, each measured alone: the page shows their summary, the
+//! printout every pass as well.
 //!
 //! ```text
 //! cargo run --release --example report -- --model MODEL --input RECORDING [--out report.png]
@@ -147,6 +149,27 @@ fn print_numbers(
         } else {
             gait_examples::say!("{name}: not measured")?;
         }
+    }
+    // A walk that turns: the lines above are the summary; each pass alone here.
+    for (k, pass) in profile.passes.iter().enumerate() {
+        let values: Vec<String> = PARAMETERS
+            .iter()
+            .zip(pass.profile.parameter_values())
+            .map(|((name, _), value)| {
+                if value.is_finite() {
+                    format!("{name} {value:.4}")
+                } else {
+                    format!("{name} not measured")
+                }
+            })
+            .collect();
+        gait_examples::say!(
+            "pass {} (frames {}-{}): {}",
+            k + 1,
+            pass.frames.start,
+            pass.frames.end - 1,
+            values.join(", ")
+        )?;
     }
     for note in &profile.notes {
         gait_examples::say!("not measured: {note}")?;

@@ -349,4 +349,47 @@ fn a_long_walk_is_cut_into_parts_that_cover_it_and_follow_its_change() {
         (verdict.segments.len(), last.start, last.end),
         (1818, 99_890, 100_000)
     );
+
+    // Out and back: the second walk turned half round (x and y change sign) where the first
+    // ends. Each pass is cut alone, at its own strides; no part holds the turn.
+    let mut back = walk(&person(None), 300, 30.0, &mut rng);
+    let (end, start) = (first.positions[[299, 23, 0]], back.positions[[0, 23, 0]]);
+    back.positions
+        .index_axis_mut(gait::ndarray::Axis(2), 0)
+        .mapv_inplace(|x| end + 0.02 - (x - start));
+    back.positions
+        .index_axis_mut(gait::ndarray::Axis(2), 1)
+        .mapv_inplace(|y| -y);
+    let there_and_back = Walk {
+        positions: gait::ndarray::concatenate(
+            gait::ndarray::Axis(0),
+            &[first.positions.view(), back.positions.view()],
+        )
+        .unwrap(),
+        heel_strikes: [Vec::new(), Vec::new()],
+        height: first.height,
+    };
+    let (landmarks, _) = render(&there_and_back, &still, Some(&Camera::default()), &mut rng);
+    let turning = dir.path().join("turning/1_landmarks.npy");
+    gait::io::write_landmarks(&turning, &landmarks).unwrap();
+    gait::io::write_video_info(
+        &dir.path().join("turning/1_video.json"),
+        &VideoInfo::new(1920, 1080),
+    )
+    .unwrap();
+    let verdict = gait::predict_walk(&model, &turning, &gait::WalkOptions::default()).unwrap();
+    assert!(
+        matches!(verdict.cut, gait::Cut::Strides { strides: 2 }),
+        "{:?}",
+        verdict.cut
+    );
+    let parts: Vec<(usize, usize)> = verdict.segments.iter().map(|s| (s.start, s.end)).collect();
+    assert!(parts.iter().all(|&(s, e)| e <= 285 || s >= 315), "{parts:?}");
+    assert_eq!((parts[0].0, parts[parts.len() - 1].1), (0, 600));
+    assert!(parts.iter().any(|&(_, e)| e == 285) && parts.iter().any(|&(s, _)| s == 315));
+    assert_eq!(
+        verdict.prediction.class,
+        gait::prelude::Class::normal(),
+        "{verdict:?}"
+    );
 }

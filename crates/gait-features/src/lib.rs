@@ -10,6 +10,7 @@
 //! - [`fixed_length`]: padding or cutting to a fixed number of frames with a mask, and
 //!   normalisation statistics.
 //! - [`profile`]: a walk's gait profile for a report, and the normal range it is read against.
+//! - [`passes`]: a recording cut into passes, without the turns between them.
 //! - [`view`]: where the camera stood, and what that view cannot measure.
 //! - [`features_of_file`], [`extract_tree`]: the features of files and of whole trees.
 
@@ -22,6 +23,7 @@ pub mod feature_set;
 mod files;
 pub mod fixed_length;
 pub mod geometry;
+pub mod passes;
 pub mod profile;
 pub mod seed;
 pub mod skeleton;
@@ -39,7 +41,8 @@ pub use files::{
     ExtractOptions, Extracted, extract_tree, feature_set_for, features_of_file, features_of_landmarks,
 };
 pub use fixed_length::{DEFAULT_MAX_LEN, FixedLength, Normalizer, pad_or_cut};
-pub use profile::{CYCLE_POINTS, Curve, JOINTS, NormalRange, PARAMETERS, Profile};
+pub use passes::passes;
+pub use profile::{CYCLE_POINTS, Curve, JOINTS, NormalRange, PARAMETERS, Pass, Profile};
 pub use seed::{SEED_COLUMNS, seed_features};
 pub use skeleton::{Joint, Limb, Side};
 pub use view::{Hidden, View};

@@ -2,10 +2,12 @@
 //! sagittal joint angles over the gait cycle per side, what could not be measured and why; and
 //! the normal range they are read against.
 
+use std::ops::Range;
 use std::path::Path;
 
 use gait_io::{Dataset, FeatureSequence, Landmarks, Require, Split, read_landmarks};
 
+use crate::passes::passes;
 use crate::{
     BodyAxes, Error, EventOptions, GaitParameters, Hidden, Result, Side, View, default_features,
     detect_events, gait_parameters, split_strides,
@@ -58,18 +60,94 @@ pub struct Profile {
     pub view: Option<View>,
     /// What could not be measured, and why.
     pub notes: Vec<String>,
+    /// A walk that turns: each pass ([`passes`]) profiled alone, in order; this profile is then
+    /// their summary (curves pooled over every stride, parameters averaged over the passes by
+    /// their length). Empty for a walk without a turn.
+    pub passes: Vec<Pass>,
+}
+
+/// One pass of a walk that turns, and its profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pass {
+    /// Its frames in the recording.
+    pub frames: Range<usize>,
+    /// What it shows.
+    pub profile: Profile,
 }
 
 impl Profile {
-    /// The profile of `landmarks` recorded at `fps`. Never fails: what cannot be measured is
-    /// left out and said in [`Profile::notes`].
+    /// The profile of `landmarks` recorded at `fps`, each pass of a walk that turns alone and
+    /// then summed up. Never fails: what cannot be measured is left out and said in
+    /// [`Profile::notes`].
     pub fn of(landmarks: &Landmarks, fps: f64) -> Profile {
-        let mut profile = Profile {
+        let cut = passes(landmarks, fps);
+        if let [only] = cut.as_slice()
+            && only.len() == landmarks.frames()
+        {
+            return Profile::of_pass(landmarks, fps);
+        }
+        let passes: Vec<Pass> = cut
+            .into_iter()
+            .map(|frames| Pass {
+                profile: match landmarks.frames_in(frames.clone()) {
+                    Ok(part) => Profile::of_pass(&part, fps),
+                    Err(e) => Profile::nothing(format!("nothing measured: {e}")),
+                },
+                frames,
+            })
+            .collect();
+        Profile::summary(passes)
+    }
+
+    /// A profile of nothing, for `reason`.
+    fn nothing(reason: String) -> Profile {
+        Profile {
             parameters: None,
             curves: Default::default(),
             view: None,
-            notes: Vec::new(),
-        };
+            notes: vec![reason],
+            passes: Vec::new(),
+        }
+    }
+
+    /// The summary of the `passes` of a walk that turns.
+    fn summary(passes: Vec<Pass>) -> Profile {
+        let listed: Vec<String> = passes
+            .iter()
+            .map(|p| format!("{}-{}", p.frames.start, p.frames.end - 1))
+            .collect();
+        let mut notes = vec![format!(
+            "the walk turns: {} passes (frames {}), each measured alone; the turns between them are left out",
+            passes.len(),
+            listed.join(", ")
+        )];
+        if passes.is_empty() {
+            notes.push("no pass is long enough to measure".into());
+        }
+        for (k, pass) in passes.iter().enumerate() {
+            notes.extend(pass.profile.notes.iter().map(|n| format!("pass {}: {n}", k + 1)));
+        }
+        let curves = std::array::from_fn(|s| {
+            std::array::from_fn(|j| pooled(passes.iter().filter_map(|p| p.profile.curves[s][j].as_ref())))
+        });
+        let views: Vec<Option<View>> = passes.iter().map(|p| p.profile.view).collect();
+        Profile {
+            parameters: None,
+            curves,
+            view: views
+                .first()
+                .copied()
+                .flatten()
+                .filter(|v| views.iter().all(|w| *w == Some(*v))),
+            notes,
+            passes,
+        }
+    }
+
+    /// The profile of one pass.
+    fn of_pass(landmarks: &Landmarks, fps: f64) -> Profile {
+        let mut profile = Profile::nothing(String::new());
+        profile.notes.clear();
         let axes = match BodyAxes::estimate(landmarks) {
             Ok(axes) => axes,
             Err(e) => {
@@ -150,8 +228,23 @@ impl Profile {
     }
 
     /// The parameter values in the order of [`PARAMETERS`], lengths divided by the leg length;
-    /// `NaN` where not measured.
+    /// `NaN` where not measured. For a walk that turns, each the mean over the passes that
+    /// measured it, weighted by their frames.
     pub fn parameter_values(&self) -> [f64; 11] {
+        if !self.passes.is_empty() {
+            let each: Vec<([f64; 11], f64)> = self
+                .passes
+                .iter()
+                .map(|p| (p.profile.parameter_values(), p.frames.len() as f64))
+                .collect();
+            return std::array::from_fn(|k| {
+                let (sum, weight) = each
+                    .iter()
+                    .filter(|(v, _)| v[k].is_finite())
+                    .fold((0.0, 0.0), |(s, w), (v, n)| (s + v[k] * n, w + n));
+                if weight > 0.0 { sum / weight } else { f64::NAN }
+            });
+        }
         let Some(p) = &self.parameters else {
             return [f64::NAN; 11];
         };
@@ -186,6 +279,35 @@ fn resample(features: &FeatureSequence, column: &str, stride: std::ops::Range<us
             v.is_finite().then_some(v)
         })
         .collect()
+}
+
+/// Curves of several passes as one: at each point the mean over all their strides, and the
+/// standard deviation of all of them together; `None` without any.
+fn pooled<'a>(curves: impl Iterator<Item = &'a Curve>) -> Option<Curve> {
+    let curves: Vec<&Curve> = curves.collect();
+    let n: usize = curves.iter().map(|c| c.strides).sum();
+    if n == 0 {
+        return None;
+    }
+    let at = |i: usize| {
+        let mean = curves.iter().map(|c| c.mean[i] * c.strides as f64).sum::<f64>() / n as f64;
+        // Sum of squares about the pooled mean: each curve's own spread and its mean's offset.
+        let squares: f64 = curves
+            .iter()
+            .map(|c| {
+                let k = c.strides as f64;
+                (k - 1.0).max(0.0) * c.sd[i].powi(2) + k * (c.mean[i] - mean).powi(2)
+            })
+            .sum();
+        let sd = if n > 1 {
+            (squares / (n - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        (mean, sd)
+    };
+    let (mean, sd) = (0..CYCLE_POINTS).map(at).unzip();
+    Some(Curve { mean, sd, strides: n })
 }
 
 /// Mean and standard deviation at each point over `cycles`; `None` without any.

@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-use gait_features::{BodyAxes, EventOptions, detect_events, features_of_file, features_of_landmarks};
+use gait_features::{BodyAxes, EventOptions, detect_events, features_of_file, features_of_landmarks, passes};
 use gait_io::{ClipFile, FeatureSequence, Landmarks, read_landmarks};
 use serde::Serialize;
 
 use crate::classifier::{Classifier, Prediction};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Segments classified per call to the model: bounds the memory of a long recording.
 const BATCH: usize = 256;
@@ -85,7 +85,8 @@ pub struct Verdict {
     pub frames: usize,
     /// How it was cut.
     pub cut: Cut,
-    /// The parts, in order; together they cover every frame.
+    /// The parts, in order; together they cover every frame of every pass (the turns of a walk
+    /// that turns are left out: [`passes`](gait_features::passes)).
     pub segments: Vec<Segment>,
     /// The decision on the whole: from each class's probability, the geometric mean over the
     /// segments, renormalised (for Normal and Abnormal: the mean log-odds). Decided by the
@@ -132,26 +133,56 @@ impl Classifier {
     ) -> Result<Verdict> {
         let frames = features.frames();
         let length = self.config().max_len;
-        let (cut, parts) = if frames <= length && !options.always {
+        // A walk that turns: each pass cut alone, the turns between them left out.
+        let landmarks = landmarks.filter(|l| l.frames() == frames);
+        let spans = match landmarks {
+            Some(l) => passes(l, options.fps),
+            None => std::iter::once(0..frames).collect(),
+        };
+        let one_pass = matches!(spans.as_slice(), [only] if *only == (0..frames));
+        let (cut, parts) = if one_pass && frames <= length && !options.always {
             (Cut::Whole, vec![(0, frames)])
         } else {
-            // Strides longer than the model's length would be cut short: windows then.
-            match landmarks
-                .and_then(|l| stride_parts(l, frames, length, options))
-                .filter(|p| p.iter().all(|(s, e)| e - s <= length))
-            {
-                Some(parts) => (
-                    Cut::Strides {
-                        strides: options.strides,
-                    },
-                    parts,
-                ),
-                None => {
-                    let hop = (length / 2).max(1);
-                    (Cut::Windows { length, hop }, window_parts(frames, length, hop))
-                }
+            let mut cuts = Vec::new();
+            let mut parts = Vec::new();
+            for span in spans {
+                // Strides longer than the model's length would be cut short: windows then.
+                let strides = landmarks
+                    .and_then(|l| l.frames_in(span.clone()).ok())
+                    .and_then(|l| stride_parts(&l, span.len(), length, options))
+                    .filter(|p| p.iter().all(|(s, e)| e - s <= length));
+                let (cut, within) = match strides {
+                    Some(within) => (
+                        Cut::Strides {
+                            strides: options.strides,
+                        },
+                        within,
+                    ),
+                    None => {
+                        let hop = (length / 2).max(1);
+                        (
+                            Cut::Windows { length, hop },
+                            window_parts(span.len(), length, hop),
+                        )
+                    }
+                };
+                cuts.push(cut);
+                parts.extend(within.into_iter().map(|(s, e)| (span.start + s, span.start + e)));
             }
+            // One rule for the whole: strides only when every pass could be cut at them.
+            let cut = cuts
+                .iter()
+                .copied()
+                .find(|c| matches!(c, Cut::Windows { .. }))
+                .or(cuts.first().copied())
+                .unwrap_or(Cut::Whole);
+            (cut, parts)
         };
+        if parts.is_empty() {
+            return Err(Error::Input(format!(
+                "no pass of the walk's {frames} frames is long enough to classify"
+            )));
+        }
         let mut segments = Vec::with_capacity(parts.len());
         for batch in parts.chunks(BATCH) {
             let sequences: Vec<FeatureSequence> =

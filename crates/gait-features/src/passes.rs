@@ -1,0 +1,88 @@
+//! [`passes`]: a recording cut into passes, stretches of walking in one direction, without the
+//! turns between them (a 10-metre walk test goes out and back).
+//!
+//! The feet tell which way the body goes: from heel (or ankle) to toe they point ahead, and turn
+//! half round at a turn, whatever the view (a hip line seen obliquely through a still camera
+//! seems to swing as the walker passes the camera). Layouts without feet (COCO) use the line from
+//! the right hip to the left. Each frame's direction is compared with the recording's first; the sign,
+//! smoothed by a majority over half a second either side (a pose estimator that mixes up the
+//! sides for a few frames is no turn), splits the frames into runs. Half a second at each end of
+//! a run, where the body is still turning, is left out, and so are runs too short to hold a
+//! stride. A recording without a turn is one pass, every frame of it.
+
+use std::ops::Range;
+
+use gait_io::Landmarks;
+
+use crate::geometry::{add, dot, sub, unit};
+use crate::skeleton::{Joint, Points};
+
+/// Half the window of the majority, and what is left out at each side of a turn, in seconds.
+const TURNING_SECONDS: f64 = 0.5;
+
+/// A pass shorter than this many seconds holds no stride worth measuring, and is dropped.
+const SHORTEST_PASS_SECONDS: f64 = 1.5;
+
+/// The passes of `landmarks` recorded at `fps`, in order: ranges of frames. One pass, the whole
+/// recording, when it has no turn (or too few frames showing both hips to tell).
+pub fn passes(landmarks: &Landmarks, fps: f64) -> Vec<Range<usize>> {
+    let points = Points::new(landmarks);
+    let frames = points.frames();
+    let whole = std::iter::once(0..frames).collect();
+    let feet = |f: usize| {
+        let foot =
+            |toe: Joint, heel: Joint, ankle: Joint| sub(points.get(f, toe), points.get_or(f, heel, ankle));
+        unit(add(
+            foot(Joint::LeftToe, Joint::LeftHeel, Joint::LeftAnkle),
+            foot(Joint::RightToe, Joint::RightHeel, Joint::RightAnkle),
+        ))
+    };
+    let hip_line = |f: usize| unit(sub(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip)));
+    let with_feet = (0..frames).any(|f| feet(f).is_some());
+    let direction = |f: usize| if with_feet { feet(f) } else { hip_line(f) };
+    let Some(reference) = (0..frames).find_map(direction) else {
+        return whole;
+    };
+    // +1 going as at the start, -1 the other way, 0 unknown.
+    let facing: Vec<i32> = (0..frames)
+        .map(|f| direction(f).map_or(0, |h| if dot(h, reference) >= 0.0 { 1 } else { -1 }))
+        .collect();
+    let half = ((TURNING_SECONDS * fps).round() as usize).max(1);
+    let mut smoothed: Vec<i32> = (0..frames)
+        .map(|f| {
+            let window = &facing[f.saturating_sub(half)..(f + half + 1).min(frames)];
+            window.iter().sum::<i32>().signum()
+        })
+        .collect();
+    // A tie takes the side of the frame before it.
+    for f in 1..frames {
+        if smoothed[f] == 0 {
+            smoothed[f] = smoothed[f - 1];
+        }
+    }
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
+    for f in 1..=frames {
+        if f == frames || smoothed[f] != smoothed[start] {
+            runs.push(start..f);
+            start = f;
+        }
+    }
+    if runs.len() == 1 {
+        return whole;
+    }
+    let shortest = (SHORTEST_PASS_SECONDS * fps).round() as usize;
+    runs.iter()
+        .enumerate()
+        .map(|(k, run)| {
+            let from = if k == 0 { run.start } else { run.start + half };
+            let to = if k == runs.len() - 1 {
+                run.end
+            } else {
+                run.end.saturating_sub(half)
+            };
+            from..to.max(from)
+        })
+        .filter(|pass| pass.len() >= shortest)
+        .collect()
+}

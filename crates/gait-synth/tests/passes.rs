@@ -1,0 +1,95 @@
+//! A walk that goes out, turns and comes back is cut into its two passes, each measured alone as
+//! well as a walk without a turn; nothing is refused because of the turn.
+
+use gait_features::{FeatureSet, Profile, passes};
+use gait_synth::{Realism, Subject, Walk, render, walk};
+use ndarray::{Axis, concatenate};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+const FPS: f64 = 30.0;
+
+/// Steps per minute between the first and last of `strikes` (both feet).
+fn cadence(strikes: &[Vec<usize>; 2]) -> f64 {
+    let mut all: Vec<usize> = strikes.iter().flatten().copied().collect();
+    all.sort_unstable();
+    (all.len() - 1) as f64 / ((all[all.len() - 1] - all[0]) as f64 / FPS) * 60.0
+}
+
+#[test]
+fn out_and_back_is_two_passes_each_with_its_own_cadence() {
+    let subject = Subject {
+        height: 1.7,
+        cadence: 105.0,
+        stride_ratio: 0.8,
+        amplitude: 1.0,
+        pathology: None,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    let out = walk(&subject, 300, FPS, &mut rng);
+    let mut back = walk(&subject, 300, FPS, &mut rng);
+    // The way back: the second walk turned half round about the vertical through the turning
+    // point (x and y change sign), so that it starts where the first ends.
+    let (end, start) = (out.positions[[299, 23, 0]], back.positions[[0, 23, 0]]);
+    back.positions
+        .index_axis_mut(Axis(2), 0)
+        .mapv_inplace(|x| end + 0.02 - (x - start));
+    back.positions.index_axis_mut(Axis(2), 1).mapv_inplace(|y| -y);
+    let both = Walk {
+        positions: concatenate(Axis(0), &[out.positions.view(), back.positions.view()]).unwrap(),
+        heel_strikes: [Vec::new(), Vec::new()],
+        height: out.height,
+    };
+    let clean = Realism {
+        drop_rate: 0.0,
+        ..Realism::default()
+    };
+    // In metres, as a motion-capture system gives them (a camera panning with the walker would
+    // hide how far each stride goes).
+    let (landmarks, _) = render(&both, &clean, None, &mut rng);
+    let straight = Profile::of(&render(&out, &clean, None, &mut rng).0, FPS).parameter_values()[1];
+
+    // Two passes, split at the turn (frame 300), the half second either side of it left out.
+    let cut = passes(&landmarks, FPS);
+    assert_eq!(cut, [0..285, 315..600]);
+    let profile = Profile::of(&landmarks, FPS);
+    assert_eq!(profile.passes.len(), 2);
+    for (pass, truth) in profile
+        .passes
+        .iter()
+        .zip([cadence(&out.heel_strikes), cadence(&back.heel_strikes)])
+    {
+        let measured = pass.profile.parameter_values()[0];
+        assert!(
+            (measured - truth).abs() <= 0.03 * truth,
+            "frames {:?}: {measured:.1} steps/min, true {truth:.1}",
+            pass.frames
+        );
+        // Stride length in leg lengths, as the walk without a turn measures it.
+        let stride = pass.profile.parameter_values()[1];
+        assert!(
+            (stride - straight).abs() <= 0.05 * straight,
+            "{stride} against {straight}"
+        );
+    }
+    assert!(profile.notes[0].starts_with("the walk turns: 2 passes (frames 0-284, 315-599)"));
+    assert!(profile.curves.iter().flatten().all(Option::is_some));
+    // The summary's cadence lies between the passes'.
+    let [a, b] = [0, 1].map(|k| profile.passes[k].profile.parameter_values()[0]);
+    let summary = profile.parameter_values()[0];
+    assert!(a.min(b) <= summary && summary <= a.max(b));
+
+    // The default features of the whole: every pass's frames measured, the turn's missing.
+    let features = FeatureSet::Default.compute(&landmarks, None).unwrap();
+    let knee = features.column("left_knee_flexion").unwrap();
+    assert!(
+        knee.iter()
+            .take(285)
+            .chain(knee.iter().skip(315))
+            .all(|v| v.is_finite())
+    );
+    assert!(knee.iter().skip(285).take(30).all(|v| v.is_nan()));
+    // One pass alone is one pass, every frame of it.
+    let first = landmarks.frames_in(0..280).unwrap();
+    assert_eq!(passes(&first, FPS), std::iter::once(0..280).collect::<Vec<_>>());
+}
