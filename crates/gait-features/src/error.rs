@@ -44,6 +44,15 @@ impl Error {
             _ => None,
         }
     }
+
+    /// What the operating system said, for a failure of the file system.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            Error::Io(e) => e.io_kind(),
+            Error::InFile { source, .. } => source.io_kind(),
+            _ => None,
+        }
+    }
 }
 
 /// `Result` with [`enum@Error`].

@@ -149,6 +149,16 @@ impl Error {
             Error::Mismatch(_) => None,
         }
     }
+
+    /// What the operating system said, for a failure of the file system (not found, permission
+    /// denied, no space left, ...): a program can act on it without reading the message.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            Error::Io(FileError { source, .. }) => Some(source.kind()),
+            Error::Walk { source, .. } => source.io_error().map(std::io::Error::kind),
+            _ => None,
+        }
+    }
 }
 
 /// `Result` with [`enum@Error`].

@@ -59,6 +59,15 @@ impl Error {
         }
     }
 
+    /// What the operating system said, for a failure of the file system.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            Error::Io(e) => e.io_kind(),
+            Error::Features(e) => e.io_kind(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn file(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io(gait_io::FileError::new(path, source).into())
     }

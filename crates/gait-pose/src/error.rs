@@ -105,6 +105,16 @@ impl Error {
             Error::FfmpegMissing { .. } | Error::Frame { .. } => None,
         }
     }
+
+    /// What the operating system said, for a failure of the file system (or of starting
+    /// `ffmpeg`).
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            Error::Io(e) => e.io_kind(),
+            Error::FfmpegMissing { source, .. } => Some(source.kind()),
+            _ => None,
+        }
+    }
 }
 
 impl From<gait_io::FileError> for Error {

@@ -57,7 +57,9 @@ impl People {
             .iter()
             .any(|p| p.next.is_none() && !p.retired && frame - p.seen <= KEEP_LOST);
         // A time that is not a number (a broken clock) looks every frame.
-        let due = self.looked.is_none_or(|t| (time - t >= LOOK_EVERY) || (time - t).is_nan());
+        let due = self
+            .looked
+            .is_none_or(|t| (time - t >= LOOK_EVERY) || (time - t).is_nan());
         let look = followed.is_empty() || lost_lately || due;
         if look {
             self.looked = Some(time);

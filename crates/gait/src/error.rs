@@ -33,6 +33,18 @@ impl Error {
             Error::Pose(e) => e.path(),
         }
     }
+
+    /// What the operating system said, for a failure of the file system (not found, permission
+    /// denied, no space left, ...), whichever crate met it.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            Error::Io(e) => e.io_kind(),
+            Error::Features(e) => e.io_kind(),
+            Error::Model(e) => e.io_kind(),
+            #[cfg(feature = "pose")]
+            Error::Pose(e) => e.io_kind(),
+        }
+    }
 }
 
 impl From<gait_io::Error> for Error {
