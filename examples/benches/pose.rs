@@ -1,7 +1,10 @@
 //! Pose speed against MediaPipe Python on the same frames (`python examples/benches/python/pose_mediapipe.py`;
 //! run with `cargo bench --features pose --bench pose`):
 //! `pose/video_full` and `pose/video_lite`, frames per second from decoded 640 x 960 frames to
-//! landmarks in video mode (detector on the first frame, then tracking), the whole pipeline.
+//! landmarks in video mode (detector on the first frame, then tracking), the whole pipeline, as
+//! MediaPipe follows one person. `pose/everyone_full`: the same frames with everyone followed (as
+//! `pose` runs), the price of looking for others. `pose/two_people_full`: everyone followed in
+//! `people.mp4` (960 x 540, two people in most frames), against `pose/everyone_full` per frame.
 #![allow(missing_docs)] // criterion_group! makes an undocumented public function
 
 use std::path::Path;
@@ -9,15 +12,17 @@ use std::path::Path;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gait::pose::{Frame, FrameSource, Model, PoseEstimator, PoseOptions, default_model_dir};
 
-fn frames() -> Vec<(Frame, f64)> {
-    let video = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/gait-pose/tests/fixtures/walker.mp4");
+fn decoded(name: &str) -> Vec<(Frame, f64)> {
+    let video = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/gait-pose/tests/fixtures")
+        .join(name);
     FrameSource::open(&video, 30.0)
         .and_then(|source| source.collect::<Result<Vec<_>, _>>())
-        .expect("the bench decodes crates/gait-pose/tests/fixtures/walker.mp4 with ffmpeg")
+        .expect("the bench decodes the fixture videos of crates/gait-pose/tests/fixtures with ffmpeg")
 }
 
 fn pose(c: &mut Criterion) {
-    let frames = frames();
+    let (frames, people) = (decoded("walker.mp4"), decoded("people.mp4"));
     let mut group = c.benchmark_group("pose");
     group.sample_size(10);
     group.throughput(Throughput::Elements(frames.len() as u64));
@@ -32,6 +37,20 @@ fn pose(c: &mut Criterion) {
                     .iter()
                     .filter(|(frame, time)| estimator.estimate(frame, *time).is_some())
                     .count()
+            })
+        });
+    }
+    for (name, video) in [("everyone_full", &frames), ("two_people_full", &people)] {
+        let mut estimator =
+            PoseEstimator::open(&default_model_dir(), PoseOptions::default()).expect("models");
+        group.throughput(Throughput::Elements(video.len() as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                estimator.reset();
+                video
+                    .iter()
+                    .map(|(frame, time)| estimator.estimate_people(frame, *time).len())
+                    .sum::<usize>()
             })
         });
     }

@@ -4,10 +4,6 @@
 use crate::frame::Roi;
 use crate::smoothing::Smoother;
 
-/// The detector looks for people not yet followed every this many seconds (and whenever someone
-/// followed is lost): at 30 frames per second, one frame in nine.
-const LOOK_EVERY: f64 = 0.3;
-
 /// A person lost for at most this many frames and found again near where they were keeps their
 /// number.
 const KEEP_LOST: usize = 30;
@@ -42,8 +38,9 @@ pub(crate) struct People {
 
 impl People {
     /// Starts the frame shown at `time`: the people to look for where they were, as
-    /// `(slot, region)`, and whether the detector should look for others too.
-    pub(crate) fn begin_frame(&mut self, time: f64) -> (Vec<(usize, Roi)>, bool) {
+    /// `(slot, region)`, and whether the detector should look for others too (when someone
+    /// followed is lost, and `every` seconds).
+    pub(crate) fn begin_frame(&mut self, time: f64, every: f64) -> (Vec<(usize, Roi)>, bool) {
         self.frame += 1;
         let followed: Vec<(usize, Roi)> = self
             .followed
@@ -59,7 +56,7 @@ impl People {
         // A time that is not a number (a broken clock) looks every frame.
         let due = self
             .looked
-            .is_none_or(|t| (time - t >= LOOK_EVERY) || (time - t).is_nan());
+            .is_none_or(|t| (time - t >= every) || (time - t).is_nan());
         let look = followed.is_empty() || lost_lately || due;
         if look {
             self.looked = Some(time);
