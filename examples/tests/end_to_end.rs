@@ -224,7 +224,7 @@ fn leave_one_subject_out_predicts_every_clip_once_and_pools_as_by_hand() {
 #[test]
 fn a_long_walk_is_cut_into_parts_that_cover_it_and_follow_its_change() {
     use gait::io::VideoInfo;
-    use gait::synth::{Camera, Pathology, Realism, Subject, Walk, render, walk};
+    use gait::synth::{Camera, Pathology, Realism, Subject, render, walk};
     use rand::SeedableRng;
 
     let dir = tempfile::tempdir().unwrap();
@@ -249,21 +249,8 @@ fn a_long_walk_is_cut_into_parts_that_cover_it_and_follow_its_change() {
         pathology,
     };
     let first = walk(&person(None), 300, 30.0, &mut rng);
-    let mut second = walk(&person(Some((Pathology::Crouch, 1.0))), 300, 30.0, &mut rng);
-    let shift = first.positions[[299, 23, 0]] - second.positions[[0, 23, 0]] + 0.02;
-    second
-        .positions
-        .index_axis_mut(gait::ndarray::Axis(2), 0)
-        .mapv_inplace(|x| x + shift);
-    let both = Walk {
-        positions: gait::ndarray::concatenate(
-            gait::ndarray::Axis(0),
-            &[first.positions.view(), second.positions.view()],
-        )
-        .unwrap(),
-        heel_strikes: [Vec::new(), Vec::new()],
-        height: first.height,
-    };
+    let second = walk(&person(Some((Pathology::Crouch, 1.0))), 300, 30.0, &mut rng);
+    let both = first.then(&second, false);
     let still = Realism {
         drop_rate: 0.0,
         ..Realism::default()
@@ -352,23 +339,8 @@ fn a_long_walk_is_cut_into_parts_that_cover_it_and_follow_its_change() {
 
     // Out and back: the second walk turned half round (x and y change sign) where the first
     // ends. Each pass is cut alone, at its own strides; no part holds the turn.
-    let mut back = walk(&person(None), 300, 30.0, &mut rng);
-    let (end, start) = (first.positions[[299, 23, 0]], back.positions[[0, 23, 0]]);
-    back.positions
-        .index_axis_mut(gait::ndarray::Axis(2), 0)
-        .mapv_inplace(|x| end + 0.02 - (x - start));
-    back.positions
-        .index_axis_mut(gait::ndarray::Axis(2), 1)
-        .mapv_inplace(|y| -y);
-    let there_and_back = Walk {
-        positions: gait::ndarray::concatenate(
-            gait::ndarray::Axis(0),
-            &[first.positions.view(), back.positions.view()],
-        )
-        .unwrap(),
-        heel_strikes: [Vec::new(), Vec::new()],
-        height: first.height,
-    };
+    let back = walk(&person(None), 300, 30.0, &mut rng);
+    let there_and_back = first.then(&back, true);
     let (landmarks, _) = render(&there_and_back, &still, Some(&Camera::default()), &mut rng);
     let turning = dir.path().join("turning/1_landmarks.npy");
     gait::io::write_landmarks(&turning, &landmarks).unwrap();

@@ -1,7 +1,7 @@
 //! The walker: joint-angle curves over the gait cycle drive a stick figure scaled from height,
 //! in metres (x forward, y left, z up), with the true gait events known.
 
-use ndarray::Array3;
+use ndarray::{Array3, Axis};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -47,6 +47,37 @@ pub struct Walk {
     pub heel_strikes: [Vec<usize>; 2],
     /// The subject's height, metres.
     pub height: f64,
+}
+
+impl Walk {
+    /// This walk, then `next` from a step beyond where this one ends (the pelvis 2 cm on): straight
+    /// on, or, with `turn`, turned half round (x and y change sign) to come back. The heel strikes
+    /// of both, in the frames of the whole.
+    pub fn then(&self, next: &Walk, turn: bool) -> Walk {
+        let frames = self.positions.shape()[0];
+        let end = self.positions[[frames - 1, 23, 0]] + 0.02;
+        let start = next.positions[[0, 23, 0]];
+        let mut after = next.positions.clone();
+        if turn {
+            after
+                .index_axis_mut(Axis(2), 0)
+                .mapv_inplace(|x| end - (x - start));
+            after.index_axis_mut(Axis(2), 1).mapv_inplace(|y| -y);
+        } else {
+            after.index_axis_mut(Axis(2), 0).mapv_inplace(|x| x - start + end);
+        }
+        let positions = ndarray::concatenate(Axis(0), &[self.positions.view(), after.view()])
+            .expect("33 landmarks of 3 axes each");
+        let heel_strikes = std::array::from_fn(|side| {
+            let later = next.heel_strikes[side].iter().map(|f| f + frames);
+            self.heel_strikes[side].iter().copied().chain(later).collect()
+        });
+        Walk {
+            positions,
+            heel_strikes,
+            height: self.height,
+        }
+    }
 }
 
 /// A smooth periodic bump centred at `centre` (cycle fraction) of width `width`.

@@ -2,8 +2,7 @@
 //! well as a walk without a turn; nothing is refused because of the turn.
 
 use gait_features::{FeatureSet, Profile, passes};
-use gait_synth::{Realism, Subject, Walk, render, walk};
-use ndarray::{Axis, concatenate};
+use gait_synth::{Realism, Subject, render, walk};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -27,19 +26,8 @@ fn out_and_back_is_two_passes_each_with_its_own_cadence() {
     };
     let mut rng = ChaCha8Rng::seed_from_u64(21);
     let out = walk(&subject, 300, FPS, &mut rng);
-    let mut back = walk(&subject, 300, FPS, &mut rng);
-    // The way back: the second walk turned half round about the vertical through the turning
-    // point (x and y change sign), so that it starts where the first ends.
-    let (end, start) = (out.positions[[299, 23, 0]], back.positions[[0, 23, 0]]);
-    back.positions
-        .index_axis_mut(Axis(2), 0)
-        .mapv_inplace(|x| end + 0.02 - (x - start));
-    back.positions.index_axis_mut(Axis(2), 1).mapv_inplace(|y| -y);
-    let both = Walk {
-        positions: concatenate(Axis(0), &[out.positions.view(), back.positions.view()]).unwrap(),
-        heel_strikes: [Vec::new(), Vec::new()],
-        height: out.height,
-    };
+    let back = walk(&subject, 300, FPS, &mut rng);
+    let both = out.then(&back, true);
     let clean = Realism {
         drop_rate: 0.0,
         ..Realism::default()
