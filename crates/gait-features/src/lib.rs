@@ -10,7 +10,7 @@
 //! - [`fixed_length`]: padding or cutting to a fixed number of frames with a mask, and
 //!   normalisation statistics.
 //! - [`profile`]: a walk's gait profile for a report, and the normal range it is read against.
-//! - [`passes`]: a recording cut into passes, without the turns between them.
+//! - [`passes`](mod@passes): a recording cut into passes, without the turns between them.
 //! - [`view`]: where the camera stood, and what that view cannot measure.
 //! - [`features_of_file`], [`extract_tree`]: the features of files and of whole trees.
 

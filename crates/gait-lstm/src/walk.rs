@@ -86,7 +86,7 @@ pub struct Verdict {
     /// How it was cut.
     pub cut: Cut,
     /// The parts, in order; together they cover every frame of every pass (the turns of a walk
-    /// that turns are left out: [`passes`](gait_features::passes)).
+    /// that turns are left out: [`passes`](gait_features::passes())).
     pub segments: Vec<Segment>,
     /// The decision on the whole: from each class's probability, the geometric mean over the
     /// segments, renormalised (for Normal and Abnormal: the mean log-odds). Decided by the
