@@ -91,7 +91,7 @@ impl Profile {
             .map(|frames| Pass {
                 profile: match landmarks.frames_in(frames.clone()) {
                     Ok(part) => Profile::of_pass(&part, fps),
-                    Err(e) => Profile::nothing(format!("nothing measured: {e}")),
+                    Err(e) => Profile::nothing(vec![format!("nothing measured: {e}")]),
                 },
                 frames,
             })
@@ -99,13 +99,13 @@ impl Profile {
         Profile::summary(passes)
     }
 
-    /// A profile of nothing, for `reason`.
-    fn nothing(reason: String) -> Profile {
+    /// A profile with nothing measured yet, and `notes`.
+    fn nothing(notes: Vec<String>) -> Profile {
         Profile {
             parameters: None,
             curves: Default::default(),
             view: None,
-            notes: vec![reason],
+            notes,
             passes: Vec::new(),
         }
     }
@@ -146,8 +146,7 @@ impl Profile {
 
     /// The profile of one pass.
     fn of_pass(landmarks: &Landmarks, fps: f64) -> Profile {
-        let mut profile = Profile::nothing(String::new());
-        profile.notes.clear();
+        let mut profile = Profile::nothing(Vec::new());
         let axes = match BodyAxes::estimate(landmarks) {
             Ok(axes) => axes,
             Err(e) => {

@@ -69,7 +69,7 @@ pub enum Error {
         reason: String,
     },
     /// A person asked for by number is not in the video.
-    #[error("{}: no person {number}: the video shows {people}", path.display())]
+    #[error("{}: no person {number}: the video shows {people}; give a number from 1 to {people}, or walker", path.display())]
     NoSuchPerson {
         /// The video.
         path: PathBuf,

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::detector::Detector;
 use crate::error::Result;
+use crate::following::Following;
 use crate::frame::{Frame, Roi};
 use crate::landmarker::{Landmark, Landmarker, region};
-use crate::people::People;
 use crate::smoothing::Smoother;
 
 /// Which landmark model runs: MediaPipe's three sizes of BlazePose.
@@ -98,7 +98,7 @@ pub struct PoseEstimator {
     /// In video mode, where to look in the next frame.
     next: Option<Roi>,
     /// In video mode, every person followed by [`estimate_people`](Self::estimate_people).
-    pub(crate) people: People,
+    pub(crate) following: Following,
 }
 
 /// The folder of the committed models: `models/mediapipe` of this workspace.
@@ -128,7 +128,7 @@ impl PoseEstimator {
             options,
             smoother: Smoother::new(),
             next: None,
-            people: People::default(),
+            following: Following::default(),
         })
     }
 
@@ -136,7 +136,7 @@ impl PoseEstimator {
     pub fn reset(&mut self) {
         self.next = None;
         self.smoother.reset();
-        self.people = People::default();
+        self.following = Following::default();
     }
 
     /// The pose in `frame`, shown at `time` seconds, or `None` when no person is found.
@@ -177,33 +177,33 @@ impl PoseEstimator {
                 .into_iter()
                 .collect();
         }
-        let (followed, look) = self.people.begin_frame(time, self.options.look_for_others);
+        let (followed, look) = self.following.begin_frame(time, self.options.look_for_others);
         let mut taken: Vec<Roi> = followed.iter().map(|&(_, roi)| roi).collect();
         let mut found: Vec<(usize, Pose)> = Vec::new();
         for (slot, roi) in followed {
             let result = self.landmarks_in(frame, &roi, Smoothing::Person(slot), time);
-            self.people.update(slot, result.and_then(|(_, next)| next));
+            self.following.update(slot, result.and_then(|(_, next)| next));
             found.extend(result.map(|(pose, _)| (slot, pose)));
         }
         if look {
             let aspect = frame.width() as f32 / frame.height() as f32;
             for roi in self.detect_all(frame) {
-                let Some(slot) = self.people.place(&roi, &taken, aspect) else {
+                let Some(slot) = self.following.place(&roi, &taken, aspect) else {
                     continue;
                 };
                 taken.push(roi);
                 let result = self.landmarks_in(frame, &roi, Smoothing::Person(slot), time);
-                self.people.update(slot, result.and_then(|(_, next)| next));
+                self.following.update(slot, result.and_then(|(_, next)| next));
                 found.extend(result.map(|(pose, _)| (slot, pose)));
             }
         }
         let kept = self
-            .people
+            .following
             .end_frame(&found.iter().map(|&(slot, _)| slot).collect::<Vec<_>>());
         let mut people: Vec<(usize, Pose)> = found
             .into_iter()
             .filter(|(slot, _)| kept.contains(slot))
-            .map(|(slot, pose)| (self.people.number(slot), pose))
+            .map(|(slot, pose)| (self.following.number(slot), pose))
             .collect();
         people.sort_by_key(|&(number, _)| number);
         people
@@ -235,7 +235,7 @@ impl PoseEstimator {
         };
         let smoother = match smoothing {
             Smoothing::Single => &mut self.smoother,
-            Smoothing::Person(slot) => self.people.smoother(slot),
+            Smoothing::Person(slot) => self.following.smoother(slot),
         };
         smoother.apply(landmarks, &mut found.auxiliary, time, [w, h], scale);
         let next = found.region(frame);
@@ -250,11 +250,6 @@ impl PoseEstimator {
             .iter()
             .map(|d| d.region(frame))
             .collect()
-    }
-
-    /// The options it runs with.
-    pub fn options(&self) -> PoseOptions {
-        self.options
     }
 }
 

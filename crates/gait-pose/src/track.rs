@@ -145,7 +145,6 @@ pub fn track_people(
             person: 1,
             ..Track::default()
         });
-        people.tracks[0].poses.clear();
     }
     Ok(people)
 }

@@ -1,4 +1,4 @@
-//! [`People`]: everyone the detector finds in a video, each followed from frame to frame with
+//! [`Following`]: everyone the detector finds in a video, each followed from frame to frame with
 //! their own region and smoothing, as MediaPipe follows its one person.
 
 use crate::frame::Roi;
@@ -28,7 +28,7 @@ struct Followed {
 
 /// Everyone followed in a video.
 #[derive(Debug, Default)]
-pub(crate) struct People {
+pub(crate) struct Following {
     followed: Vec<Followed>,
     /// Frames begun.
     frame: usize,
@@ -36,7 +36,7 @@ pub(crate) struct People {
     looked: Option<f64>,
 }
 
-impl People {
+impl Following {
     /// Starts the frame shown at `time`: the people to look for where they were, as
     /// `(slot, region)`, and whether the detector should look for others too (when someone
     /// followed is lost, and `every` seconds).
