@@ -177,7 +177,10 @@ impl PoseEstimator {
                 .into_iter()
                 .collect();
         }
-        let (followed, look) = self.following.begin_frame(time, self.options.look_for_others);
+        let aspect = frame.width() as f32 / frame.height() as f32;
+        let (followed, look) = self
+            .following
+            .begin_frame(time, self.options.look_for_others, aspect);
         let mut taken: Vec<Roi> = followed.iter().map(|&(_, roi)| roi).collect();
         let mut found: Vec<(usize, Pose)> = Vec::new();
         for (slot, roi) in followed {
@@ -186,9 +189,8 @@ impl PoseEstimator {
             found.extend(result.map(|(pose, _)| (slot, pose)));
         }
         if look {
-            let aspect = frame.width() as f32 / frame.height() as f32;
             for roi in self.detect_all(frame) {
-                let Some(slot) = self.following.place(&roi, &taken, aspect) else {
+                let Some(slot) = self.following.place(&roi, &taken) else {
                     continue;
                 };
                 taken.push(roi);
@@ -199,7 +201,7 @@ impl PoseEstimator {
         }
         let kept = self
             .following
-            .end_frame(&found.iter().map(|&(slot, _)| slot).collect::<Vec<_>>());
+            .end_frame(&found.iter().map(|(slot, pose)| (*slot, pose)).collect::<Vec<_>>());
         let mut people: Vec<(usize, Pose)> = found
             .into_iter()
             .filter(|(slot, _)| kept.contains(slot))
@@ -223,6 +225,12 @@ impl PoseEstimator {
             .find(frame, roi, self.options.min_tracking_confidence)?;
         if self.options.mode == Mode::Static {
             return Some((found.landmarks, None));
+        }
+        if let Smoothing::Person(slot) = smoothing {
+            // Someone near another person: only a pose where their motion predicts is theirs.
+            if !self.following.accepts(slot, &found.region(frame)) {
+                return None;
+            }
         }
         let [c, s] = found.auxiliary;
         let (w, h) = (frame.width() as f32, frame.height() as f32);

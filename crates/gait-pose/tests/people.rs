@@ -210,3 +210,46 @@ fn one_person_is_followed_bit_for_bit_as_mediapipe_follows_one() {
         assert_eq!(all, single.map(|pose| (1, pose)).into_iter().collect::<Vec<_>>());
     }
 }
+
+#[test]
+fn two_walkers_crossing_each_keep_their_own_track() {
+    // crossing.mp4 (render_people.py --crossing): two walkers dressed alike, one near the camera
+    // going right, one further back going left, pass each other around frame 37 of 60. Before
+    // each was looked for where their own motion takes them, the near one's track passed to the
+    // other at frame 40.
+    let truth: Vec<[f32; 2]> = std::fs::read_to_string(fixture("crossing_truth.txt"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: Vec<f32> = l.split(' ').map(|v| v.parse().unwrap()).collect();
+            [v[0], v[2]]
+        })
+        .collect();
+    let mut estimator = estimator();
+    let source = gait_pose::FrameSource::open(&fixture("crossing.mp4"), 12.0).unwrap();
+    let people = gait_pose::track_people(&mut estimator, source, |_, _, _| {}).unwrap();
+    assert_eq!(people.tracks.len(), 2, "two people, each one track");
+    let mut whom = Vec::new();
+    for track in &people.tracks {
+        let first = hips_x(&track.poses[0]);
+        let own = usize::from((first - truth[track.frame_indices[0]][1]).abs() < 40.0);
+        whom.push(own);
+        for (pose, &frame) in track.poses.iter().zip(&track.frame_indices) {
+            let [mine, theirs] = [truth[frame][own], truth[frame][1 - own]];
+            // Where the two are a fifth of a body height apart or more, the pose is nearer its
+            // own person than the other.
+            if (mine - theirs).abs() >= 50.0 {
+                let x = hips_x(pose);
+                assert!(
+                    (x - mine).abs() < (x - theirs).abs(),
+                    "person {} in frame {frame}: hips at {x}, theirs at {mine}, the other's at {theirs}",
+                    track.person
+                );
+            }
+        }
+        // Followed to the end, on their own person.
+        assert_eq!(track.frame_indices.last(), Some(&59), "person {}", track.person);
+        assert!((hips_x(track.poses.last().unwrap()) - truth[59][own]).abs() < 20.0);
+    }
+    assert_eq!(whom, [0, 1], "the near walker first seen first");
+}
