@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --features pose --example pose -- --input PATH --out OUT [--model lite|full|heavy]
-//!     [--static] [--fps 30] [--force] [--overlay] [--strict] [--person walker|largest|K]
+//!     [--static] [--fps 30] [--force] [--overlay] [--strict] [--person walker|largest|all|K]
 //! ```
 //! PATH is a video, a folder of pictures (PNG, JPEG: one clip), or a tree of videos such as
 //! `Training/Normal/<recording>/N.mp4`. OUT mirrors it: for every video `N.mp4`,
@@ -11,10 +11,13 @@
 //! `N_visibility.npy` and `N_video.json` (the frame's size, rotation and rate, and which person
 //! was followed and why); a single `walk.mp4` gives `OUT/walk_landmarks.npy` and the rest. Every
 //! person the detector finds is followed; after the whole clip, the one who walks is kept
-//! (`--person` chooses otherwise). The input is never written to, and existing output is not
-//! overwritten without `--force`. `--overlay` also writes `N_overlay.png`, a frame from the
-//! middle of the video with the person followed drawn in colour and the others in grey. Videos
-//! are decoded by the `ffmpeg` program.
+//! (`--person` chooses otherwise). `--person all` writes every person of a video that shows
+//! several as a recording of their own ([`VideoJob::person`]: `rec/N.mp4` gives
+//! `rec_person2/N_landmarks.npy`, a single `walk.mp4` gives `walk_person2_landmarks.npy`); a
+//! video of one person is written as always. The input is never written to, and existing output
+//! is not overwritten without `--force`. `--overlay` also writes `N_overlay.png`, a contact sheet
+//! of six frames spread over the video with everyone's skeleton and number, the person kept in
+//! colour and the others in grey. Videos are decoded by the `ffmpeg` program.
 #![allow(clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
@@ -24,8 +27,8 @@ use std::sync::Mutex;
 use clap::{Parser, ValueEnum};
 use gait::io::OutputDir;
 use gait::pose::{
-    Frame, FrameSource, Mode, Model, Person, Pose, PoseEstimator, PoseOptions, VideoJob, VideoJobs,
-    default_model_dir, track_people, video_jobs,
+    Frame, FrameSource, Mode, Model, Person, Pose, PoseEstimator, PoseOptions, Track, VideoJob, VideoJobs,
+    contact_sheet, default_model_dir, track_people, video_jobs,
 };
 use gait_examples::Failure;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -62,13 +65,13 @@ struct Args {
     /// Overwrite existing output files.
     #[arg(long)]
     force: bool,
-    /// Also write `N_overlay.png`: a frame with the skeleton drawn.
+    /// Also write `N_overlay.png`: six frames with everyone's skeleton and number drawn.
     #[arg(long)]
     overlay: bool,
-    /// Whom to follow when several people are seen: walker (the one who walks), largest, or a
-    /// person's number (from 1, in the order first seen).
-    #[arg(long, default_value = "walker", value_parser = parse_person)]
-    person: Person,
+    /// Whom to keep when several people are seen: walker (the one who walks), largest, all (each
+    /// as a recording of their own), or a person's number (from 1, in the order first seen).
+    #[arg(long, default_value = "walker", value_parser = parse_whom)]
+    person: Whom,
     /// A video cut short or damaged is an error, and nothing of it is written (without it, a
     /// warning with the frames that could be decoded).
     #[arg(long)]
@@ -135,7 +138,7 @@ fn run(args: &Args) -> Result<usize, Failure> {
     if let [job] = jobs.as_slice() {
         // One clip: its error is the program's one line.
         let bar = video_bar(bars.add(ProgressBar::new(0)), &style, job);
-        let summary = extract(job, &models, options, args, &bar);
+        let summary = extract(job, &out, &models, options, args, &bar);
         bar.finish_and_clear();
         overall.finish_and_clear();
         eprintln!("{}", summary?);
@@ -145,7 +148,7 @@ fn run(args: &Args) -> Result<usize, Failure> {
     // Videos run side by side, each with its own estimator (tracking is sequential within one).
     jobs.par_iter().for_each(|job| {
         let bar = video_bar(bars.insert_before(&overall, ProgressBar::new(0)), &style, job);
-        let result = extract(job, &models, options, args, &bar);
+        let result = extract(job, &out, &models, options, args, &bar);
         bar.finish_and_clear();
         match result {
             Ok(summary) => bars.suspend(|| eprintln!("{summary}")),
@@ -164,9 +167,25 @@ fn run(args: &Args) -> Result<usize, Failure> {
     Ok(jobs.len())
 }
 
-fn parse_person(s: &str) -> Result<Person, String> {
-    s.parse()
+/// Whom `--person` keeps.
+#[derive(Clone, Copy)]
+enum Whom {
+    One(Person),
+    All,
 }
+
+fn parse_whom(s: &str) -> Result<Whom, String> {
+    match s {
+        "all" => Ok(Whom::All),
+        _ => s
+            .parse()
+            .map(Whom::One)
+            .map_err(|_| format!("person {s:?}: give walker, largest, all or a number from 1")),
+    }
+}
+
+/// How many frames the overlay's contact sheet shows.
+const SHOTS: usize = 6;
 
 /// A video's progress bar, named after its file.
 fn video_bar(bar: ProgressBar, style: &ProgressStyle, job: &VideoJob) -> ProgressBar {
@@ -181,9 +200,10 @@ fn video_bar(bar: ProgressBar, style: &ProgressStyle, job: &VideoJob) -> Progres
     bar
 }
 
-/// Extracts one clip; returns a line saying what was written.
+/// Extracts one clip; returns a line per recording written, saying what it holds.
 fn extract(
     job: &VideoJob,
+    out: &OutputDir,
     models: &Path,
     options: PoseOptions,
     args: &Args,
@@ -193,50 +213,75 @@ fn extract(
     let source = FrameSource::open(&job.input, args.fps)?;
     let frames = source.len_hint().unwrap_or(0);
     bar.set_length(frames as u64);
-    // The overlay: the frame nearest the middle with somebody in it, with everyone's pose.
-    let mut overlay: Option<(Frame, Vec<(usize, Pose)>)> = None;
-    let middle = frames / 2;
+    // The contact sheet: the first frame with somebody in it from each sixth of the video.
+    let mut shots: Vec<(Frame, Vec<(usize, Pose)>)> = Vec::new();
     let people = track_people(&mut estimator, source, |index, frame, people| {
         bar.set_position(index as u64 + 1);
-        if args.overlay && !people.is_empty() && (overlay.is_none() || index <= middle) {
-            overlay = Some((frame.clone(), people.to_vec()));
+        let due = shots.len() < SHOTS && index * SHOTS >= shots.len() * frames;
+        if args.overlay && due && !people.is_empty() {
+            shots.push((frame.clone(), people.to_vec()));
         }
     })?;
-    let others = people.tracks.len() - 1;
-    let found = people.choose(args.person, &job.input)?;
-    if let Some(damage) = found.damage.as_ref().filter(|_| args.strict) {
+    let count = people.tracks.len();
+    if let Some(damage) = people.tracks[0].damage.as_ref().filter(|_| args.strict) {
         return Err(gait::Error::from(gait::pose::Error::Video {
             path: job.input.clone(),
             reason: format!("cut short or damaged, and --strict: nothing written ({damage})"),
         }));
     }
-    gait::write_track(&found, &job.input, &job.dir, &job.clip)?;
-    if let Some((mut frame, people)) = overlay {
-        // The others in grey first, then the person followed in colour on top.
-        for (_, pose) in people.iter().filter(|(number, _)| *number != found.person) {
-            frame.draw_other_pose(pose);
+    let written: Vec<(VideoJob, Track)> = match args.person {
+        Whom::All if count > 1 => {
+            let mut written = Vec::new();
+            for mut track in people.tracks {
+                let person = job.person(track.person, out)?;
+                if let Some(existing) = person.existing_output().filter(|_| !args.force) {
+                    return Err(gait::io::Error::OutputExists { path: existing }.into());
+                }
+                track.chosen = Some(format!(
+                    "person {} of {count}: every person written",
+                    track.person
+                ));
+                written.push((person, track));
+            }
+            written
         }
-        for (_, pose) in people.iter().filter(|(number, _)| *number == found.person) {
-            frame.draw_pose(pose);
-        }
-        frame.write_png(&job.overlay())?;
+        Whom::All => vec![(job.clone(), people.choose(Person::Walker, &job.input)?)],
+        Whom::One(person) => vec![(job.clone(), people.choose(person, &job.input)?)],
+    };
+    for (job, track) in &written {
+        gait::write_track(track, &job.input, &job.dir, &job.clip)?;
     }
-    let damage = found
-        .damage
-        .map(|d| format!(" (warning: the video is cut or damaged: {d})"))
-        .unwrap_or_default();
-    let chosen = found
-        .chosen
-        .as_ref()
-        .map(|c| format!("; {others} other people not followed; {c}"))
-        .unwrap_or_default();
-    Ok(format!(
-        "{}: a person in {} of {} frames -> {}{chosen}{damage}",
-        job.input.display(),
-        found.poses.len(),
-        found.frames_read,
-        job.outputs()[0].display()
-    ))
+    if !shots.is_empty() {
+        // One track kept: that person in colour; every person written: all alike.
+        let chosen = match written.as_slice() {
+            [(_, track)] => Some(track.person),
+            _ => None,
+        };
+        contact_sheet(&shots, chosen)?.write_png(&job.overlay())?;
+    }
+    let lines: Vec<String> = written
+        .iter()
+        .map(|(job, found)| {
+            let damage = found
+                .damage
+                .as_ref()
+                .map(|d| format!(" (warning: the video is cut or damaged: {d})"))
+                .unwrap_or_default();
+            let chosen = match (&found.chosen, written.len()) {
+                (Some(c), 1) => format!("; {} other people not followed; {c}", count - 1),
+                (Some(c), _) => format!("; {c}"),
+                (None, _) => String::new(),
+            };
+            format!(
+                "{}: a person in {} of {} frames -> {}{chosen}{damage}",
+                job.input.display(),
+                found.poses.len(),
+                found.frames_read,
+                job.outputs()[0].display()
+            )
+        })
+        .collect();
+    Ok(lines.join("\n"))
 }
 
 fn main() -> ExitCode {

@@ -665,6 +665,47 @@ fn pose_refuses_an_output_in_its_input_and_two_videos_of_one_name() {
     );
 }
 
+#[cfg(feature = "pose")]
+#[test]
+fn pose_writes_every_person_as_a_recording_of_their_own_and_a_contact_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("videos/Normal/rec");
+    std::fs::create_dir_all(&rec).unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/gait-pose/tests/fixtures/crossing.mp4");
+    std::fs::copy(&fixture, rec.join("1.mp4")).unwrap();
+    let (videos, out) = (dir.path().join("videos"), dir.path().join("out"));
+    let args = [
+        "--input",
+        videos.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--person",
+        "all",
+        "--overlay",
+    ];
+    succeeded(&run("pose", &args));
+    for k in [1, 2] {
+        let written = out.join(format!("Normal/rec_person{k}"));
+        assert!(written.join("1_landmarks.npy").exists());
+        let info = gait::io::read_video_info(&written.join("1_video.json")).unwrap();
+        assert_eq!(
+            info.person.as_deref(),
+            Some(format!("person {k} of 2: every person written").as_str())
+        );
+    }
+    assert!(!out.join("Normal/rec/1_landmarks.npy").exists());
+    // The contact sheet: six frames of 960 x 540 shrunk to 640 x 360, three a row, 4 px apart.
+    let sheet = gait::pose::read_image(&out.join("Normal/rec/1_overlay.png"), 0).unwrap();
+    assert_eq!((sheet.width(), sheet.height()), (3 * 644 + 4, 2 * 364 + 4));
+    // Again: nothing replaced without --force.
+    refused(&run("pose", &args), "exists");
+    // A typo is refused with what to give.
+    let mut bad = args;
+    bad[5] = "everyone";
+    refused(&run("pose", &bad), "give walker, largest, all or a number");
+}
+
 /// Runs program `name` with `args` in `dir` under a file-size limit of 16 blocks (8 KiB in dash,
 /// 16 in bash): every program's larger files exceed it.
 fn run_under_size_limit(dir: &Path, name: &str, args: &[&str]) -> Output {

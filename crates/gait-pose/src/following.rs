@@ -37,7 +37,7 @@ const VELOCITY_WEIGHT: f32 = 0.3;
 /// One person followed.
 #[derive(Debug)]
 struct Followed {
-    /// Numbered from 1, in the order first seen.
+    /// Numbered from 1, in the order first found (0 until then).
     number: usize,
     smoother: Smoother,
     /// Where to look in the next frame; `None` while lost.
@@ -85,6 +85,8 @@ pub(crate) struct Following {
     aspect: f32,
     /// When the detector last looked for everyone, seconds.
     looked: Option<f64>,
+    /// People found so far.
+    numbered: usize,
 }
 
 fn distance(a: [f32; 2], b: [f32; 2]) -> f32 {
@@ -187,6 +189,10 @@ impl Following {
         person.next = next;
         match (next, here) {
             (Some(roi), Some(here)) => {
+                if person.number == 0 {
+                    self.numbered += 1;
+                    person.number = self.numbered;
+                }
                 person.last = roi;
                 person.seen = frame;
                 person.coasting = false;
@@ -233,7 +239,7 @@ impl Following {
             .map(|(slot, _)| slot);
         Some(lost.unwrap_or_else(|| {
             self.followed.push(Followed {
-                number: self.followed.len() + 1,
+                number: 0,
                 smoother: Smoother::new(),
                 next: None,
                 last: *roi,

@@ -19,6 +19,82 @@ pub const CONNECTIONS: [(usize, usize); 35] = [
 /// Landmarks at most this visible are drawn faint.
 const VISIBLE: f32 = 0.5;
 
+/// The digits 0 to 9 on a grid 3 wide and 5 high, row by row from the top, the first cell in
+/// the highest bit of 15.
+#[rustfmt::skip]
+const DIGITS: [u16; 10] = [
+    0b111_101_101_101_111, 0b010_110_010_010_111, 0b111_001_111_100_111, 0b111_001_111_001_111,
+    0b101_101_111_001_001, 0b111_100_111_001_111, 0b111_100_111_101_111, 0b111_001_001_001_001,
+    0b111_101_111_101_111, 0b111_101_111_001_111,
+];
+
+/// The widest a frame is drawn on a contact sheet, pixels.
+const TILE_WIDTH: usize = 640;
+
+/// A contact sheet of `shots` (frames, each with everyone in it, numbered), three a row, each at
+/// most 640 pixels wide: everyone's skeleton with their number over the head, the person
+/// `chosen` in colour with a yellow number, the others in grey (everyone in colour when `chosen`
+/// is `None`: every person kept). One picture that shows at a glance whom a video's track
+/// followed.
+pub fn contact_sheet(shots: &[(Frame, Vec<(usize, Pose)>)], chosen: Option<usize>) -> Result<Frame> {
+    let Some((first, _)) = shots.first() else {
+        return Err(Error::Frame {
+            frame: 0,
+            reason: "a contact sheet of no frames".into(),
+        });
+    };
+    let tile_w = first.width().min(TILE_WIDTH);
+    let tile_h = (first.height() * tile_w / first.width()).max(1);
+    let (gap, columns) = (4, shots.len().min(3));
+    let rows = shots.len().div_ceil(columns);
+    let (sheet_w, sheet_h) = (columns * (tile_w + gap) + gap, rows * (tile_h + gap) + gap);
+    let mut sheet = vec![24u8; sheet_w * sheet_h * 3];
+    for (k, (frame, people)) in shots.iter().enumerate() {
+        let mut drawn = frame.clone();
+        let (w, h) = (drawn.width() as f32, drawn.height() as f32);
+        // Numbers legible once the frame is shrunk to its tile.
+        let cell = (w / tile_w as f32 * 3.0).max(1.0);
+        let kept = |n: usize| chosen.is_none_or(|c| c == n);
+        for (_, pose) in people.iter().filter(|(n, _)| !kept(*n)) {
+            drawn.draw_other_pose(pose);
+        }
+        for (_, pose) in people.iter().filter(|(n, _)| kept(*n)) {
+            drawn.draw_pose(pose);
+        }
+        for (number, pose) in people {
+            let top = pose.iter().map(|l| l.y).fold(f32::INFINITY, f32::min) * h;
+            let rgb = if kept(*number) {
+                [255, 220, 0]
+            } else {
+                [200, 200, 200]
+            };
+            drawn.draw_number(*number, pose[0].x * w, (top - cell).max(8.0 * cell), cell, rgb);
+        }
+        let (width, height) = (drawn.width() as u32, drawn.height() as u32);
+        let Some(picture) = image::RgbImage::from_raw(width, height, drawn.rgb().to_vec()) else {
+            return Err(Error::Frame {
+                frame: k,
+                reason: format!("a {width}x{height} frame too large to draw"),
+            });
+        };
+        let tile = image::imageops::resize(
+            &picture,
+            tile_w as u32,
+            tile_h as u32,
+            image::imageops::FilterType::Triangle,
+        );
+        let (x0, y0) = (
+            gap + (k % columns) * (tile_w + gap),
+            gap + (k / columns) * (tile_h + gap),
+        );
+        for (row, line) in tile.as_raw().chunks_exact(tile_w * 3).enumerate() {
+            let at = ((y0 + row) * sheet_w + x0) * 3;
+            sheet[at..at + tile_w * 3].copy_from_slice(line);
+        }
+    }
+    Frame::new(sheet_w, sheet_h, sheet, 0)
+}
+
 impl Frame {
     /// Paints a filled disc of `radius` pixels at `(x, y)`.
     fn disc(&mut self, x: f32, y: f32, radius: f32, rgb: [u8; 3]) {
@@ -83,6 +159,43 @@ impl Frame {
                 _ => [0, 150, 255],
             };
             self.disc(l.x * w, l.y * h, 3.0 * scale, colour);
+        }
+    }
+
+    /// Writes `number` in digits `cell` pixels a stroke, centred on `x` with its foot at `y`,
+    /// in `rgb` on a black box.
+    fn draw_number(&mut self, number: usize, x: f32, y: f32, cell: f32, rgb: [u8; 3]) {
+        let digits: Vec<usize> = number
+            .to_string()
+            .bytes()
+            .map(|d| usize::from(d - b'0'))
+            .collect();
+        let width = (digits.len() * 4 + 1) as f32 * cell;
+        let (left, top) = (x - width / 2.0, y - 7.0 * cell);
+        let square = |frame: &mut Frame, x0: f32, y0: f32, w: f32, h: f32, rgb: [u8; 3]| {
+            let (fw, fh) = (frame.width() as f32, frame.height() as f32);
+            let (x0, x1) = (x0.clamp(0.0, fw) as usize, (x0 + w).clamp(0.0, fw) as usize);
+            let (y0, y1) = (y0.clamp(0.0, fh) as usize, (y0 + h).clamp(0.0, fh) as usize);
+            let stride = frame.width() * 3;
+            for row in y0..y1 {
+                for px in
+                    &mut frame.rgb_mut()[row * stride + x0 * 3..row * stride + x1 * 3].chunks_exact_mut(3)
+                {
+                    px.copy_from_slice(&rgb);
+                }
+            }
+        };
+        square(self, left, top, width, 7.0 * cell, [0, 0, 0]);
+        for (k, &d) in digits.iter().enumerate() {
+            for (bit, row, col) in (0..15).map(|b| (b, b / 3, b % 3)) {
+                if DIGITS[d] >> (14 - bit) & 1 == 1 {
+                    let (cx, cy) = (
+                        left + (1 + 4 * k + col) as f32 * cell,
+                        top + (1 + row) as f32 * cell,
+                    );
+                    square(self, cx, cy, cell, cell, rgb);
+                }
+            }
         }
     }
 

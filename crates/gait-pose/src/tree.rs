@@ -34,6 +34,25 @@ impl VideoJob {
         self.dir.join(format!("{}_overlay.png", self.clip))
     }
 
+    /// Where person `number` of this clip goes when every person is written, each as a
+    /// recording of their own: in a folder below the output's root, the folder beside it named
+    /// with `_person` and the number (`Normal/rec/3.mp4` gives `Normal/rec_person2/3_landmarks.npy`,
+    /// so a dataset tree stays one); at the root, the clip named so (`walk.mp4` gives
+    /// `walk_person2_landmarks.npy`). The folder is made in `out`.
+    pub fn person(&self, number: usize, out: &OutputDir) -> Result<VideoJob> {
+        let relative = self.dir.strip_prefix(out.root()).unwrap_or(Path::new(""));
+        let mut job = self.clone();
+        match relative.file_name() {
+            Some(name) => {
+                let mut name = name.to_os_string();
+                name.push(format!("_person{number}"));
+                job.dir = out.dir(&relative.with_file_name(name))?;
+            }
+            None => job.clip = format!("{}_person{number}", self.clip),
+        }
+        Ok(job)
+    }
+
     /// The first of this clip's files (the overlay included) that already exists.
     pub fn existing_output(&self) -> Option<PathBuf> {
         self.outputs()

@@ -50,6 +50,13 @@ fn a_tree_of_videos_is_mirrored_clip_by_clip() {
     assert_eq!(first.existing_output(), None);
     touch(&first.overlay());
     assert_eq!(first.existing_output(), Some(first.dir.join("1_overlay.png")));
+    // Every person written: person 2 is a recording of their own beside this one, same clip.
+    let second = first.person(2, &out).unwrap();
+    assert_eq!(
+        (second.dir.clone(), second.clip.as_str()),
+        (out.root().join("Training/Normal/r1_person2"), "1")
+    );
+    assert!(second.dir.is_dir());
 }
 
 #[test]
@@ -76,5 +83,11 @@ fn two_videos_of_one_name_a_missing_input_and_an_empty_one_are_refused() {
     assert_eq!(
         (found.jobs[0].dir.as_path(), found.jobs[0].clip.as_str()),
         (out.root(), "frames")
+    );
+    // At the root, person 2 is a clip of their own.
+    let second = found.jobs[0].person(2, &out).unwrap();
+    assert_eq!(
+        (second.dir.as_path(), second.clip.as_str()),
+        (out.root(), "frames_person2")
     );
 }
