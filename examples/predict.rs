@@ -5,7 +5,9 @@
 //! cargo run --release --example predict -- --model PATH [--json] INPUT...
 //! ```
 //! PATH is a model folder (from `train`) or a Keras `.h5`. INPUT is an `N_angles.npy`, an
-//! `N_landmarks.npy`, a recording folder or a whole tree. One line per clip:
+//! `N_landmarks.npy`, a recording folder or a whole tree, or (built with `--features pose`) a
+//! video: pose runs on it, the person who walks is chosen (said on standard error), and their
+//! walk is predicted. One line per clip:
 //! `path<TAB>Normal|Abnormal<TAB>p_abnormal` for a model of the two classes, else
 //! `path<TAB>class<TAB>its probability`; with `--json`, one JSON object per line: the path and
 //! the [`Verdict`](gait::Verdict), with the probability of every class and, where there is a
@@ -20,10 +22,11 @@
 #![allow(clippy::print_stderr)]
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use gait::features::FeatureSet;
 use gait::lstm::Classifier;
 use gait::{Verdict, WalkOptions};
 use gait_examples::Failure;
@@ -45,7 +48,8 @@ struct Args {
     /// Frames per second of the recordings, for finding heel strikes.
     #[arg(long, default_value_t = 30.0)]
     fps: f64,
-    /// Angles or landmarks files, recording folders, or dataset trees.
+    /// Angles or landmarks files, recording folders, dataset trees, or videos (with the `pose`
+    /// feature).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
 }
@@ -72,8 +76,8 @@ fn run(args: &Args) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     let (mut failed, mut total) = (0, 0);
     for input in &args.inputs {
-        let files = features.clip_file().find(input)?;
-        for file in files {
+        let (files, _scratch) = clips_of(input, features, args.fps)?;
+        for (shown, file) in files {
             total += 1;
             // A clip that cannot be predicted is reported, and the others still are.
             let mut options = WalkOptions::default();
@@ -82,7 +86,7 @@ fn run(args: &Args) -> Result<(), Failure> {
             let verdict = match gait::predict_walk(&model, &file, &options) {
                 Ok(verdict) => verdict,
                 Err(e) => {
-                    eprintln!("predict: {}: {e}", file.display());
+                    eprintln!("predict: {}: {e}", shown.display());
                     failed += 1;
                     continue;
                 }
@@ -91,7 +95,7 @@ fn run(args: &Args) -> Result<(), Failure> {
             let class = prediction.class.name();
             let written = if args.json {
                 let line = Line {
-                    path: file.display().to_string(),
+                    path: shown.display().to_string(),
                     verdict: &verdict,
                 };
                 let json = serde_json::to_string(&line).expect("a verdict serialises");
@@ -99,9 +103,9 @@ fn run(args: &Args) -> Result<(), Failure> {
             } else if binary {
                 // The old pipeline's two classes: the probability of Abnormal, as always.
                 let p = prediction.p_abnormal.expect("Normal and Abnormal");
-                writeln!(out, "{}\t{class}\t{p:.4}", file.display())
+                writeln!(out, "{}\t{class}\t{p:.4}", shown.display())
             } else {
-                writeln!(out, "{}\t{class}\t{:.4}", file.display(), prediction.probability)
+                writeln!(out, "{}\t{class}\t{:.4}", shown.display(), prediction.probability)
             };
             written.map_err(|e| Box::new(gait_examples::Stdout(e)) as Failure)?;
         }
@@ -110,6 +114,27 @@ fn run(args: &Args) -> Result<(), Failure> {
         return Err(format!("{failed} of {total} clips could not be predicted (see above)").into());
     }
     Ok(())
+}
+
+/// The clips of an input the model reads, each as `(path shown, file read)`, and the scratch
+/// folder a video's landmarks were written into, if any (removed when dropped).
+type Clips = (Vec<(PathBuf, PathBuf)>, Option<tempfile::TempDir>);
+
+/// The clips of `input`: a video is first turned into landmarks in a scratch folder.
+fn clips_of(input: &Path, features: FeatureSet, fps: f64) -> Result<Clips, Failure> {
+    #[cfg(feature = "pose")]
+    if input.is_file() && gait_examples::is_video(input) {
+        let scratch = tempfile::tempdir().map_err(gait_examples::at(input))?;
+        let walk = gait_examples::walk_from_video(input, fps, scratch.path())?;
+        if let Some(chosen) = &walk.track.chosen {
+            eprintln!("note: {}: {chosen}", input.display());
+        }
+        let file = features.clip_file().path(scratch.path(), "1");
+        return Ok((vec![(input.to_path_buf(), file)], Some(scratch)));
+    }
+    let _ = fps;
+    let files = features.clip_file().find(input)?;
+    Ok((files.into_iter().map(|f| (f.clone(), f)).collect(), None))
 }
 
 fn main() -> ExitCode {

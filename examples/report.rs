@@ -8,7 +8,10 @@
 //! cargo run --release --example report -- --model MODEL --input RECORDING [--out report.png]
 //!     [--normal TREE] [--fps 30] [--force]
 //! ```
-//! RECORDING is an `N_landmarks.npy` (or, built with `--features pose`, a video). The normal
+//! RECORDING is an `N_landmarks.npy` or, built with `--features pose`, a video: pose runs on it
+//! and keeps the person who walks, and the page says whom it followed and why, in how many frames
+//! nobody was found and how many people were not followed, with a small picture of the person
+//! where they were seen largest. The normal
 //! range comes from the `Normal` class of the training tree TREE, or by default from the
 //! synthetic normal cohort; the page says which. The numbers are printed too.
 #![allow(clippy::print_stderr)]
@@ -60,7 +63,7 @@ fn run(args: &Args) -> Result<(), Failure> {
         .into());
     }
     let model = Classifier::open(&args.model)?;
-    let (landmarks, file, _scratch) = landmarks_of(&args.input, args.fps)?;
+    let (landmarks, file, seen, _scratch) = landmarks_of(&args.input, args.fps)?;
     let profile = Profile::of(&landmarks, args.fps);
     let mut options = WalkOptions::default();
     (options.always, options.fps) = (true, args.fps);
@@ -71,30 +74,63 @@ fn run(args: &Args) -> Result<(), Failure> {
     };
     // The page first: a closed standard output does not cost it.
     gait_examples::draw_whole(&args.out, |p| {
-        draw(p, &args.input, &profile, &normal, verdict.as_ref().ok())
+        draw(
+            p,
+            &args.input,
+            &profile,
+            &normal,
+            verdict.as_ref().ok(),
+            seen.as_ref(),
+        )
     })?;
+    if let Some(seen) = &seen {
+        gait_examples::say!("{}", seen.line)?;
+    }
     print_numbers(&args.input, &profile, &normal, verdict.as_ref().ok())?;
     gait_examples::say!("report written to {}", args.out.display())?;
     // A page without a verdict is still written, but the run did not do its job.
     verdict.map(drop).map_err(|e| format!("no verdict: {e}").into())
 }
 
-/// The recording's landmarks and the file the model reads (a video is turned into landmarks in
-/// a scratch folder first, kept alive by the returned guard).
-fn landmarks_of(input: &Path, fps: f64) -> Result<(Landmarks, PathBuf, Option<tempfile::TempDir>), Failure> {
+/// What a video showed besides the walk: who was followed and why, the others, the empty frames,
+/// and a picture of the person (RGB, width and height).
+struct Seen {
+    line: String,
+    picture: Option<(Vec<u8>, u32, u32)>,
+}
+
+/// The recording's landmarks, the file the model reads, and for a video what it showed (a video
+/// is turned into landmarks in a scratch folder first, kept alive by the returned guard).
+type Recording = (Landmarks, PathBuf, Option<Seen>, Option<tempfile::TempDir>);
+
+fn landmarks_of(input: &Path, fps: f64) -> Result<Recording, Failure> {
     let is_npy = input.extension().is_some_and(|e| e == "npy");
     if is_npy {
-        return Ok((read_landmarks(input)?, input.to_path_buf(), None));
+        return Ok((read_landmarks(input)?, input.to_path_buf(), None, None));
     }
     #[cfg(feature = "pose")]
     {
         let scratch = tempfile::tempdir().map_err(gait_examples::at(input))?;
-        let mut estimator =
-            gait::pose::PoseEstimator::open(&gait::pose::default_model_dir(), Default::default())?;
-        let source = gait::pose::FrameSource::open(input, fps)?;
-        gait::extract_video(&mut estimator, source, scratch.path(), "1", |_, _, _| {})?;
+        let walk = gait_examples::walk_from_video(input, fps, scratch.path())?;
+        let track = &walk.track;
+        let line = format!(
+            "From the video: {}; nobody in {} of {} frames; {} other people not followed",
+            track.chosen.as_deref().unwrap_or("one person"),
+            walk.empty,
+            track.frames_read,
+            walk.others
+        );
+        let picture = &walk.picture;
+        let seen = Seen {
+            line,
+            picture: Some((
+                picture.rgb().to_vec(),
+                picture.width() as u32,
+                picture.height() as u32,
+            )),
+        };
         let file = gait::io::ClipFile::Landmarks.path(scratch.path(), "1");
-        Ok((read_landmarks(&file)?, file, Some(scratch)))
+        Ok((read_landmarks(&file)?, file, Some(seen), Some(scratch)))
     }
     #[cfg(not(feature = "pose"))]
     {
@@ -183,13 +219,14 @@ fn draw(
     profile: &Profile,
     normal: &NormalRange,
     verdict: Option<&Verdict>,
+    seen: Option<&Seen>,
 ) -> Result<(), Failure> {
     gait_examples::register_font()?;
     let e = |err: DrawingAreaErrorKind<_>| err.to_string();
     let root = BitMapBackend::new(path, (1500, 1100)).into_drawing_area();
     root.fill(&WHITE).map_err(e)?;
-    let (top, rest) = root.split_vertically(90);
-    let (middle, bottom) = rest.split_vertically(730);
+    let (top, rest) = root.split_vertically(120);
+    let (middle, bottom) = rest.split_vertically(700);
     let (left, right) = middle.split_horizontally(560);
 
     // Title and verdict.
@@ -218,6 +255,17 @@ fn draw(
     };
     top.draw(&Text::new(said, (20, 55), ("sans-serif", 20)))
         .map_err(e)?;
+    if let Some(seen) = seen {
+        top.draw(&Text::new(seen.line.as_str(), (20, 88), ("sans-serif", 17)))
+            .map_err(e)?;
+        // The person followed, small, at the top right, over the page's corner.
+        if let Some((rgb, w, h)) = &seen.picture {
+            let at = (1500 - (*w).min(400) as i32 - 10, 5);
+            if let Some(picture) = BitMapElement::with_owned_buffer(at, (*w, *h), rgb.clone()) {
+                root.draw(&picture).map_err(e)?;
+            }
+        }
+    }
 
     // Parameters beside the normal range.
     let style = ("sans-serif", 17).into_font();

@@ -103,3 +103,63 @@ pub fn draw_whole(path: &Path, draw: impl FnOnce(&Path) -> Result<(), Failure>) 
         }
     }
 }
+
+/// What a video gives `report` and `predict`: the walker's landmarks, written into a scratch
+/// folder as `pose` writes them, and what else the video showed.
+#[cfg(feature = "pose")]
+#[derive(Debug)]
+pub struct VideoWalk {
+    /// The person chosen (the one who walks), with why.
+    pub track: gait::pose::Track,
+    /// How many people were seen but not chosen.
+    pub others: usize,
+    /// How many frames showed nobody.
+    pub empty: usize,
+    /// The chosen person in the frame where they were seen largest, their skeleton drawn, 110
+    /// pixels high.
+    pub picture: gait::pose::Frame,
+}
+
+/// Whether `path` names a video, by its extension.
+#[cfg(feature = "pose")]
+pub fn is_video(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| gait::pose::VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Runs pose on video `input` (the full model, the walker chosen) and writes its files into
+/// folder `scratch` as clip `1`.
+#[cfg(feature = "pose")]
+pub fn walk_from_video(input: &Path, fps: f64, scratch: &Path) -> Result<VideoWalk, Failure> {
+    use gait::pose::{Frame, FrameSource, Pose, PoseEstimator, PoseOptions, default_model_dir};
+    let mut estimator = PoseEstimator::open(&default_model_dir(), PoseOptions::default())?;
+    let source = FrameSource::open(input, fps)?;
+    // Each person where seen largest (their height in the frame): the frame and their pose.
+    let mut largest: Vec<(f32, Frame, Pose)> = Vec::new();
+    let mut empty = 0;
+    let people = gait::pose::track_people(&mut estimator, source, |_, frame, people| {
+        empty += usize::from(people.is_empty());
+        for (number, pose) in people {
+            let ys = pose.iter().map(|l| l.y);
+            let height = ys.clone().fold(f32::NEG_INFINITY, f32::max) - ys.fold(f32::INFINITY, f32::min);
+            if largest.len() == number - 1 {
+                largest.push((height, frame.clone(), *pose));
+            } else if let Some(seen) = largest.get_mut(number - 1).filter(|seen| seen.0 < height) {
+                *seen = (height, frame.clone(), *pose);
+            }
+        }
+    })?;
+    let others = people.tracks.len() - 1;
+    let track = people.choose(gait::pose::Person::Walker, input)?;
+    gait::write_track(&track, input, scratch, "1")?;
+    let (_, frame, pose) = largest
+        .get(track.person - 1)
+        .ok_or_else(|| format!("{}: no frame shows the person chosen", input.display()))?;
+    Ok(VideoWalk {
+        picture: gait::pose::person_picture(frame, pose, 110)?,
+        track,
+        others,
+        empty,
+    })
+}

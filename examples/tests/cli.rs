@@ -706,6 +706,43 @@ fn pose_writes_every_person_as_a_recording_of_their_own_and_a_contact_sheet() {
     refused(&run("pose", &bad), "give walker, largest, all or a number");
 }
 
+#[cfg(feature = "pose")]
+#[test]
+fn report_and_predict_take_a_video_and_say_whom_they_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let [_, model, _] = tree_model_walk(dir.path(), false, 5);
+    let video = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/gait-pose/tests/fixtures/people.mp4");
+    let video = video.to_str().unwrap();
+    let page = dir.path().join("report.png");
+    let args = [
+        "--model",
+        &model,
+        "--input",
+        video,
+        "--fps",
+        "12",
+        "--out",
+        page.to_str().unwrap(),
+    ];
+    let printed = succeeded(&run("report", &args));
+    // The walker (person 2), not the one exercising who was seen first, and what else was seen.
+    assert!(
+        printed.starts_with(
+            "From the video: person 2 of 2: walked 1.1 body heights in 36 frames, feet passing 6 times; \
+             nobody in 0 of 60 frames; 1 other people not followed\n"
+        ),
+        "{printed}"
+    );
+    assert!(printed.contains("verdict: "), "{printed}");
+    assert!(std::fs::metadata(&page).unwrap().len() > 10_000);
+    let output = run("predict", &["--model", &model, "--fps", "12", video]);
+    let line = succeeded(&output);
+    assert!(line.starts_with(&format!("{video}\t")), "{line}");
+    assert_eq!(line.lines().count(), 1);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("people.mp4: person 2 of 2: walked "), "{stderr}");
+}
+
 /// Runs program `name` with `args` in `dir` under a file-size limit of 16 blocks (8 KiB in dash,
 /// 16 in bash): every program's larger files exceed it.
 fn run_under_size_limit(dir: &Path, name: &str, args: &[&str]) -> Output {

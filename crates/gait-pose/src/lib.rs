@@ -61,7 +61,7 @@ pub use extract::{extract_video, video_outputs, write_track};
 pub use frame::{Frame, Roi};
 pub use landmarker::Landmark;
 pub use network::Network;
-pub use overlay::{CONNECTIONS, contact_sheet};
+pub use overlay::{CONNECTIONS, contact_sheet, person_picture};
 pub use source::{FrameSource, Video, image_files, read_image};
 pub use track::{People, Track, track_people};
 pub use tree::{VIDEO_EXTENSIONS, VideoJob, VideoJobs, video_jobs};

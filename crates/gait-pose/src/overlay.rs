@@ -70,15 +70,8 @@ pub fn contact_sheet(shots: &[(Frame, Vec<(usize, Pose)>)], chosen: Option<usize
             };
             drawn.draw_number(*number, pose[0].x * w, (top - cell).max(8.0 * cell), cell, rgb);
         }
-        let (width, height) = (drawn.width() as u32, drawn.height() as u32);
-        let Some(picture) = image::RgbImage::from_raw(width, height, drawn.rgb().to_vec()) else {
-            return Err(Error::Frame {
-                frame: k,
-                reason: format!("a {width}x{height} frame too large to draw"),
-            });
-        };
         let tile = image::imageops::resize(
-            &picture,
+            &picture(&drawn)?,
             tile_w as u32,
             tile_h as u32,
             image::imageops::FilterType::Triangle,
@@ -93,6 +86,52 @@ pub fn contact_sheet(shots: &[(Frame, Vec<(usize, Pose)>)], chosen: Option<usize
         }
     }
     Frame::new(sheet_w, sheet_h, sheet, 0)
+}
+
+/// The frame as an image of the `image` crate.
+fn picture(frame: &Frame) -> Result<image::RgbImage> {
+    let (width, height) = (frame.width() as u32, frame.height() as u32);
+    image::RgbImage::from_raw(width, height, frame.rgb().to_vec()).ok_or_else(|| Error::Frame {
+        frame: 0,
+        reason: format!("a {width}x{height} frame too large to draw"),
+    })
+}
+
+/// An image of the `image` crate as a frame.
+fn from_picture(picture: image::RgbImage) -> Result<Frame> {
+    let (width, height) = (picture.width() as usize, picture.height() as usize);
+    Frame::new(width, height, picture.into_raw(), 0)
+}
+
+/// A picture of the person `pose` shows in `frame`, `height` pixels high: the box around their
+/// landmarks, widened by a tenth of their height on every side, with their skeleton drawn.
+pub fn person_picture(frame: &Frame, pose: &Pose, height: usize) -> Result<Frame> {
+    let mut drawn = frame.clone();
+    drawn.draw_pose(pose);
+    let (w, h) = (frame.width() as f32, frame.height() as f32);
+    let (xs, ys) = (pose.iter().map(|l| l.x * w), pose.iter().map(|l| l.y * h));
+    let [x0, x1] = [
+        xs.clone().fold(f32::INFINITY, f32::min),
+        xs.fold(f32::NEG_INFINITY, f32::max),
+    ];
+    let [y0, y1] = [
+        ys.clone().fold(f32::INFINITY, f32::min),
+        ys.fold(f32::NEG_INFINITY, f32::max),
+    ];
+    let margin = (y1 - y0).max(x1 - x0) * 0.1;
+    let left = (x0 - margin).clamp(0.0, w - 1.0) as u32;
+    let top = (y0 - margin).clamp(0.0, h - 1.0) as u32;
+    let right = ((x1 + margin).clamp(0.0, w) as u32).max(left + 1);
+    let bottom = ((y1 + margin).clamp(0.0, h) as u32).max(top + 1);
+    let crop = image::imageops::crop_imm(&picture(&drawn)?, left, top, right - left, bottom - top).to_image();
+    let height = height.max(1) as u32;
+    let width = (u64::from(crop.width()) * u64::from(height) / u64::from(crop.height())).max(1) as u32;
+    from_picture(image::imageops::resize(
+        &crop,
+        width,
+        height,
+        image::imageops::FilterType::Triangle,
+    ))
 }
 
 impl Frame {
