@@ -25,7 +25,7 @@ use ndarray::Array2;
 
 use crate::axes::{BodyAxes, leg_length};
 use crate::geometry::{V3, angle, dot, mid, sub};
-use crate::skeleton::{Joint, Points, Side};
+use crate::skeleton::{Joint, Points};
 
 /// The default columns, in order.
 pub const DEFAULT_COLUMNS: [&str; 12] = [
@@ -68,15 +68,14 @@ pub fn default_features(landmarks: &Landmarks, axes: &BodyAxes) -> FeatureSequen
     let shape = (points.frames(), DEFAULT_COLUMNS.len());
     let mut values = Array2::from_shape_vec(shape, gait_cpu::buffer::filled(shape.0 * shape.1, f64::NAN))
         .expect("frames x columns values");
+    let limbs = points.limbs(axes.left);
     for (frame, mut row) in values.rows_mut().into_iter().enumerate() {
         let at = |joint| points.get(frame, joint);
         let shoulders = mid(at(Joint::LeftShoulder), at(Joint::RightShoulder));
         let hips = mid(at(Joint::LeftHip), at(Joint::RightHip));
         // The trunk line's angle from straight down, positive forward, in the sagittal plane.
         let trunk_down = planar_angle(sub(hips, shoulders), down, axes.forward);
-        let sides = points.sides(frame, axes.left);
-        for (i, side) in sides.into_iter().enumerate() {
-            let limb = side.limb();
+        for (i, limb) in limbs[frame].into_iter().enumerate() {
             let (hip, knee, ankle) = (at(limb.hip), at(limb.knee), at(limb.ankle));
             let (thigh, shank) = (sub(knee, hip), sub(ankle, knee));
             row[i] = angle(thigh, shank);
@@ -86,7 +85,7 @@ pub fn default_features(landmarks: &Landmarks, axes: &BodyAxes) -> FeatureSequen
             row[6 + i] = angle(sub(elbow, shoulder), sub(wrist, elbow));
         }
         row[8] = planar_angle(sub(shoulders, hips), axes.up, axes.forward);
-        let [left, right] = sides.map(Side::limb);
+        let [left, right] = limbs[frame];
         row[9] = planar_angle(sub(at(left.hip), at(right.hip)), axes.left, axes.up);
         let gap = sub(at(left.ankle), at(right.ankle));
         row[10] = dot(gap, axes.forward) / leg;

@@ -61,6 +61,86 @@ fn merged(per_side: &[Vec<usize>; 2]) -> Vec<(usize, Side)> {
     all
 }
 
+/// The cadence from how often the ankles pass each other: the period of the distance between
+/// them along the walking direction (its size, whichever foot leads, so that a pose estimator
+/// that names the legs by which is in front still counts every step), found by
+/// autocorrelation to a fraction of a frame. Of the periods the autocorrelation peaks at
+/// (a step, and a stride where the two steps differ), the one nearest the cadence `counted`
+/// from the heel strikes; without it, the shortest that is nearly the strongest. Where no
+/// period shows (under two steps, or no rhythm), `counted`.
+fn steps_per_minute(points: &Points<'_>, axes: &BodyAxes, fps: f64, counted: f64) -> f64 {
+    let gap: Vec<f64> = (0..points.frames())
+        .map(|f| {
+            dot(
+                sub(points.get(f, Joint::LeftAnkle), points.get(f, Joint::RightAnkle)),
+                axes.forward,
+            )
+            .abs()
+        })
+        .collect();
+    let finite: Vec<f64> = gap.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.len() < 8 {
+        return counted;
+    }
+    let mean = finite.iter().sum::<f64>() / finite.len() as f64;
+    let centred: Vec<f64> = gap.iter().map(|v| v - mean).collect();
+    // Steps of 0.24 to 1.5 seconds (250 to 40 steps a minute), at least two of them seen.
+    let shortest = ((0.24 * fps).floor() as usize).max(2);
+    let longest = ((1.5 * fps).ceil() as usize).min(centred.len() / 2);
+    if shortest + 2 > longest {
+        return counted;
+    }
+    let correlation = |lag: usize| -> f64 {
+        let (mut sum, mut aa, mut bb) = (0.0, 0.0, 0.0);
+        for (a, b) in centred.iter().zip(&centred[lag..]) {
+            if a.is_finite() && b.is_finite() {
+                (sum, aa, bb) = (sum + a * b, aa + a * a, bb + b * b);
+            }
+        }
+        if aa > 0.0 && bb > 0.0 {
+            sum / (aa * bb).sqrt()
+        } else {
+            f64::NAN
+        }
+    };
+    let r: Vec<f64> = (0..=longest + 1).map(correlation).collect();
+    let peaks: Vec<usize> = (shortest..=longest)
+        .filter(|&k| r[k] > 0.3 && r[k] >= r[k - 1] && r[k] > r[k + 1])
+        .collect();
+    let strongest = peaks.iter().map(|&k| r[k]).fold(f64::NEG_INFINITY, f64::max);
+    // To a fraction of a frame: the vertex of the parabola through the peak and its neighbours.
+    let period = |k: usize| {
+        let (a, b, c) = (r[k - 1], r[k], r[k + 1]);
+        let bend = a - 2.0 * b + c;
+        k as f64 + if bend < 0.0 { 0.5 * (a - c) / bend } else { 0.0 }
+    };
+    let mut cadences = peaks.iter().map(|&k| (k, 60.0 * fps / period(k)));
+    let chosen = if counted.is_finite() {
+        cadences.min_by(|a, b| (a.1 - counted).abs().total_cmp(&(b.1 - counted).abs()))
+    } else {
+        cadences.find(|&(k, _)| r[k] >= 0.8 * strongest)
+    };
+    let Some((step, _)) = chosen else {
+        return counted;
+    };
+    // The peaks at two, three, ... steps too, where they show: the step as the slope of their
+    // lags against their order (least squares through zero), each later peak a finer measure.
+    let first = period(step);
+    let (mut lag_sum, mut order_sum) = (0.0, 0.0);
+    for m in 1..=8 {
+        let near = peaks
+            .iter()
+            .copied()
+            .filter(|&k| (period(k) - m as f64 * first).abs() < 0.25 * first)
+            .max_by(|&a, &b| r[a].total_cmp(&r[b]));
+        match near {
+            Some(k) => (lag_sum, order_sum) = (lag_sum + m as f64 * period(k), order_sum + (m * m) as f64),
+            None => break,
+        }
+    }
+    60.0 * fps * order_sum / lag_sum
+}
+
 /// Detects heel strikes and toe offs.
 pub fn detect_events(landmarks: &Landmarks, axes: &BodyAxes, options: &EventOptions) -> Result<GaitEvents> {
     if !(options.fps > 0.0 && options.min_stride_seconds >= 0.0) {
@@ -74,11 +154,9 @@ pub fn detect_events(landmarks: &Landmarks, axes: &BodyAxes, options: &EventOpti
     let pelvis = |f: usize| mid(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip));
     let mut strike_signals = [Vec::new(), Vec::new()];
     let mut off_signals = [Vec::new(), Vec::new()];
-    // Each side's limb in every frame, the sides read the right way round where the pose
-    // estimator swapped them.
-    let limbs: Vec<[Limb; 2]> = (0..points.frames())
-        .map(|f| points.sides(f, axes.left).map(Side::limb))
-        .collect();
+    // Each side's limb in every frame, read the right way round where the pose estimator
+    // swapped the sides or the legs.
+    let limbs: Vec<[Limb; 2]> = points.limbs(axes.left);
     for i in 0..2 {
         strike_signals[i] = (0..points.frames())
             .map(|f| {
@@ -179,7 +257,8 @@ pub fn split_strides(events: &GaitEvents, side: Side) -> Vec<Range<usize>> {
 /// has too few events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GaitParameters {
-    /// Steps per minute.
+    /// Steps per minute: from how often the ankles pass each other, whichever foot the pose
+    /// estimator calls left (see the heel strikes for which of a step and a stride).
     pub cadence: f64,
     /// Mean stride time per side, seconds.
     pub stride_time: [f64; 2],
@@ -219,11 +298,12 @@ pub fn gait_parameters(
     fps: f64,
 ) -> GaitParameters {
     let points = Points::new(landmarks);
+    let limbs = points.limbs(axes.left);
+    let side_index = |side: Side| if side == Side::Left { 0 } else { 1 };
     let contact = |frame: usize, side: Side| -> V3 {
-        let limb = side.limb();
+        let limb = limbs[frame][side_index(side)];
         reject(points.get_or(frame, limb.heel, limb.ankle), axes.up)
     };
-    let side_index = |side: Side| if side == Side::Left { 0 } else { 1 };
     let contacts = events.contacts();
     let mut stride_lengths = [Vec::new(), Vec::new()];
     let mut step_lengths = [Vec::new(), Vec::new()];
@@ -256,12 +336,13 @@ pub fn gait_parameters(
             }
         }
     }
-    let cadence = match (contacts.first(), contacts.last()) {
+    let counted = match (contacts.first(), contacts.last()) {
         (Some(&(first, _)), Some(&(last, _))) if last > first => {
             60.0 * (contacts.len() - 1) as f64 / ((last - first) as f64 / fps)
         }
         _ => f64::NAN,
     };
+    let cadence = steps_per_minute(&points, axes, fps, counted);
     let stance_percent = stances.each_ref().map(|s| mean_of(s));
     let step_length = step_lengths.each_ref().map(|s| mean_of(s));
     GaitParameters {

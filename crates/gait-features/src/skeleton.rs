@@ -196,6 +196,63 @@ impl<'a> Points<'a> {
         }
     }
 
+    /// Each frame's limbs, `[left, right]`, read the right way round: the sides swapped where the
+    /// whole body was ([`sides`](Self::sides)), and the legs (knee, ankle, heel and toe) swapped
+    /// where only they were. In a side view the far leg hides behind the near one and a pose
+    /// estimator often gives each leg the other's name for a few frames: each leg then jumps onto
+    /// the other's place. Its joints taken the other way round lying less than half as far from
+    /// where the legs were in the frame before, the frame's legs are swapped. Legs passing each
+    /// other cost the same either way round and are left as they are.
+    pub(crate) fn limbs(&self, left: crate::geometry::V3) -> Vec<[Limb; 2]> {
+        use crate::geometry::{norm, sub};
+        let legs = |frame: usize, limb: Limb| -> Option<[crate::geometry::V3; 4]> {
+            let joints = [
+                self.get(frame, limb.knee),
+                self.get(frame, limb.ankle),
+                self.get_or(frame, limb.heel, limb.ankle),
+                self.get_or(frame, limb.toe, limb.ankle),
+            ];
+            joints.iter().flatten().all(|c| c.is_finite()).then_some(joints)
+        };
+        let apart = |a: &[crate::geometry::V3; 4], b: &[crate::geometry::V3; 4]| -> f64 {
+            a.iter().zip(b).map(|(p, q)| norm(sub(*p, *q))).sum()
+        };
+        let mut before: Option<[[crate::geometry::V3; 4]; 2]> = None;
+        (0..self.frames)
+            .map(|frame| {
+                let mut limbs = self.sides(frame, left).map(Side::limb);
+                let (Some(a), Some(b)) = (legs(frame, limbs[0]), legs(frame, limbs[1])) else {
+                    return limbs;
+                };
+                let mut now = [a, b];
+                if let Some([pa, pb]) = before
+                    && apart(&a, &pb) + apart(&b, &pa) < 0.5 * (apart(&a, &pa) + apart(&b, &pb))
+                {
+                    let [l, r] = limbs;
+                    limbs = [
+                        Limb {
+                            knee: r.knee,
+                            ankle: r.ankle,
+                            heel: r.heel,
+                            toe: r.toe,
+                            ..l
+                        },
+                        Limb {
+                            knee: l.knee,
+                            ankle: l.ankle,
+                            heel: l.heel,
+                            toe: l.toe,
+                            ..r
+                        },
+                    ];
+                    now = [b, a];
+                }
+                before = Some(now);
+                limbs
+            })
+            .collect()
+    }
+
     /// The position of `joint`, or of `fallback` where `joint` is missing (a heel in a layout
     /// without heels, say).
     pub(crate) fn get_or(&self, frame: usize, joint: Joint, fallback: Joint) -> crate::geometry::V3 {

@@ -76,3 +76,94 @@ fn cadence_is_right_at_every_speed_in_frames_of_every_shape() {
         }
     }
 }
+
+/// The leg joints (knee, ankle, heel, toe) of MediaPipe's layout, left and right.
+const LEGS: [(usize, usize); 4] = [(25, 26), (27, 28), (29, 30), (31, 32)];
+
+/// A side-view walker seen by a panning camera at `cadence`, with its true heel strikes.
+fn side_view(cadence: f64) -> (gait_io::Landmarks, [Vec<usize>; 2]) {
+    use gait_synth::{Camera, Realism, Subject, render, walk};
+    use rand::SeedableRng;
+    let subject = Subject {
+        height: 1.7,
+        cadence,
+        stride_ratio: 0.8 * cadence / 110.0,
+        amplitude: 1.0,
+        pathology: None,
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cadence as u64);
+    let clip = walk(&subject, 300, 30.0, &mut rng);
+    let camera = Camera {
+        pan: true,
+        ..Camera::default()
+    };
+    render(&clip, &Realism::default(), Some(&camera), &mut rng)
+}
+
+/// How far joint `j` is along the walking direction in frame `f`, in true proportions.
+fn along(landmarks: &gait_io::Landmarks, axes: &BodyAxes, f: usize, j: usize) -> f64 {
+    let (p, scale) = (landmarks.joint(f, j).unwrap(), landmarks.scale());
+    (0..3).map(|k| p[k] * scale[k] * axes.forward[k]).sum()
+}
+
+/// `landmarks` with the legs' names exchanged in the frames `swapped` says.
+fn legs_renamed(landmarks: &gait_io::Landmarks, swapped: impl Fn(usize) -> bool) -> gait_io::Landmarks {
+    let mut values = landmarks.positions_f64().into_owned();
+    for f in (0..landmarks.frames()).filter(|&f| swapped(f)) {
+        for (l, r) in LEGS {
+            for axis in 0..3 {
+                values.swap([f, l, axis], [f, r, axis]);
+            }
+        }
+    }
+    gait_io::Landmarks::from_f64(landmarks.layout(), values)
+        .unwrap()
+        .with_aspect(landmarks.aspect())
+        .unwrap()
+}
+
+#[test]
+fn legs_the_pose_estimator_names_by_which_is_in_front_still_count_every_step() {
+    // In a side view a pose estimator may call the leading foot left, whichever it is: the legs
+    // change names each time they pass. Counting heel strikes then finds a foot striking every
+    // step; how often the ankles pass each other does not depend on their names.
+    for cadence in [90.0, 110.0, 130.0] {
+        let (landmarks, strikes) = side_view(cadence);
+        let axes = BodyAxes::estimate(&landmarks).unwrap();
+        let ahead = |f: usize| along(&landmarks, &axes, f, 27) < along(&landmarks, &axes, f, 28);
+        let renamed = legs_renamed(&landmarks, ahead);
+        let events = detect_events(&renamed, &axes, &EventOptions::default()).unwrap();
+        let measured = gait_parameters(&renamed, &axes, &events, 30.0).cadence;
+        let truth = true_cadence(&strikes, 30.0);
+        assert!(
+            (measured - truth).abs() <= 0.03 * truth,
+            "{cadence} steps/min, legs named by which leads: measured {measured:.1}, true {truth:.1}"
+        );
+    }
+}
+
+#[test]
+fn legs_named_the_wrong_way_round_for_a_few_frames_are_read_the_right_way() {
+    // A pose estimator giving each leg the other's name for a few frames, away from where they
+    // pass each other: the legs jump onto each other's place and back, and are read unswapped.
+    let (landmarks, _) = side_view(105.0);
+    let axes = BodyAxes::estimate(&landmarks).unwrap();
+    let gap = |f: usize| (along(&landmarks, &axes, f, 27) - along(&landmarks, &axes, f, 28)).abs();
+    let widest = (0..landmarks.frames()).map(gap).fold(0.0, f64::max);
+    // Runs of three frames where the feet are well apart.
+    let swapped = |f: usize| (f / 3) % 7 == 3 && (f - f % 3..f - f % 3 + 3).all(|g| gap(g) > 0.5 * widest);
+    assert!((0..landmarks.frames()).filter(|&f| swapped(f)).count() >= 9);
+    let renamed = legs_renamed(&landmarks, swapped);
+    let options = EventOptions::default();
+    let events = detect_events(&landmarks, &axes, &options).unwrap();
+    assert_eq!(detect_events(&renamed, &axes, &options).unwrap(), events);
+    let (mut read, truth) = (
+        gait_parameters(&renamed, &axes, &events, 30.0),
+        gait_parameters(&landmarks, &axes, &events, 30.0),
+    );
+    // The leg's length is a median over frames of hip to knee to ankle, named as given: the
+    // swapped frames move it a little.
+    assert!((read.leg_length / truth.leg_length - 1.0).abs() < 0.02);
+    read.leg_length = truth.leg_length;
+    assert_eq!(read, truth);
+}
