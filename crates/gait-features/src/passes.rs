@@ -8,7 +8,9 @@
 //! smoothed by a majority over half a second either side (a pose estimator that mixes up the
 //! sides for a few frames is no turn), splits the frames into runs. Half a second at each end of
 //! a run, where the body is still turning, is left out, and so are runs too short to hold a
-//! stride. A recording without a turn is one pass, every frame of it.
+//! stride. A walker missing for half a second or more (out of the frame, or hidden: frames of
+//! `NaN`, as [`read_landmarks`](gait_io::read_landmarks) puts back the frames `pose` found
+//! nobody in) ends a pass too. A recording without a turn or a gap is one pass, every frame of it.
 
 use std::ops::Range;
 
@@ -24,7 +26,7 @@ const TURNING_SECONDS: f64 = 0.5;
 const SHORTEST_PASS_SECONDS: f64 = 1.5;
 
 /// The passes of `landmarks` recorded at `fps`, in order: ranges of frames. One pass, the whole
-/// recording, when it has no turn (or too few frames showing both hips to tell).
+/// recording, when it has no turn or gap (or too few frames showing both hips to tell).
 pub fn passes(landmarks: &Landmarks, fps: f64) -> Vec<Range<usize>> {
     let points = Points::new(landmarks);
     let frames = points.frames();
@@ -60,29 +62,53 @@ pub fn passes(landmarks: &Landmarks, fps: f64) -> Vec<Range<usize>> {
             smoothed[f] = smoothed[f - 1];
         }
     }
-    let mut runs: Vec<Range<usize>> = Vec::new();
-    let mut start = 0;
-    for f in 1..=frames {
-        if f == frames || smoothed[f] != smoothed[start] {
-            runs.push(start..f);
-            start = f;
-        }
-    }
-    if runs.len() == 1 {
+    // Stretches in view: a walker missing for half a second or more (out of the frame, hidden)
+    // ends one; a shorter gap is bridged.
+    let seen: Vec<usize> = (0..frames)
+        .filter(|&f| {
+            [Joint::LeftHip, Joint::RightHip]
+                .iter()
+                .all(|&j| points.get(f, j).iter().all(|c| c.is_finite()))
+        })
+        .collect();
+    if seen.is_empty() {
         return whole;
     }
+    let mut stretches: Vec<Range<usize>> = Vec::new();
+    for (k, &f) in seen.iter().enumerate() {
+        match stretches.last_mut() {
+            Some(stretch) if f - seen[k - 1] <= half => stretch.end = f + 1,
+            _ => stretches.push(f..f + 1),
+        }
+    }
     let shortest = (SHORTEST_PASS_SECONDS * fps).round() as usize;
-    runs.iter()
-        .enumerate()
-        .map(|(k, run)| {
+    let mut cut: Vec<Range<usize>> = Vec::new();
+    for stretch in stretches {
+        // Runs of one direction; half a second at each side of a turn left out.
+        let mut runs: Vec<Range<usize>> = Vec::new();
+        let mut start = stretch.start;
+        for f in stretch.start + 1..=stretch.end {
+            if f == stretch.end || smoothed[f] != smoothed[start] {
+                runs.push(start..f);
+                start = f;
+            }
+        }
+        let last = runs.len() - 1;
+        cut.extend(runs.iter().enumerate().map(|(k, run)| {
             let from = if k == 0 { run.start } else { run.start + half };
-            let to = if k == runs.len() - 1 {
+            let to = if k == last {
                 run.end
             } else {
                 run.end.saturating_sub(half)
             };
             from..to.max(from)
-        })
-        .filter(|pass| pass.len() >= shortest)
-        .collect()
+        }));
+    }
+    if let [only] = cut.as_slice()
+        && only.len() == frames
+    {
+        return whole;
+    }
+    cut.retain(|pass| pass.len() >= shortest);
+    cut
 }

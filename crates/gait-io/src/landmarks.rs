@@ -4,6 +4,7 @@ use std::path::Path;
 
 use ndarray::{Array3, ArrayView3, CowArray, Ix3};
 
+use crate::clip::ClipFile;
 use crate::error::{Error, Result};
 use crate::npy::{NpyArray, write_npy};
 use crate::video::video_info_beside;
@@ -189,6 +190,60 @@ impl Landmarks {
         Ok(self)
     }
 
+    /// These landmarks, their frame `k` found in video frame `indices[k]`, with the frames
+    /// between them where nobody was found put back as missing (`NaN`): frames
+    /// `indices[0] ..= indices[last]`. The indices must be whole numbers, increasing, and span at
+    /// most a hundred times the frames kept (a longer gap is no walk, and a damaged `file`, which
+    /// the error names, must not claim memory).
+    pub fn in_video_frames(self, file: &Path, indices: &[f64]) -> Result<Self> {
+        let bad = |reason: String| Err(Error::content(file, reason));
+        if indices.len() != self.frames() {
+            return bad(format!(
+                "{} frame indices for {} frames",
+                indices.len(),
+                self.frames()
+            ));
+        }
+        let Some((&first, &last)) = indices.first().zip(indices.last()) else {
+            return Ok(self);
+        };
+        if let Some(k) = (0..indices.len()).find(|&k| {
+            let i = indices[k];
+            !(i.is_finite() && i >= 0.0 && i.fract() == 0.0) || (k > 0 && i <= indices[k - 1])
+        }) {
+            return bad(format!(
+                "frame index {} at row {k}: whole numbers, increasing, were expected",
+                indices[k]
+            ));
+        }
+        let span = last - first + 1.0;
+        if span > 100.0 * indices.len() as f64 + 1000.0 {
+            return bad(format!(
+                "{} frames kept over a span of {span} video frames: a gap that long is no walk",
+                indices.len()
+            ));
+        }
+        let span = span as usize;
+        if span == indices.len() {
+            return Ok(self);
+        }
+        let rows: Vec<usize> = indices.iter().map(|&i| (i - first) as usize).collect();
+        fn spread<T: Copy>(kept: ArrayView3<'_, T>, rows: &[usize], span: usize, missing: T) -> Array3<T> {
+            let (_, joints, axes) = kept.dim();
+            let mut all = Array3::from_elem((span, joints, axes), missing);
+            for (k, &row) in rows.iter().enumerate() {
+                all.index_axis_mut(ndarray::Axis(0), row)
+                    .assign(&kept.index_axis(ndarray::Axis(0), k));
+            }
+            all
+        }
+        let positions = match &self.positions {
+            Positions::F64(p) => Positions::F64(spread(p.view(), &rows, span, f64::NAN)),
+            Positions::F32(p) => Positions::F32(spread(p.view(), &rows, span, f32::NAN)),
+        };
+        Ok(Landmarks { positions, ..self })
+    }
+
     /// The width over the height of the frames these landmarks were found in, if known.
     pub fn aspect(&self) -> Option<f64> {
         self.aspect
@@ -287,10 +342,37 @@ fn check_shape(layout: Layout, shape: &[usize]) -> Result<()> {
 /// Reads a landmarks file: a float array of shape `(frames, joints, 3)`, its layout told by the
 /// joint count (33 MediaPipe, 25 Kinect v2, 17 COCO); shape `(0,)` (no pose found) reads as zero
 /// MediaPipe frames. float64 values are kept in `f64`, float32 and float16 ones in `f32`. An
-/// `N_video.json` beside an `N_landmarks.npy` gives the landmarks their frame's aspect.
+/// `N_video.json` beside an `N_landmarks.npy` gives the landmarks their frame's aspect, and an
+/// `N_frames.npy` (the video frame each row was found in, as `pose` writes it) puts back the
+/// frames in which nobody was found between the first and the last kept, as missing (`NaN`)
+/// frames: time runs as in the video, and a walker lost for a while is not joined up across
+/// the gap.
 pub fn read_landmarks(path: &Path) -> Result<Landmarks> {
     let aspect = video_info_beside(path)?.map(|v| v.aspect());
-    landmarks_from_bytes(path, &crate::npy::read_file(path)?)?.with_aspect(aspect)
+    let landmarks = landmarks_from_bytes(path, &crate::npy::read_file(path)?)?.with_aspect(aspect)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let beside = match (ClipFile::parse(name), path.parent()) {
+        (Some((clip, ClipFile::Landmarks)), Some(dir)) => ClipFile::Frames.path(dir, clip),
+        _ => return Ok(landmarks),
+    };
+    if !beside.is_file() {
+        return Ok(landmarks);
+    }
+    let frames = crate::npy::read_npy(&beside)?.to_f64();
+    let kept = landmarks.frames();
+    let indices: Vec<f64> = match frames.shape() {
+        [n, 2] if *n == kept => (0..kept).map(|f| frames[[f, 0]]).collect(),
+        shape => {
+            return Err(Error::content(
+                &beside,
+                format!(
+                    "shape {shape:?}: ({kept}, 2) frame indices and times were expected, one row per frame of {}",
+                    path.display()
+                ),
+            ));
+        }
+    };
+    landmarks.in_video_frames(&beside, &indices)
 }
 
 /// [`read_landmarks`] on the bytes of a file already read, without looking beside it for the

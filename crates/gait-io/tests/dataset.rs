@@ -38,7 +38,8 @@ fn tree_pairs_clips_in_numeric_order_and_reports_every_skip() {
     clip(&root.join("Testing/.cache/walk_d"), 1, 3, true, true); // hidden: not a class
     clip(&root.join("Training"), 1, 3, true, false); // misplaced
     // What pose extraction writes beside a clip accompanies it: neither a sample nor a skip.
-    gait_io::write_npy(&walk.join("1_frames.npy"), &Array2::<f64>::zeros((5, 2))).unwrap();
+    let frames = Array2::from_shape_fn((5, 2), |(f, c)| if c == 0 { f as f64 } else { f as f64 / 30.0 });
+    gait_io::write_npy(&walk.join("1_frames.npy"), &frames).unwrap();
     gait_io::write_npy(&walk.join("1_visibility.npy"), &Array2::<f32>::zeros((5, 33))).unwrap();
 
     let mut dataset = Dataset::scan(root, Require::Both).unwrap();

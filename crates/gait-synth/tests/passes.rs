@@ -81,3 +81,40 @@ fn out_and_back_is_two_passes_each_with_its_own_cadence() {
     let first = landmarks.frames_in(0..280).unwrap();
     assert_eq!(passes(&first, FPS), std::iter::once(0..280).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_walker_who_leaves_the_view_and_comes_back_is_two_passes_never_joined_across_the_gap() {
+    let subject = Subject {
+        height: 1.7,
+        cadence: 110.0,
+        stride_ratio: 0.8,
+        amplitude: 1.0,
+        pathology: None,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let clip = walk(&subject, 600, FPS, &mut rng);
+    let clean = Realism {
+        drop_rate: 0.0,
+        ..Realism::default()
+    };
+    let (landmarks, _) = render(&clip, &clean, None, &mut rng);
+    let truth = cadence(&clip.heel_strikes);
+    // Missing from frame 250 to 329 (gone for 2.7 s, as read_landmarks puts back the frames
+    // pose found nobody in), and for 5 frames (a sixth of a second) at 100.
+    let mut values = landmarks.positions_f64().into_owned();
+    for f in (250..330).chain(100..105) {
+        values.index_axis_mut(ndarray::Axis(0), f).fill(f64::NAN);
+    }
+    let gone = gait_io::Landmarks::from_f64(landmarks.layout(), values).unwrap();
+    assert_eq!(passes(&gone, FPS), [0..250, 330..600]);
+    let profile = Profile::of(&gone, FPS);
+    assert_eq!(profile.passes.len(), 2);
+    for pass in &profile.passes {
+        let measured = pass.profile.parameter_values()[0];
+        assert!(
+            (measured - truth).abs() <= 0.03 * truth,
+            "frames {:?}: {measured:.1} steps/min, true {truth:.1}",
+            pass.frames
+        );
+    }
+}
