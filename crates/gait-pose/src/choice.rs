@@ -141,18 +141,34 @@ impl People {
             Person::Number(k) => (k - 1, "as asked".to_string()),
             Person::Largest => (largest(), "seen largest and longest".to_string()),
             Person::Walker => {
-                let walker = (0..n).filter(|&i| seen[i].walks()).max_by(|&a, &b| {
-                    let score = |i: usize| seen[i].travel * seen[i].crossings.min(8) as f64;
-                    score(a).total_cmp(&score(b))
-                });
+                let score = |i: usize| seen[i].travel * seen[i].crossings.min(8) as f64;
+                let walker = (0..n)
+                    .filter(|&i| seen[i].walks())
+                    .max_by(|&a, &b| score(a).total_cmp(&score(b)));
                 match walker {
-                    Some(i) => (
-                        i,
-                        format!(
-                            "walked {:.1} body heights in {} frames, feet passing {} times",
-                            seen[i].travel, seen[i].frames, seen[i].crossings
-                        ),
-                    ),
+                    Some(i) => {
+                        // Others who walk nearly as much (two side by side): said, with how to
+                        // follow them instead.
+                        let also: Vec<String> = (0..n)
+                            .filter(|&k| k != i && seen[k].walks() && score(k) >= 0.7 * score(i))
+                            .map(|k| {
+                                format!(
+                                    "; person {} walks too ({:.1} body heights in {} frames): --person {} follows them",
+                                    self.tracks[k].person, seen[k].travel, seen[k].frames, self.tracks[k].person
+                                )
+                            })
+                            .collect();
+                        (
+                            i,
+                            format!(
+                                "walked {:.1} body heights in {} frames, feet passing {} times{}",
+                                seen[i].travel,
+                                seen[i].frames,
+                                seen[i].crossings,
+                                also.concat()
+                            ),
+                        )
+                    }
                     None => (
                         largest(),
                         "nobody walks (no one travels half a body height with steps): the one seen largest and longest"

@@ -126,6 +126,50 @@ fn when_nobody_walks_the_largest_is_kept_and_that_is_said() {
     assert!("0".parse::<Person>().is_err());
 }
 
+#[test]
+fn two_walking_side_by_side_one_is_chosen_and_the_other_named_with_how_to_follow_them() {
+    // Two walkers at one pace, one a little further (further from the camera, smaller): the one
+    // who walks most is chosen, and the other is said to walk too, with the option to take them.
+    let walker = |x0: f32, height: f32| -> Vec<Pose> {
+        (0..60)
+            .map(|f| {
+                let t = f as f32 / 30.0;
+                figure(
+                    x0 + 0.25 * t,
+                    0.8,
+                    height,
+                    0.12 * (2.0 * std::f32::consts::PI * t).sin(),
+                )
+            })
+            .collect()
+    };
+    let people = || People {
+        tracks: vec![track(1, walker(0.1, 0.35)), track(2, walker(0.12, 0.32))],
+        frames_read: 60,
+    };
+    let chosen = people().choose(Person::Walker, Path::new("v.mp4")).unwrap();
+    assert_eq!(chosen.person, 2, "smaller, so further in body heights");
+    let why = chosen.chosen.unwrap();
+    assert!(
+        why.contains("; person 1 walks too (2.3 body heights in 60 frames): --person 1 follows them"),
+        "{why}"
+    );
+    assert_eq!(
+        people()
+            .choose(Person::Number(1), Path::new("v.mp4"))
+            .unwrap()
+            .person,
+        1
+    );
+    // Alone, nothing more is said.
+    let mut one = people();
+    one.tracks.truncate(1);
+    assert_eq!(
+        one.choose(Person::Walker, Path::new("v.mp4")).unwrap().chosen,
+        None
+    );
+}
+
 fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
