@@ -45,9 +45,10 @@ struct Args {
     /// Cut every recording into parts and list them, even one the model takes whole.
     #[arg(long)]
     segments: bool,
-    /// Frames per second of the recordings, for finding heel strikes.
-    #[arg(long, default_value_t = 30.0)]
-    fps: f64,
+    /// Frames per second of the recordings, for finding heel strikes (default: the rate each
+    /// one's `N_video.json` or video records, else 30).
+    #[arg(long)]
+    fps: Option<f64>,
     /// Angles or landmarks files, recording folders, dataset trees, or videos (with the `pose`
     /// feature).
     #[arg(required = true)]
@@ -63,7 +64,9 @@ struct Line<'a> {
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
-    gait_examples::check_fps(args.fps)?;
+    if let Some(fps) = args.fps {
+        gait_examples::check_fps(fps)?;
+    }
     let model = Classifier::open(&args.model)?;
     let features = model.feature_set();
     if args.model.is_file() {
@@ -76,13 +79,13 @@ fn run(args: &Args) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     let (mut failed, mut total) = (0, 0);
     for input in &args.inputs {
-        let (files, _scratch) = clips_of(input, features, args.fps)?;
+        let (files, _scratch) = clips_of(input, features, args.fps.unwrap_or(30.0))?;
         for (shown, file) in files {
             total += 1;
             // A clip that cannot be predicted is reported, and the others still are.
             let mut options = WalkOptions::default();
             options.always = args.segments;
-            options.fps = args.fps;
+            options.fps = gait_examples::recording_fps(args.fps, &file);
             let verdict = match gait::predict_walk(&model, &file, &options) {
                 Ok(verdict) => verdict,
                 Err(e) => {

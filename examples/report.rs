@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo run --release --example report -- --model MODEL --input RECORDING [--out report.png]
-//!     [--normal TREE] [--fps 30] [--force]
+//!     [--normal TREE] [--fps FPS] [--force]
 //! ```
 //! RECORDING is an `N_landmarks.npy` or, built with `--features pose`, a video: pose runs on it
 //! and keeps the person who walks, and the page says whom it followed and why, in how many frames
@@ -42,16 +42,19 @@ struct Args {
     /// normal cohort).
     #[arg(long)]
     normal: Option<PathBuf>,
-    /// Frames per second of the recording.
-    #[arg(long, default_value_t = 30.0)]
-    fps: f64,
+    /// Frames per second of the recording (default: the rate its `N_video.json` or its video
+    /// records, else 30).
+    #[arg(long)]
+    fps: Option<f64>,
     /// Replace the page if it exists.
     #[arg(long)]
     force: bool,
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
-    gait_examples::check_fps(args.fps)?;
+    if let Some(fps) = args.fps {
+        gait_examples::check_fps(fps)?;
+    }
     let page = gait::io::resolve(&args.out)?;
     if args.input.canonicalize().is_ok_and(|input| input == page) {
         return Err(format!("--out {} is the input: choose another page", args.out.display()).into());
@@ -63,14 +66,15 @@ fn run(args: &Args) -> Result<(), Failure> {
         .into());
     }
     let model = Classifier::open(&args.model)?;
-    let (landmarks, file, seen, _scratch) = landmarks_of(&args.input, args.fps)?;
-    let profile = Profile::of(&landmarks, args.fps);
+    let (landmarks, file, seen, _scratch) = landmarks_of(&args.input, args.fps.unwrap_or(30.0))?;
+    let fps = gait_examples::recording_fps(args.fps, &file);
+    let profile = Profile::of(&landmarks, fps);
     let mut options = WalkOptions::default();
-    (options.always, options.fps) = (true, args.fps);
+    (options.always, options.fps) = (true, fps);
     let verdict = gait::predict_walk(&model, &file, &options);
     let normal = match &args.normal {
-        Some(tree) => NormalRange::from_tree(tree, args.fps)?,
-        None => gait::synth::normal_range(args.fps)?,
+        Some(tree) => NormalRange::from_tree(tree, fps)?,
+        None => gait::synth::normal_range(fps)?,
     };
     // The page first: a closed standard output does not cost it.
     gait_examples::draw_whole(&args.out, |p| {

@@ -82,6 +82,21 @@ pub fn check_fps(fps: f64) -> Result<(), Failure> {
     }
 }
 
+/// The frame rate of the recording whose clip file is `file`: `given` (`--fps`), else the rate
+/// its `N_video.json` records (a video's own), else 30 frames per second (the old pipeline's
+/// usual rate, which it stored nowhere).
+pub fn recording_fps(given: Option<f64>, file: &Path) -> f64 {
+    given
+        .or_else(|| {
+            gait::io::video_info_beside(file)
+                .ok()
+                .flatten()
+                .and_then(|v| v.fps)
+        })
+        .filter(|fps| gait::synth::CohortOptions::FPS.contains(fps))
+        .unwrap_or(30.0)
+}
+
 /// Registers DejaVu Sans (shipped in the `dejavu` crate, so that a machine without fonts draws
 /// the same pictures) as the plots' sans-serif font.
 pub fn register_font() -> Result<(), Failure> {

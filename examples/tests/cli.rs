@@ -474,10 +474,10 @@ fn report_prints_the_gait_parameters_computed_directly_and_draws_a_page() {
     let p = gait_parameters(&landmarks, &axes, &events, 30.0);
     let close = |printed: f64, direct: f64| (printed - direct).abs() <= 5e-5 * direct.abs().max(1.0);
     assert!(close(value("cadence"), p.cadence), "{printed}");
-    assert!(
-        close(value("stride length, left"), p.stride_length[0] / p.leg_length),
-        "{printed}"
-    );
+    // The synthetic camera pans with the walker: no ground covered shows, no lengths, and why.
+    assert!(p.stride_length[0] / p.leg_length < 0.1);
+    assert!(printed.contains("stride length, left: not measured"), "{printed}");
+    assert!(printed.contains("the camera follows the walker"), "{printed}");
     // Seen from the side (the synthetic camera's view), step width is not measured, and why.
     assert!(printed.contains("step width: not measured"), "{printed}");
     assert!(printed.contains("not measurable from a side view"), "{printed}");

@@ -35,6 +35,9 @@ pub const PARAMETERS: [(&str, &str); 11] = [
     ("stance symmetry", "left / right"),
 ];
 
+/// A stride shorter than this many leg lengths is no stride seen on the ground.
+const STILL_GROUND: f64 = 0.1;
+
 /// A joint angle over the gait cycle: the mean and standard deviation over strides at each of
 /// [`CYCLE_POINTS`] points, degrees.
 #[derive(Debug, Clone, PartialEq)]
@@ -201,10 +204,30 @@ impl Profile {
                 }
             }
         }
+        profile.leave_out_lengths_the_ground_does_not_show();
         if landmarks.aspect().is_some() {
             profile.leave_out_what_the_view_hides(View::of(&axes));
         }
         profile
+    }
+
+    /// Leaves out stride and step lengths when the feet do not move on over the ground from one
+    /// contact to the next (strides under a tenth of the leg's length, where walking takes one
+    /// to two leg lengths a stride): a camera that pans with the walker, or a treadmill.
+    fn leave_out_lengths_the_ground_does_not_show(&mut self) {
+        let Some(p) = &mut self.parameters else {
+            return;
+        };
+        let stride = (p.stride_length[0] + p.stride_length[1]) / 2.0 / p.leg_length;
+        if stride < STILL_GROUND {
+            p.stride_length = [f64::NAN; 2];
+            p.step_length = [f64::NAN; 2];
+            p.step_length_symmetry = f64::NAN;
+            self.notes.push(format!(
+                "stride and step lengths: the feet move on {stride:.2} leg lengths a stride over the ground \
+                 the picture shows; the camera follows the walker (or a treadmill carries them back)"
+            ));
+        }
     }
 
     /// Records `view` and leaves out what it cannot measure, saying why.

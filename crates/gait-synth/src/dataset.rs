@@ -94,9 +94,28 @@ pub fn normal_range(fps: f64) -> Result<NormalRange> {
         ..panning(&CohortOptions::default())
     };
     let walks: Vec<Landmarks> = cohort(&options, 0)?.into_iter().map(|r| r.landmarks).collect();
-    Ok(NormalRange::from_walks(
+    let mut range = NormalRange::from_walks(
         &walks,
         fps,
         "the synthetic normal cohort (16 walkers, gait-synth)",
-    ))
+    );
+    // A camera panning with the walker shows no ground covered: the lengths of the same walks in
+    // three dimensions (in leg lengths, as a still camera from the side measures them).
+    let lengths = cohort(
+        &CohortOptions {
+            camera: None,
+            ..options
+        },
+        0,
+    )?;
+    let walked: Vec<Landmarks> = lengths.into_iter().map(|r| r.landmarks).collect();
+    let metric = NormalRange::from_walks(&walked, fps, "");
+    for k in LENGTHS {
+        range.parameters[k] = metric.parameters[k];
+    }
+    Ok(range)
 }
+
+/// The parameters of [`gait_features::PARAMETERS`] that are lengths along the walk (stride and
+/// step lengths and the symmetry of steps).
+const LENGTHS: [usize; 5] = [1, 2, 3, 4, 9];

@@ -85,7 +85,16 @@ fn a_side_view_measures_no_step_width_and_says_why() {
     assert_eq!(profile.view, Some(View::Side));
     let parameters = profile.parameters.as_ref().unwrap();
     assert!(parameters.step_width.is_nan());
-    assert!(parameters.stride_length.iter().all(|l| l.is_finite()));
+    // The camera pans with the walker: the ground covered does not show, and that is said.
+    assert!(parameters.stride_length.iter().all(|l| l.is_nan()));
+    assert!(
+        profile
+            .notes
+            .iter()
+            .any(|n| n.contains("the camera follows the walker")),
+        "{:?}",
+        profile.notes
+    );
     assert!(profile.curves.iter().flatten().all(Option::is_some));
     assert!(
         profile
@@ -99,4 +108,38 @@ fn a_side_view_measures_no_step_width_and_says_why() {
     let old = Profile::of(&landmarks.with_aspect(None).unwrap(), 30.0);
     assert_eq!(old.view, None);
     assert!(old.parameters.unwrap().step_width.is_finite());
+}
+
+#[test]
+fn a_still_camera_from_the_side_measures_the_strides_of_the_walk_itself() {
+    use gait_features::Profile;
+
+    let subject = Subject {
+        height: 1.75,
+        cadence: 110.0,
+        stride_ratio: 0.8,
+        amplitude: 1.0,
+        pathology: None,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    // Four seconds across a camera 6 m away: seen from the side all along.
+    let clip = walk(&subject, 120, 30.0, &mut rng);
+    let clean = Realism {
+        jitter: 0.0,
+        drop_rate: 0.0,
+        swap_rate: 0.0,
+    };
+    let still = Camera {
+        distance: 6.0,
+        ..Camera::default()
+    };
+    let stride = |landmarks: &Landmarks| Profile::of(landmarks, 30.0).parameter_values()[1];
+    let truth = stride(&render(&clip, &clean, None, &mut rng).0);
+    let seen = stride(&render(&clip, &clean, Some(&still), &mut rng).0);
+    assert!(truth > 1.0, "{truth} leg lengths a stride");
+    assert!((seen - truth).abs() < 0.1 * truth, "{seen} seen, {truth} walked");
+    // The normal range gives lengths of the walks themselves, where its panning camera shows none.
+    let normal = gait_synth::normal_range(30.0).unwrap();
+    let [low, high] = normal.parameters[1];
+    assert!(low < truth && truth < high, "{truth} outside {low} - {high}");
 }
