@@ -14,8 +14,10 @@
 //! Normal class, `p_abnormal`.
 //!
 //! A recording longer than the model's length (or any, with `--segments`) is cut as the model
-//! was trained: at heel strikes into segments of two strides when its landmarks show them,
-//! otherwise into windows of the model's length overlapping by half. Every part is classified;
+//! was trained (its `config.json` records its training clips): into windows of the training
+//! windows' length, or at heel strikes into as many strides a part as the training clips held
+//! when its landmarks show them, otherwise into windows of the model's length overlapping by
+//! half; `--json` says which as `cut`. Every part is classified;
 //! the recording's verdict takes, for each class, the geometric mean of its probability over the
 //! parts (for Normal and Abnormal: the mean log-odds). `--json` lists the parts as `segments`.
 //! Nothing is cut short unsaid.

@@ -364,4 +364,25 @@ fn a_long_walk_is_cut_into_parts_that_cover_it_and_follow_its_change() {
         gait::prelude::Class::normal(),
         "{verdict:?}"
     );
+
+    // The model records how its training clips were cut: two strides at heel strikes, whose
+    // lengths vary with each walker's pace.
+    let clips = model.config().clips.unwrap();
+    assert!(!clips.windows && clips.shortest < clips.longest, "{clips:?}");
+    // A model trained on windows of 40 frames cuts a recording into windows of 40, not strides.
+    let windows: Vec<gait::lstm::Example> = train
+        .iter()
+        .filter(|e| e.sequence.frames() >= 40)
+        .map(|e| gait::lstm::Example {
+            sequence: e.sequence.frames_in(0..40),
+            ..e.clone()
+        })
+        .collect();
+    let (windowed, _) = Classifier::fit(&windows, &options).unwrap();
+    let clips = windowed.config().clips.unwrap();
+    assert_eq!((clips.median, clips.windows), (40, true));
+    let verdict = gait::predict_walk(&windowed, &path, &gait::WalkOptions::default()).unwrap();
+    assert_eq!(verdict.cut, gait::Cut::Windows { length: 40, hop: 20 });
+    assert!(verdict.segments.iter().all(|s| s.end - s.start == 40));
+    assert_eq!(verdict.segments.last().unwrap().end, 600);
 }

@@ -44,6 +44,41 @@ pub struct ModelConfig {
     /// models saved before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights_checksum: Option<String>,
+    /// How the training clips were cut, so that a whole recording is cut the same way
+    /// ([`Classifier::verdict`](crate::Classifier::verdict)). Absent in models saved before it
+    /// was recorded, and in the old Keras model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clips: Option<TrainingClips>,
+}
+
+/// How the clips a model was trained on were cut, as their lengths show: windows of one length,
+/// or parts whose lengths vary as clips cut at heel strikes do with each walker's pace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainingClips {
+    /// The shortest clip, frames.
+    pub shortest: usize,
+    /// The median clip, frames.
+    pub median: usize,
+    /// The longest clip, frames.
+    pub longest: usize,
+    /// All within 5% of the median: windows of one length. `false`: cut at heel strikes.
+    pub windows: bool,
+}
+
+impl TrainingClips {
+    /// What the clips of these `lengths` (frames) show; `None` for no clips.
+    pub fn of(lengths: impl IntoIterator<Item = usize>) -> Option<TrainingClips> {
+        let mut lengths: Vec<usize> = lengths.into_iter().collect();
+        lengths.sort_unstable();
+        let (&shortest, &longest) = (lengths.first()?, lengths.last()?);
+        let median = lengths[lengths.len() / 2];
+        Some(TrainingClips {
+            shortest,
+            median,
+            longest,
+            windows: (longest - shortest) * 20 <= median,
+        })
+    }
 }
 
 fn one() -> usize {
@@ -177,6 +212,27 @@ impl ModelConfig {
             masked: true,
             normalizer: None,
             weights_checksum: None,
+            clips: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TrainingClips;
+
+    #[test]
+    fn clips_of_one_length_are_windows_and_clips_that_vary_are_strides() {
+        assert_eq!(TrainingClips::of([]), None);
+        let windows = TrainingClips::of([40, 41, 40, 40]).unwrap();
+        assert_eq!(
+            (windows.shortest, windows.median, windows.longest, windows.windows),
+            (40, 40, 41, true)
+        );
+        let strides = TrainingClips::of([66, 58, 74, 70, 62]).unwrap();
+        assert_eq!(
+            (strides.shortest, strides.median, strides.longest, strides.windows),
+            (58, 66, 74, false)
+        );
     }
 }

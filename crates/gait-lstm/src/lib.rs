@@ -30,7 +30,7 @@ mod walk;
 
 pub use candle_core as candle;
 pub use classifier::{Classifier, Prediction};
-pub use config::{FORMAT_VERSION, ModelConfig};
+pub use config::{FORMAT_VERSION, ModelConfig, TrainingClips};
 pub use crossval::{CrossValidation, Folds, SeedResult};
 pub use error::{Error, Result};
 pub use example::{Example, LoadedSplit, check_classes, load_examples, subjects};

@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::classifier::Classifier;
-use crate::config::ModelConfig;
+use crate::config::{ModelConfig, TrainingClips};
 use crate::error::{Error, Result};
 use crate::example::Example;
 use crate::network::Network;
@@ -113,6 +113,7 @@ impl Classifier {
         let mut config = ModelConfig::new(feature_set, columns.to_vec(), options.max_len);
         config.classes = classes.iter().map(|c| c.name().to_string()).collect();
         config.ensemble = options.ensemble;
+        config.clips = TrainingClips::of(examples.iter().map(|e| e.sequence.frames()));
         let mut members = Vec::with_capacity(options.ensemble);
         let mut histories = Vec::with_capacity(options.ensemble);
         for member in 0..options.ensemble {

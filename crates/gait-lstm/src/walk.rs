@@ -8,6 +8,7 @@ use gait_io::{ClipFile, FeatureSequence, Landmarks, read_landmarks};
 use serde::Serialize;
 
 use crate::classifier::{Classifier, Prediction};
+use crate::config::TrainingClips;
 use crate::error::{Error, Result};
 
 /// Segments classified per call to the model: bounds the memory of a long recording.
@@ -25,7 +26,10 @@ pub struct WalkOptions {
     pub always: bool,
     /// Frames per second, for finding heel strikes.
     pub fps: f64,
-    /// Strides per segment when cutting at heel strikes (the synthetic training clips have two).
+    /// Strides per segment when cutting at heel strikes (the synthetic training clips have two),
+    /// for a model that does not record its training clips; one that does
+    /// ([`ModelConfig::clips`](crate::ModelConfig::clips)) is given the strides nearest their
+    /// median length.
     pub strides: usize,
 }
 
@@ -122,9 +126,12 @@ pub fn predict_walk(model: &Classifier, file: &Path, options: &WalkOptions) -> R
 
 impl Classifier {
     /// The verdict on a whole recording's `features`: a recording longer than the model's length
-    /// (or any, with `options.always`) is cut at heel strikes when its `landmarks` (frame for
-    /// frame the features') show them, otherwise into overlapping windows of the model's length;
-    /// each part is classified, in batches, and the parts give one verdict.
+    /// (or any, with `options.always`) is cut as the model's training clips were
+    /// ([`ModelConfig::clips`](crate::ModelConfig::clips)): at heel strikes when its `landmarks`
+    /// (frame for frame the features') show them, as many strides a part as best matches the
+    /// training clips' median length, otherwise into windows overlapping by half, of the
+    /// training windows' length (or the model's); each part is classified, in batches, and the
+    /// parts give one verdict. [`Verdict::cut`] says which.
     pub fn verdict(
         &self,
         features: &FeatureSequence,
@@ -132,7 +139,12 @@ impl Classifier {
         options: &WalkOptions,
     ) -> Result<Verdict> {
         let frames = features.frames();
+        let clips = self.config().clips;
+        // Windows as long as the training windows were; parts at most the model's length.
         let length = self.config().max_len;
+        let window = clips
+            .filter(|c| c.windows)
+            .map_or(length, |c| c.median.clamp(1, length));
         // A walk that turns: each pass cut alone, the turns between them left out.
         let landmarks = landmarks.filter(|l| l.frames() == frames);
         let spans = match landmarks {
@@ -140,7 +152,7 @@ impl Classifier {
             None => std::iter::once(0..frames).collect(),
         };
         let one_pass = matches!(spans.as_slice(), [only] if *only == (0..frames));
-        let (cut, parts) = if one_pass && frames <= length && !options.always {
+        let (cut, parts) = if one_pass && frames <= window && !options.always {
             (Cut::Whole, vec![(0, frames)])
         } else {
             let mut cuts = Vec::new();
@@ -148,21 +160,17 @@ impl Classifier {
             for span in spans {
                 // Strides longer than the model's length would be cut short: windows then.
                 let strides = landmarks
+                    .filter(|_| !clips.is_some_and(|c| c.windows))
                     .and_then(|l| l.frames_in(span.clone()).ok())
-                    .and_then(|l| stride_parts(&l, span.len(), length, options))
-                    .filter(|p| p.iter().all(|(s, e)| e - s <= length));
+                    .and_then(|l| stride_parts(&l, span.len(), length, clips, options))
+                    .filter(|(_, p)| p.iter().all(|(s, e)| e - s <= length));
                 let (cut, within) = match strides {
-                    Some(within) => (
-                        Cut::Strides {
-                            strides: options.strides,
-                        },
-                        within,
-                    ),
+                    Some((strides, within)) => (Cut::Strides { strides }, within),
                     None => {
-                        let hop = (length / 2).max(1);
+                        let hop = (window / 2).max(1);
                         (
-                            Cut::Windows { length, hop },
-                            window_parts(span.len(), length, hop),
+                            Cut::Windows { length: window, hop },
+                            window_parts(span.len(), window, hop),
                         )
                     }
                 };
@@ -239,15 +247,18 @@ fn window_parts(frames: usize, length: usize, hop: usize) -> Vec<(usize, usize)>
     parts
 }
 
-/// Segments of `options.strides` strides between the heel strikes of the foot with more of
-/// them, when the events of `landmarks` can be found and show enough strides, and the landmarks
-/// have the features' `frames` (the parts index both); `None` otherwise.
+/// Segments of whole strides between the heel strikes of the foot with more of them, when the
+/// events of `landmarks` can be found and show enough strides, and the landmarks have the
+/// features' `frames` (the parts index both): as many strides a segment as the training `clips`
+/// were long at their median (by this walk's median stride), or `options.strides` without them.
+/// The strides a segment, and the segments; `None` otherwise.
 fn stride_parts(
     landmarks: &Landmarks,
     frames: usize,
     length: usize,
+    clips: Option<TrainingClips>,
     options: &WalkOptions,
-) -> Option<Vec<(usize, usize)>> {
+) -> Option<(usize, Vec<(usize, usize)>)> {
     if landmarks.frames() != frames {
         return None;
     }
@@ -256,7 +267,12 @@ fn stride_parts(
     event_options.fps = options.fps;
     let events = detect_events(landmarks, &axes, &event_options).ok()?;
     let strikes = events.heel_strikes.iter().max_by_key(|s| s.len())?;
-    let k = options.strides.max(1);
+    let mut strides: Vec<usize> = strikes.windows(2).map(|w| w[1] - w[0]).collect();
+    strides.sort_unstable();
+    let k = match (clips, strides.get(strides.len() / 2)) {
+        (Some(c), Some(&stride)) if stride > 0 => ((c.median as f64 / stride as f64).round() as usize).max(1),
+        _ => options.strides.max(1),
+    };
     if strikes.len() < k + 1 {
         return None;
     }
@@ -282,5 +298,5 @@ fn stride_parts(
             .unwrap_or(last);
         parts.push((from.min(strikes[strikes.len() - 2]), frames));
     }
-    Some(parts)
+    Some((k, parts))
 }
