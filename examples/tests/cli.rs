@@ -238,8 +238,11 @@ fn predict_json_is_the_verdict_serialised_and_agrees_with_the_tab_lines() {
     let sum: f64 = probabilities.values().map(|p| p.as_f64().unwrap()).sum();
     assert!((sum - 1.0).abs() < 1e-5, "{sum}");
     assert_eq!(probabilities["Abnormal"].as_f64().unwrap(), p_abnormal);
-    // Cut at strides into parts that cover every frame, each with its own decision.
-    assert_eq!(line["cut"]["by"], "strides", "{line}");
+    // The model was trained on whole recordings of one length (6 s, longer than the model's 110
+    // frames): cut as it was trained, into windows of 110 frames overlapping by half, parts that
+    // cover every frame, each with its own decision.
+    assert_eq!(line["cut"]["by"], "windows", "{line}");
+    assert_eq!((line["cut"]["length"].as_u64(), line["cut"]["hop"].as_u64()), (Some(110), Some(55)));
     let segments = line["segments"].as_array().unwrap();
     assert!(segments.len() > 1, "{line}");
     assert_eq!(segments[0]["start"], 0);
