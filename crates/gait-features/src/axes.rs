@@ -136,12 +136,33 @@ fn stride_direction(points: &Points<'_>, left: V3, leg: f64) -> Result<V3> {
     ))
     .expect("a unit vector not along left");
     let b = cross(left, a);
+    // In the body's size of the frame (its trunk against the median trunk): seen from the front
+    // or the back, a walker grows or shrinks in the picture, and the ankles with them.
+    let trunk = |f: usize| {
+        norm(sub(
+            mid(
+                points.get(f, Joint::LeftShoulder),
+                points.get(f, Joint::RightShoulder),
+            ),
+            pelvis(f),
+        ))
+    };
+    let mut trunks: Vec<f64> = (0..frames)
+        .map(trunk)
+        .filter(|t| t.is_finite() && *t > 0.0)
+        .collect();
+    trunks.sort_by(f64::total_cmp);
+    let typical = trunks.get(trunks.len() / 2).copied();
     let relative: Vec<Vec<[f64; 2]>> = Side::BOTH
         .iter()
         .map(|side| {
             (0..frames)
                 .map(|f| {
-                    let r = sub(points.get(f, side.limb().ankle), pelvis(f));
+                    let size = match typical {
+                        Some(t) if trunk(f).is_finite() && trunk(f) > 0.0 => t / trunk(f),
+                        _ => 1.0,
+                    };
+                    let r = scale(sub(points.get(f, side.limb().ankle), pelvis(f)), size);
                     [dot(r, a), dot(r, b)]
                 })
                 .collect()

@@ -167,3 +167,62 @@ fn legs_named_the_wrong_way_round_for_a_few_frames_are_read_the_right_way() {
     read.leg_length = truth.leg_length;
     assert_eq!(read, truth);
 }
+
+#[test]
+fn seen_from_the_front_or_the_back_the_cadence_is_right_and_what_the_view_hides_is_said() {
+    use gait_features::{Profile, View};
+    use gait_synth::{Camera, Realism, Subject, render, walk};
+    use rand::SeedableRng;
+
+    for cadence in [90.0, 110.0, 130.0] {
+        let subject = Subject {
+            height: 1.7,
+            cadence,
+            stride_ratio: 0.8 * cadence / 110.0,
+            amplitude: 1.0,
+            pathology: None,
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cadence as u64);
+        let clip = walk(&subject, 150, 30.0, &mut rng);
+        let frames = clip.positions.shape()[0];
+        let (start, end) = (clip.positions[[0, 23, 0]], clip.positions[[frames - 1, 23, 0]]);
+        for towards in [true, false] {
+            // Turned so that the walk goes along the camera's line of sight: towards it, ending
+            // 4 m away, or away from it, starting there.
+            let mut turned = clip.clone();
+            for f in 0..frames {
+                for j in 0..33 {
+                    let [x, y] = [clip.positions[[f, j, 0]], clip.positions[[f, j, 1]]];
+                    turned.positions[[f, j, 0]] = y;
+                    turned.positions[[f, j, 1]] = if towards { end - x } else { x - start };
+                }
+            }
+            let camera = Camera {
+                aspect: 9.0 / 16.0,
+                ..Camera::default()
+            };
+            let (landmarks, strikes) = render(&turned, &Realism::default(), Some(&camera), &mut rng);
+            let profile = Profile::of(&landmarks, 30.0);
+            let view = if towards { View::Front } else { View::Back };
+            assert_eq!(profile.view, Some(view), "{cadence} steps/min");
+            let measured = profile.parameter_values()[0];
+            let truth = true_cadence(&strikes, 30.0);
+            assert!(
+                (measured - truth).abs() <= 0.03 * truth,
+                "{cadence} steps/min from the {view}: measured {measured:.1}, true {truth:.1}"
+            );
+            // Lengths along the walk and the sagittal angles are not measured, and that is said.
+            assert!(profile.parameter_values()[1].is_nan());
+            assert!(profile.curves.iter().flatten().all(Option::is_none));
+            let said = format!("not measurable from a {view} view");
+            assert!(
+                profile
+                    .notes
+                    .iter()
+                    .any(|n| n.starts_with("stride and step lengths") && n.ends_with(&said)),
+                "{:?}",
+                profile.notes
+            );
+        }
+    }
+}
