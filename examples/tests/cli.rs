@@ -242,7 +242,10 @@ fn predict_json_is_the_verdict_serialised_and_agrees_with_the_tab_lines() {
     // frames): cut as it was trained, into windows of 110 frames overlapping by half, parts that
     // cover every frame, each with its own decision.
     assert_eq!(line["cut"]["by"], "windows", "{line}");
-    assert_eq!((line["cut"]["length"].as_u64(), line["cut"]["hop"].as_u64()), (Some(110), Some(55)));
+    assert_eq!(
+        (line["cut"]["length"].as_u64(), line["cut"]["hop"].as_u64()),
+        (Some(110), Some(55))
+    );
     let segments = line["segments"].as_array().unwrap();
     assert!(segments.len() > 1, "{line}");
     assert_eq!(segments[0]["start"], 0);
@@ -731,7 +734,7 @@ fn report_and_predict_take_a_video_and_say_whom_they_followed() {
     // The walker (person 2), not the one exercising who was seen first, and what else was seen.
     assert!(
         printed.starts_with(
-            "From the video: person 2 of 2: walked 1.1 body heights in 36 frames, feet passing 6 times; \
+            "From the video: person 2 of 2: walked 1.6 body heights in 48 frames, feet passing 8 times; \
              nobody in 0 of 60 frames; 1 other people not followed\n"
         ),
         "{printed}"

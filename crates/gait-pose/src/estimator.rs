@@ -211,6 +211,56 @@ impl PoseEstimator {
         people
     }
 
+    /// The poses of the person `pose` shows, in the frames just before it: `earlier` (oldest
+    /// first) followed backwards from the region around `pose`, each region placed by the pose
+    /// found in the frame after it, as video mode places them forwards, until the person is not
+    /// found. Oldest first, for the last frames of `earlier`; unsmoothed. For someone the
+    /// detector found only when it looked, the frames since they came into view.
+    pub fn trace_back(&mut self, pose: &Pose, earlier: &[&Frame]) -> Vec<Pose> {
+        let Some(last) = earlier.last() else {
+            return Vec::new();
+        };
+        let (w, h) = (last.width() as f32, last.height() as f32);
+        // The region around the pose: centred on the hips, as wide as the body's reach from
+        // them, turned along the line from the hips to the shoulders (as MediaPipe's is to the
+        // point above the head).
+        let hips = [(pose[23].x + pose[24].x) / 2.0, (pose[23].y + pose[24].y) / 2.0];
+        let shoulders = [(pose[11].x + pose[12].x) / 2.0, (pose[11].y + pose[12].y) / 2.0];
+        let reach = pose
+            .iter()
+            .map(|l| ((l.x - hips[0]) * w).hypot((l.y - hips[1]) * h))
+            .fold(0.0f32, f32::max);
+        let (dx, dy) = ((shoulders[0] - hips[0]) * w, (shoulders[1] - hips[1]) * h);
+        let along = dx.hypot(dy);
+        if !(reach > 0.0 && along > 0.0) {
+            return Vec::new();
+        }
+        let toward = [hips[0] + dx / along * reach / w, hips[1] + dy / along * reach / h];
+        let mut roi = region(hips, toward, last);
+        let mut poses = Vec::new();
+        for frame in earlier.iter().rev() {
+            let Some(found) = self
+                .landmarker
+                .find(frame, &roi, self.options.min_tracking_confidence)
+            else {
+                break;
+            };
+            roi = found.region(frame);
+            poses.push(found.landmarks);
+        }
+        poses.reverse();
+        poses
+    }
+
+    /// How many seconds back a person found by the detector may have been in view unfound: the
+    /// time between its looks for others, in video mode.
+    pub(crate) fn look_back(&self) -> f64 {
+        match self.options.mode {
+            Mode::Video => self.options.look_for_others,
+            Mode::Static => 0.0,
+        }
+    }
+
     /// The landmarks of the person in region `roi` of `frame`, if the landmark model finds one;
     /// in video mode smoothed by `smoothing`'s smoother, with the region to look at next.
     pub(crate) fn landmarks_in(

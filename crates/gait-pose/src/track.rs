@@ -1,5 +1,7 @@
 //! [`track`]: the estimator run over every frame of a source, and what it found as arrays.
 
+use std::collections::VecDeque;
+
 use ndarray::{Array2, Array3};
 
 use crate::error::Result;
@@ -109,6 +111,10 @@ pub fn track_people(
     estimator.reset();
     let mut people = People::default();
     let (mut frame_size, rotation) = ([0, 0], source.rotation());
+    // The frames of the last look_back seconds: someone the detector finds only when it looks
+    // is followed back through them, to when they came into view.
+    let mut recent: VecDeque<(Frame, f64)> = VecDeque::new();
+    let look_back = estimator.look_back();
     for item in source.by_ref() {
         let (frame, time) = item?;
         let index = people.frames_read;
@@ -124,9 +130,29 @@ pub fn track_people(
                 });
             }
             let track = &mut people.tracks[number - 1];
+            if track.poses.is_empty() && !recent.is_empty() {
+                let earlier: Vec<&Frame> = recent.iter().map(|(f, _)| f).collect();
+                let before = estimator.trace_back(&pose, &earlier);
+                let first = recent.len() - before.len();
+                for (k, traced) in before.into_iter().enumerate() {
+                    track.frame_indices.push(index - recent.len() + first + k);
+                    track.times.push(recent[first + k].1);
+                    track.poses.push(traced);
+                }
+            }
             track.frame_indices.push(index);
             track.times.push(time);
             track.poses.push(pose);
+        }
+        if look_back > 0.0 {
+            recent.push_back((frame, time));
+            // A clock that is not a number keeps no frames.
+            while recent
+                .front()
+                .is_some_and(|(_, t)| time - t > look_back || (time - t).is_nan())
+            {
+                recent.pop_front();
+            }
         }
     }
     let damage = source.damage();
