@@ -8,7 +8,8 @@
 //! smoothed by a majority over half a second either side (a pose estimator that mixes up the
 //! sides for a few frames is no turn), splits the frames into runs. Half a second at each end of
 //! a run, where the body is still turning, is left out, and so are runs too short to hold a
-//! stride. A walker missing for half a second or more (out of the frame, or hidden: frames of
+//! stride. A walker standing (the ankles' distance apart, which opens and closes at every step,
+//! still for a second), or missing for half a second or more (out of the frame, or hidden: frames of
 //! `NaN`, as [`read_landmarks`](gait_io::read_landmarks) puts back the frames `pose` found
 //! nobody in) ends a pass too. A recording without a turn or a gap is one pass, every frame of it.
 
@@ -16,11 +17,16 @@ use std::ops::Range;
 
 use gait_io::Landmarks;
 
-use crate::geometry::{add, dot, sub, unit};
+use crate::axes::leg_length;
+use crate::geometry::{add, dot, norm, sub, unit};
 use crate::skeleton::{Joint, Points};
 
 /// Half the window of the majority, and what is left out at each side of a turn, in seconds.
 const TURNING_SECONDS: f64 = 0.5;
+
+/// Ankles whose distance apart varies by less than this many leg lengths within a second stand
+/// (walking, it opens and closes by a step, half a leg and more, even on a frame squeezed 16:9).
+const STANDING_RANGE: f64 = 0.05;
 
 /// A pass shorter than this many seconds holds no stride worth measuring, and is dropped.
 const SHORTEST_PASS_SECONDS: f64 = 1.5;
@@ -62,14 +68,37 @@ pub fn passes(landmarks: &Landmarks, fps: f64) -> Vec<Range<usize>> {
             smoothed[f] = smoothed[f - 1];
         }
     }
-    // Stretches in view: a walker missing for half a second or more (out of the frame, hidden)
-    // ends one; a shorter gap is bridged.
+    // Standing: the distance between the ankles, which opens and closes at every step of a
+    // walk (whatever the camera does), stays within a twentieth of the leg over half a second
+    // either side.
+    let leg = leg_length(&points).unwrap_or(f64::NAN);
+    let apart: Vec<f64> = (0..frames)
+        .map(|f| {
+            norm(sub(
+                points.get(f, Joint::LeftAnkle),
+                points.get(f, Joint::RightAnkle),
+            ))
+        })
+        .collect();
+    let stands = |f: usize| {
+        let window = apart[f.saturating_sub(half)..(f + half + 1).min(frames)]
+            .iter()
+            .copied()
+            .filter(|d| d.is_finite());
+        let (low, high) = window.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), d| {
+            (l.min(d), h.max(d))
+        });
+        high - low < STANDING_RANGE * leg
+    };
+    // Stretches of walking in view: a walker missing for half a second or more (out of the
+    // frame, hidden) or standing ends one; a shorter gap or stop is bridged.
     let seen: Vec<usize> = (0..frames)
         .filter(|&f| {
             [Joint::LeftHip, Joint::RightHip]
                 .iter()
                 .all(|&j| points.get(f, j).iter().all(|c| c.is_finite()))
         })
+        .filter(|&f| !stands(f))
         .collect();
     if seen.is_empty() {
         return whole;

@@ -118,3 +118,50 @@ fn a_walker_who_leaves_the_view_and_comes_back_is_two_passes_never_joined_across
         );
     }
 }
+
+#[test]
+fn a_walker_who_stops_and_walks_on_is_two_passes_without_the_standing() {
+    let subject = Subject {
+        height: 1.7,
+        cadence: 100.0,
+        stride_ratio: 0.8,
+        amplitude: 1.0,
+        pathology: None,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let first = walk(&subject, 300, FPS, &mut rng);
+    let second = walk(&subject, 300, FPS, &mut rng);
+    // Three seconds standing where the first walk ends, still as the last frame.
+    let last = first.positions.index_axis(ndarray::Axis(0), 299).to_owned();
+    let views: Vec<_> = (0..90).map(|_| last.view()).collect();
+    let standing = gait_synth::Walk {
+        positions: ndarray::stack(ndarray::Axis(0), &views).unwrap(),
+        heel_strikes: [Vec::new(), Vec::new()],
+        height: first.height,
+    };
+    let whole = first.then(&standing, false).then(&second, false);
+    let clean = Realism {
+        drop_rate: 0.0,
+        ..Realism::default()
+    };
+    let (landmarks, _) = render(&whole, &clean, None, &mut rng);
+    let cut = passes(&landmarks, FPS);
+    // Two passes, split in the standing (frames 300 to 389); neither holds more of it than the
+    // half second the test looks either side.
+    assert_eq!(cut.len(), 2, "{cut:?}");
+    assert!(cut[0].end <= 300 + 15 && cut[1].start >= 390 - 15, "{cut:?}");
+    assert!(cut[0].start == 0 && cut[1].end == 690, "{cut:?}");
+    let profile = Profile::of(&landmarks, FPS);
+    for (pass, truth) in profile
+        .passes
+        .iter()
+        .zip([cadence(&first.heel_strikes), cadence(&second.heel_strikes)])
+    {
+        let measured = pass.profile.parameter_values()[0];
+        assert!(
+            (measured - truth).abs() <= 0.03 * truth,
+            "frames {:?}: {measured:.1} steps/min, true {truth:.1}",
+            pass.frames
+        );
+    }
+}
