@@ -45,26 +45,9 @@ fn cadence_does_not_depend_on_the_recordings_length() {
 
 #[test]
 fn cadence_is_right_at_every_speed_in_frames_of_every_shape() {
-    use gait_synth::{Camera, Realism, Subject, render, walk};
-    use rand::SeedableRng;
-
     for cadence in [85.0, 100.0, 115.0, 130.0] {
         for aspect in [1.0, 16.0 / 9.0, 9.0 / 16.0] {
-            let subject = Subject {
-                height: 1.7,
-                cadence,
-                stride_ratio: 0.8 * cadence / 110.0,
-                amplitude: 1.0,
-                pathology: None,
-            };
-            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cadence as u64);
-            let clip = walk(&subject, 450, 30.0, &mut rng);
-            let camera = Camera {
-                aspect,
-                pan: true,
-                ..Camera::default()
-            };
-            let (landmarks, strikes) = render(&clip, &Realism::default(), Some(&camera), &mut rng);
+            let (landmarks, strikes) = side_view(cadence, aspect, 450);
             let axes = BodyAxes::estimate(&landmarks).unwrap();
             let events = detect_events(&landmarks, &axes, &EventOptions::default()).unwrap();
             let measured = gait_parameters(&landmarks, &axes, &events, 30.0).cadence;
@@ -80,20 +63,26 @@ fn cadence_is_right_at_every_speed_in_frames_of_every_shape() {
 /// The leg joints (knee, ankle, heel, toe) of MediaPipe's layout, left and right.
 const LEGS: [(usize, usize); 4] = [(25, 26), (27, 28), (29, 30), (31, 32)];
 
-/// A side-view walker seen by a panning camera at `cadence`, with its true heel strikes.
-fn side_view(cadence: f64) -> (gait_io::Landmarks, [Vec<usize>; 2]) {
-    use gait_synth::{Camera, Realism, Subject, render, walk};
-    use rand::SeedableRng;
-    let subject = Subject {
+/// A walker of 1.7 m at `cadence`, strides in proportion.
+fn walker(cadence: f64) -> gait_synth::Subject {
+    gait_synth::Subject {
         height: 1.7,
         cadence,
         stride_ratio: 0.8 * cadence / 110.0,
         amplitude: 1.0,
         pathology: None,
-    };
+    }
+}
+
+/// `frames` of a walker at `cadence` seen from the side by a camera panning with them, in frames
+/// `aspect` wide, with their true heel strikes.
+fn side_view(cadence: f64, aspect: f64, frames: usize) -> (gait_io::Landmarks, [Vec<usize>; 2]) {
+    use gait_synth::{Camera, Realism, render, walk};
+    use rand::SeedableRng;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cadence as u64);
-    let clip = walk(&subject, 300, 30.0, &mut rng);
+    let clip = walk(&walker(cadence), frames, 30.0, &mut rng);
     let camera = Camera {
+        aspect,
         pan: true,
         ..Camera::default()
     };
@@ -128,7 +117,7 @@ fn legs_the_pose_estimator_names_by_which_is_in_front_still_count_every_step() {
     // change names each time they pass. Counting heel strikes then finds a foot striking every
     // step; how often the ankles pass each other does not depend on their names.
     for cadence in [90.0, 110.0, 130.0] {
-        let (landmarks, strikes) = side_view(cadence);
+        let (landmarks, strikes) = side_view(cadence, 16.0 / 9.0, 300);
         let axes = BodyAxes::estimate(&landmarks).unwrap();
         let ahead = |f: usize| along(&landmarks, &axes, f, 27) < along(&landmarks, &axes, f, 28);
         let renamed = legs_renamed(&landmarks, ahead);
@@ -146,7 +135,7 @@ fn legs_the_pose_estimator_names_by_which_is_in_front_still_count_every_step() {
 fn legs_named_the_wrong_way_round_for_a_few_frames_are_read_the_right_way() {
     // A pose estimator giving each leg the other's name for a few frames, away from where they
     // pass each other: the legs jump onto each other's place and back, and are read unswapped.
-    let (landmarks, _) = side_view(105.0);
+    let (landmarks, _) = side_view(105.0, 16.0 / 9.0, 300);
     let axes = BodyAxes::estimate(&landmarks).unwrap();
     let gap = |f: usize| (along(&landmarks, &axes, f, 27) - along(&landmarks, &axes, f, 28)).abs();
     let widest = (0..landmarks.frames()).map(gap).fold(0.0, f64::max);
@@ -171,19 +160,12 @@ fn legs_named_the_wrong_way_round_for_a_few_frames_are_read_the_right_way() {
 #[test]
 fn seen_from_the_front_or_the_back_the_cadence_is_right_and_what_the_view_hides_is_said() {
     use gait_features::{Profile, View};
-    use gait_synth::{Camera, Realism, Subject, render, walk};
+    use gait_synth::{Camera, Realism, render, walk};
     use rand::SeedableRng;
 
     for cadence in [90.0, 110.0, 130.0] {
-        let subject = Subject {
-            height: 1.7,
-            cadence,
-            stride_ratio: 0.8 * cadence / 110.0,
-            amplitude: 1.0,
-            pathology: None,
-        };
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cadence as u64);
-        let clip = walk(&subject, 150, 30.0, &mut rng);
+        let clip = walk(&walker(cadence), 150, 30.0, &mut rng);
         let frames = clip.positions.shape()[0];
         let (start, end) = (clip.positions[[0, 23, 0]], clip.positions[[frames - 1, 23, 0]]);
         for towards in [true, false] {

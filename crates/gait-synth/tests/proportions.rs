@@ -7,23 +7,32 @@ use gait_synth::{Camera, Realism, Subject, render, walk};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-/// Ten seconds of one subject seen by a side camera panning with them in frames `aspect` wide
-/// (`None`: the walk itself, in metres), without noise.
-fn seen(aspect: Option<f64>) -> Landmarks {
-    let subject = Subject {
+/// The subject of these tests.
+fn subject() -> Subject {
+    Subject {
         height: 1.75,
         cadence: 110.0,
         stride_ratio: 0.8,
         amplitude: 1.0,
         pathology: None,
-    };
-    let mut rng = ChaCha8Rng::seed_from_u64(11);
-    let clip = walk(&subject, 300, 30.0, &mut rng);
-    let clean = Realism {
+    }
+}
+
+/// No noise, no frame dropped, no sides swapped.
+fn clean() -> Realism {
+    Realism {
         jitter: 0.0,
         drop_rate: 0.0,
         swap_rate: 0.0,
-    };
+    }
+}
+
+/// Ten seconds of one subject seen by a side camera panning with them in frames `aspect` wide
+/// (`None`: the walk itself, in metres), without noise.
+fn seen(aspect: Option<f64>) -> Landmarks {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let clip = walk(&subject(), 300, 30.0, &mut rng);
+    let clean = clean();
     let camera = aspect.map(|aspect| Camera {
         aspect,
         pan: true,
@@ -114,21 +123,10 @@ fn a_side_view_measures_no_step_width_and_says_why() {
 fn a_still_camera_from_the_side_measures_the_strides_of_the_walk_itself() {
     use gait_features::Profile;
 
-    let subject = Subject {
-        height: 1.75,
-        cadence: 110.0,
-        stride_ratio: 0.8,
-        amplitude: 1.0,
-        pathology: None,
-    };
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     // Four seconds across a camera 6 m away: seen from the side all along.
-    let clip = walk(&subject, 120, 30.0, &mut rng);
-    let clean = Realism {
-        jitter: 0.0,
-        drop_rate: 0.0,
-        swap_rate: 0.0,
-    };
+    let clip = walk(&subject(), 120, 30.0, &mut rng);
+    let clean = clean();
     let still = Camera {
         distance: 6.0,
         ..Camera::default()
