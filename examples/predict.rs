@@ -128,7 +128,7 @@ type Clips = (Vec<(PathBuf, PathBuf)>, Option<tempfile::TempDir>);
 /// The clips of `input`: a video is first turned into landmarks in a scratch folder.
 fn clips_of(input: &Path, features: FeatureSet, fps: f64) -> Result<Clips, Failure> {
     #[cfg(feature = "pose")]
-    if input.is_file() && gait_examples::is_video(input) {
+    if input.is_file() && gait::pose::is_video(input) {
         let scratch = tempfile::tempdir().map_err(gait_examples::at(input))?;
         let walk = gait_examples::walk_from_video(input, fps, scratch.path())?;
         if let Some(chosen) = &walk.track.chosen {

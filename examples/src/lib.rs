@@ -135,14 +135,6 @@ pub struct VideoWalk {
     pub picture: gait::pose::Frame,
 }
 
-/// Whether `path` names a video, by its extension.
-#[cfg(feature = "pose")]
-pub fn is_video(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| gait::pose::VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-}
-
 /// Runs pose on video `input` (the full model, the walker chosen) and writes its files into
 /// folder `scratch` as clip `1`.
 #[cfg(feature = "pose")]

@@ -138,17 +138,20 @@ fn stride_direction(points: &Points<'_>, left: V3, leg: f64) -> Result<V3> {
     let b = cross(left, a);
     // In the body's size of the frame (its trunk against the median trunk): seen from the front
     // or the back, a walker grows or shrinks in the picture, and the ankles with them.
-    let trunk = |f: usize| {
-        norm(sub(
-            mid(
-                points.get(f, Joint::LeftShoulder),
-                points.get(f, Joint::RightShoulder),
-            ),
-            pelvis(f),
-        ))
-    };
-    let mut trunks: Vec<f64> = (0..frames)
-        .map(trunk)
+    let trunk: Vec<f64> = (0..frames)
+        .map(|f| {
+            norm(sub(
+                mid(
+                    points.get(f, Joint::LeftShoulder),
+                    points.get(f, Joint::RightShoulder),
+                ),
+                pelvis(f),
+            ))
+        })
+        .collect();
+    let mut trunks: Vec<f64> = trunk
+        .iter()
+        .copied()
         .filter(|t| t.is_finite() && *t > 0.0)
         .collect();
     trunks.sort_by(f64::total_cmp);
@@ -159,7 +162,7 @@ fn stride_direction(points: &Points<'_>, left: V3, leg: f64) -> Result<V3> {
             (0..frames)
                 .map(|f| {
                     let size = match typical {
-                        Some(t) if trunk(f).is_finite() && trunk(f) > 0.0 => t / trunk(f),
+                        Some(t) if trunk[f].is_finite() && trunk[f] > 0.0 => t / trunk[f],
                         _ => 1.0,
                     };
                     let r = scale(sub(points.get(f, side.limb().ankle), pelvis(f)), size);

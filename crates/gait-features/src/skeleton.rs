@@ -204,8 +204,8 @@ impl<'a> Points<'a> {
     /// where the legs were in the frame before, the frame's legs are swapped. Legs passing each
     /// other cost the same either way round and are left as they are.
     pub(crate) fn limbs(&self, left: crate::geometry::V3) -> Vec<[Limb; 2]> {
-        use crate::geometry::{norm, sub};
-        let legs = |frame: usize, limb: Limb| -> Option<[crate::geometry::V3; 4]> {
+        use crate::geometry::{V3, norm, sub};
+        let legs = |frame: usize, limb: Limb| -> Option<[V3; 4]> {
             let joints = [
                 self.get(frame, limb.knee),
                 self.get(frame, limb.ankle),
@@ -214,10 +214,9 @@ impl<'a> Points<'a> {
             ];
             joints.iter().flatten().all(|c| c.is_finite()).then_some(joints)
         };
-        let apart = |a: &[crate::geometry::V3; 4], b: &[crate::geometry::V3; 4]| -> f64 {
-            a.iter().zip(b).map(|(p, q)| norm(sub(*p, *q))).sum()
-        };
-        let mut before: Option<[[crate::geometry::V3; 4]; 2]> = None;
+        let apart =
+            |a: &[V3; 4], b: &[V3; 4]| -> f64 { a.iter().zip(b).map(|(p, q)| norm(sub(*p, *q))).sum() };
+        let mut before: Option<[[V3; 4]; 2]> = None;
         (0..self.frames)
             .map(|frame| {
                 let mut limbs = self.sides(frame, left).map(Side::limb);

@@ -1,6 +1,7 @@
 //! [`PoseEstimator`]: MediaPipe Pose's graph (`pose_landmark_cpu.pbtxt`) for one person: detect,
 //! find landmarks in the region, smooth, and in video mode track the region from frame to frame,
-//! running the detector again only when the person is lost.
+//! running the detector again only when the person is lost; and the same for everyone in the
+//! frame ([`PoseEstimator::estimate_people`], the people followed kept in `following.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -184,9 +185,7 @@ impl PoseEstimator {
         let mut taken: Vec<Roi> = followed.iter().map(|&(_, roi)| roi).collect();
         let mut found: Vec<(usize, Pose)> = Vec::new();
         for (slot, roi) in followed {
-            let result = self.landmarks_in(frame, &roi, Smoothing::Person(slot), time);
-            self.following.update(slot, result.and_then(|(_, next)| next));
-            found.extend(result.map(|(pose, _)| (slot, pose)));
+            found.extend(self.follow(frame, slot, &roi, time));
         }
         if look {
             for roi in self.detect_all(frame) {
@@ -194,9 +193,7 @@ impl PoseEstimator {
                     continue;
                 };
                 taken.push(roi);
-                let result = self.landmarks_in(frame, &roi, Smoothing::Person(slot), time);
-                self.following.update(slot, result.and_then(|(_, next)| next));
-                found.extend(result.map(|(pose, _)| (slot, pose)));
+                found.extend(self.follow(frame, slot, &roi, time));
             }
         }
         let kept = self
@@ -209,6 +206,14 @@ impl PoseEstimator {
             .collect();
         people.sort_by_key(|&(number, _)| number);
         people
+    }
+
+    /// The person in `slot` looked for in region `roi` of `frame`: their pose, if found, and
+    /// where to look next (or that they are lost) recorded.
+    fn follow(&mut self, frame: &Frame, slot: usize, roi: &Roi, time: f64) -> Option<(usize, Pose)> {
+        let result = self.landmarks_in(frame, roi, Smoothing::Person(slot), time);
+        self.following.update(slot, result.and_then(|(_, next)| next));
+        result.map(|(pose, _)| (slot, pose))
     }
 
     /// The poses of the person `pose` shows, in the frames just before it: `earlier` (oldest

@@ -64,4 +64,4 @@ pub use network::Network;
 pub use overlay::{CONNECTIONS, contact_sheet, person_picture};
 pub use source::{FrameSource, Video, image_files, read_image};
 pub use track::{People, Track, track_people};
-pub use tree::{VIDEO_EXTENSIONS, VideoJob, VideoJobs, video_jobs};
+pub use tree::{VIDEO_EXTENSIONS, VideoJob, VideoJobs, is_video, video_jobs};

@@ -1,4 +1,5 @@
-//! [`track`]: the estimator run over every frame of a source, and what it found as arrays.
+//! [`track_people`]: the estimator run over every frame of a source, following everyone, and
+//! what it found: a [`Track`] per person, as arrays.
 
 use std::collections::VecDeque;
 

@@ -151,7 +151,8 @@ pub fn video_jobs(input: &Path, out: &OutputDir) -> Result<VideoJobs> {
     })
 }
 
-fn is_video(path: &Path) -> bool {
+/// Whether `path` names a video: its extension is one of [`VIDEO_EXTENSIONS`], in any case.
+pub fn is_video(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
