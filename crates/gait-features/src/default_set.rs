@@ -11,6 +11,13 @@
 //! | `ankle_gap_forward` | leg lengths | (left ankle − right ankle) along the walking direction: positive with the left foot ahead |
 //! | `ankle_gap_lateral` | leg lengths | (left ankle − right ankle) along the subject's left |
 //!
+//! The knee, ankle and elbow angles of landmarks from one camera's video (those with an
+//! [`aspect`](gait_io::Landmarks::aspect)) are taken in the picture, as Sports2D takes them: the
+//! depth such a pose estimator gives is a guess from one image (on rendered walkers seen from
+//! the side, MediaPipe's added 20 degrees to the knees' flexion over a walk), and a sagittal
+//! angle is only seen whole from the side anyway ([`View`](crate::View)). Landmarks in space
+//! (Kinect, world coordinates) keep the angle in space.
+//!
 //! Angles are independent of position, orientation and scale of the skeleton; distances are
 //! divided by the leg length (hip–knee plus knee–ankle, median over the clip), so image-normalised
 //! and metric inputs give the same values. The vertical and the walking direction come from
@@ -78,11 +85,11 @@ pub fn default_features(landmarks: &Landmarks, axes: &BodyAxes) -> FeatureSequen
         for (i, limb) in limbs[frame].into_iter().enumerate() {
             let (hip, knee, ankle) = (at(limb.hip), at(limb.knee), at(limb.ankle));
             let (thigh, shank) = (sub(knee, hip), sub(ankle, knee));
-            row[i] = angle(thigh, shank);
+            row[i] = angle(points.seen(thigh), points.seen(shank));
             row[2 + i] = wrap(planar_angle(thigh, down, axes.forward) - trunk_down);
-            row[4 + i] = angle(shank, sub(at(limb.toe), at(limb.heel))) - 90.0;
+            row[4 + i] = angle(points.seen(shank), points.seen(sub(at(limb.toe), at(limb.heel)))) - 90.0;
             let (shoulder, elbow, wrist) = (at(limb.shoulder), at(limb.elbow), at(limb.wrist));
-            row[6 + i] = angle(sub(elbow, shoulder), sub(wrist, elbow));
+            row[6 + i] = angle(points.seen(sub(elbow, shoulder)), points.seen(sub(wrist, elbow)));
         }
         row[8] = planar_angle(sub(shoulders, hips), axes.up, axes.forward);
         let [left, right] = limbs[frame];

@@ -150,6 +150,8 @@ impl Joint {
 pub(crate) struct Points<'a> {
     positions: Coordinates<'a>,
     scale: [f64; 3],
+    /// Landmarks of one camera's video (their aspect known), whose depth is a guess.
+    from_video: bool,
     layout: Layout,
     frames: usize,
 }
@@ -159,6 +161,7 @@ impl<'a> Points<'a> {
         Points {
             positions: landmarks.coordinates(),
             scale: landmarks.scale(),
+            from_video: landmarks.aspect().is_some(),
             layout: landmarks.layout(),
             frames: landmarks.frames(),
         }
@@ -166,6 +169,14 @@ impl<'a> Points<'a> {
 
     pub(crate) fn frames(&self) -> usize {
         self.frames
+    }
+
+    /// The vector `v` as the picture shows it: without its depth for landmarks of a video, whose
+    /// pose estimator guessed the depth from one image (on rendered walkers, MediaPipe's made a
+    /// straight knee read 30 degrees flexed and a foot seem to point back); unchanged for
+    /// landmarks in space (Kinect, world coordinates).
+    pub(crate) fn seen(&self, v: crate::geometry::V3) -> crate::geometry::V3 {
+        if self.from_video { [v[0], v[1], 0.0] } else { v }
     }
 
     #[inline]
