@@ -16,6 +16,12 @@
 //! Up is perpendicular to both, pointing from the ankles to the shoulders. Walking on level
 //! ground, the hip line and the walking direction are horizontal on average, so this up is the
 //! true vertical whatever the posture of the trunk.
+//!
+//! A video's walk along the camera's line of sight is told by perspective instead: the walker
+//! grows in the picture (coming towards the camera) or shrinks (going away) while hardly
+//! crossing it. Its pose estimator's depths are guesses from one image (on rendered walkers
+//! coming towards the camera, MediaPipe's turned the hip line 45 degrees out of the picture), so
+//! such a walk's axes are the picture's: up is the picture's up, forward the line of sight.
 
 use gait_io::Landmarks;
 use serde::{Deserialize, Serialize};
@@ -77,6 +83,31 @@ impl BodyAxes {
                 "the walker turns around within the clip (the hips face the other way in {reversed} of {seen} frames): cut the recording at the turns and take each pass alone"
             )));
         }
+        let height = mean((0..frames).map(|f| {
+            let shoulders = mid(
+                points.get(f, Joint::LeftShoulder),
+                points.get(f, Joint::RightShoulder),
+            );
+            sub(
+                shoulders,
+                mid(points.get(f, Joint::LeftAnkle), points.get(f, Joint::RightAnkle)),
+            )
+        }))
+        .ok_or_else(|| Error::Axes("no frame shows both shoulders and both ankles".into()))?;
+        // Up along `up`'s line, from the ankles to the shoulders.
+        let upwards = |up: V3| {
+            if dot(height, up) < 0.0 {
+                scale(up, -1.0)
+            } else {
+                up
+            }
+        };
+        if let Some(aspect) = landmarks.aspect()
+            && let Some(towards) = along_line_of_sight(&points, aspect)
+        {
+            let forward = [0.0, 0.0, if towards { -1.0 } else { 1.0 }];
+            return BodyAxes::new(upwards([0.0, 1.0, 0.0]), forward);
+        }
         // Pelvis velocity by a least-squares line through its positions over time.
         let track: Vec<(f64, V3)> = (0..frames)
             .map(|f| (f as f64, pelvis(f)))
@@ -101,23 +132,102 @@ impl BodyAxes {
         };
         let forward =
             unit(forward).ok_or_else(|| Error::Axes("the walking direction is along the hip line".into()))?;
-        let mut up = cross(forward, left);
-        let height = mean((0..frames).map(|f| {
+        let up = upwards(cross(forward, left));
+        Ok(BodyAxes { up, forward, left })
+    }
+}
+
+/// A phone's main camera (26 mm equivalent) has a focal length of about this many times the
+/// picture's long side.
+const FOCAL_LONG_SIDES: f64 = 0.8;
+
+/// A walker whose distance from the camera changes by less than this fraction of itself (in
+/// natural log) within a clip is not taken to come towards the camera or go away from it.
+const SEEN_GROWING: f64 = 0.2;
+
+/// The slope of the least-squares line through `(t, y)` points, `None` under three of them.
+fn slope(points: &[(f64, f64)]) -> Option<f64> {
+    if points.len() < 3 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let (t_mean, y_mean) = points
+        .iter()
+        .fold((0.0, 0.0), |(t, y), p| (t + p.0 / n, y + p.1 / n));
+    let (cov, var) = points.iter().fold((0.0, 0.0), |(c, v), p| {
+        (c + (p.0 - t_mean) * (p.1 - y_mean), v + (p.0 - t_mean).powi(2))
+    });
+    (var > 0.0).then(|| cov / var)
+}
+
+/// For landmarks of a video (in frame heights, the frames `aspect` wide): whether the walk goes
+/// along the camera's line of sight, towards it (`Some(true)`) or away (`Some(false)`), by
+/// perspective. A body of size `s` in the picture at distance `d` is `s = f S / d` (`f` the focal
+/// length), so its distance changes at `d'/d = -s'/s` and, in its own size, as fast as `-f s' / s`
+/// against its speed across the picture `x' / s`: the walking direction lies
+/// `atan(f |s'/s| / |x'|)` out of the picture's plane. Within
+/// [`CLEAR_VIEW_DEGREES`](crate::view::CLEAR_VIEW_DEGREES) of the line of sight is along it.
+fn along_line_of_sight(points: &Points<'_>, aspect: f64) -> Option<bool> {
+    let mut sizes = Vec::new();
+    let mut across = Vec::new();
+    for f in 0..points.frames() {
+        let shoulders = mid(
+            points.get(f, Joint::LeftShoulder),
+            points.get(f, Joint::RightShoulder),
+        );
+        let ankles = mid(points.get(f, Joint::LeftAnkle), points.get(f, Joint::RightAnkle));
+        let size = norm(points.seen(sub(shoulders, ankles)));
+        let pelvis = mid(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip));
+        if size.is_finite() && size > 0.0 && pelvis[0].is_finite() {
+            sizes.push((f as f64, size.ln()));
+            across.push((f as f64, pelvis[0]));
+        }
+    }
+    let (growth, speed) = (slope(&sizes)?, slope(&across)?);
+    let frames = sizes[sizes.len() - 1].0 - sizes[0].0;
+    if (growth * frames).abs() < SEEN_GROWING {
+        return None;
+    }
+    let focal = FOCAL_LONG_SIDES * aspect.max(1.0);
+    let degrees = (focal * growth.abs()).atan2(speed.abs()).to_degrees();
+    (degrees >= 90.0 - crate::view::CLEAR_VIEW_DEGREES).then_some(growth > 0.0)
+}
+
+/// What each frame's lengths are multiplied by to put them in the body's size of the recording:
+/// the median trunk (mid-shoulders to mid-hips, in the picture for a video) over the frame's
+/// trunk, or 1 where the trunk is not seen. Seen from the front or the back, a walker grows or
+/// shrinks in the picture, and their steps with them.
+pub(crate) fn body_size(points: &Points<'_>) -> Vec<f64> {
+    let trunk: Vec<f64> = (0..points.frames())
+        .map(|f| {
             let shoulders = mid(
                 points.get(f, Joint::LeftShoulder),
                 points.get(f, Joint::RightShoulder),
             );
-            sub(
-                shoulders,
-                mid(points.get(f, Joint::LeftAnkle), points.get(f, Joint::RightAnkle)),
-            )
-        }))
-        .ok_or_else(|| Error::Axes("no frame shows both shoulders and both ankles".into()))?;
-        if dot(height, up) < 0.0 {
-            up = scale(up, -1.0);
-        }
-        Ok(BodyAxes { up, forward, left })
+            let hips = mid(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip));
+            norm(points.seen(sub(shoulders, hips)))
+        })
+        .collect();
+    let mut seen: Vec<f64> = trunk
+        .iter()
+        .copied()
+        .filter(|t| t.is_finite() && *t > 0.0)
+        .collect();
+    if seen.is_empty() {
+        return vec![1.0; trunk.len()];
     }
+    let middle = seen.len() / 2;
+    let typical = *seen.select_nth_unstable_by(middle, f64::total_cmp).1;
+    trunk
+        .iter()
+        .map(|&t| {
+            if t.is_finite() && t > 0.0 {
+                typical / t
+            } else {
+                1.0
+            }
+        })
+        .collect()
 }
 
 /// The walking direction from the body alone (see the module documentation), perpendicular to
@@ -136,36 +246,13 @@ fn stride_direction(points: &Points<'_>, left: V3, leg: f64) -> Result<V3> {
     ))
     .expect("a unit vector not along left");
     let b = cross(left, a);
-    // In the body's size of the frame (its trunk against the median trunk): seen from the front
-    // or the back, a walker grows or shrinks in the picture, and the ankles with them.
-    let trunk: Vec<f64> = (0..frames)
-        .map(|f| {
-            norm(sub(
-                mid(
-                    points.get(f, Joint::LeftShoulder),
-                    points.get(f, Joint::RightShoulder),
-                ),
-                pelvis(f),
-            ))
-        })
-        .collect();
-    let mut trunks: Vec<f64> = trunk
-        .iter()
-        .copied()
-        .filter(|t| t.is_finite() && *t > 0.0)
-        .collect();
-    trunks.sort_by(f64::total_cmp);
-    let typical = trunks.get(trunks.len() / 2).copied();
+    let size = body_size(points);
     let relative: Vec<Vec<[f64; 2]>> = Side::BOTH
         .iter()
         .map(|side| {
             (0..frames)
                 .map(|f| {
-                    let size = match typical {
-                        Some(t) if trunk[f].is_finite() && trunk[f] > 0.0 => t / trunk[f],
-                        _ => 1.0,
-                    };
-                    let r = scale(sub(points.get(f, side.limb().ankle), pelvis(f)), size);
+                    let r = scale(sub(points.get(f, side.limb().ankle), pelvis(f)), size[f]);
                     [dot(r, a), dot(r, b)]
                 })
                 .collect()

@@ -2,19 +2,21 @@
 //! step and stride splitting, and spatio-temporal gait parameters.
 //!
 //! Zeni et al. (2008): a heel strike is a maximum of the heel's position ahead of the pelvis along
-//! the walking direction, a toe off a maximum of the pelvis's position ahead of the toe. Left and
-//! right events must alternate; where two of one foot follow each other, the weaker is dropped.
-//! Layouts without heel (toe) points use the ankle.
+//! the walking direction, a toe off a maximum of the pelvis's position ahead of the toe. Each
+//! foot is read by its name, left and right alternating; or, where a pose estimator names the
+//! legs by which one is in front, whichever foot leads (trails), the feet striking in turn
+//! ([`detect_events`]). Layouts without heel (toe) points use the ankle.
 
 use std::ops::Range;
 
 use gait_io::Landmarks;
 use serde::{Deserialize, Serialize};
 
-use crate::axes::{BodyAxes, leg_length};
+use crate::axes::{BodyAxes, body_size, leg_length};
 use crate::error::{Error, Result};
 use crate::geometry::{V3, dot, mid, norm, reject, scale, sub};
 use crate::skeleton::{Joint, Limb, Points, Side};
+use crate::view::View;
 
 /// Options of event detection.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -22,7 +24,8 @@ use crate::skeleton::{Joint, Limb, Points, Side};
 pub struct EventOptions {
     /// Frames per second of the landmarks (the old pipeline stored none; 30 is usual).
     pub fps: f64,
-    /// The shortest stride to accept, in seconds: peaks of one foot closer than this are merged.
+    /// The shortest stride to accept, in seconds: peaks of one foot closer than this are merged
+    /// (of the two feet read in turn, closer than half of it).
     pub min_stride_seconds: f64,
 }
 
@@ -42,6 +45,10 @@ pub struct GaitEvents {
     pub heel_strikes: [Vec<usize>; 2],
     /// Toe offs of the left and right foot.
     pub toe_offs: [Vec<usize>; 2],
+    /// The feet were read in turn, not by the names the pose estimator gave the legs
+    /// ([`detect_events`]): the foot striking is the one in front, whatever it is called.
+    #[serde(default)]
+    pub feet_in_turn: bool,
 }
 
 impl GaitEvents {
@@ -68,14 +75,12 @@ fn merged(per_side: &[Vec<usize>; 2]) -> Vec<(usize, Side)> {
 /// (a step, and a stride where the two steps differ), the one nearest the cadence `counted`
 /// from the heel strikes; without it, the shortest that is nearly the strongest. Where no
 /// period shows (under two steps, or no rhythm), `counted`.
-fn steps_per_minute(points: &Points<'_>, axes: &BodyAxes, fps: f64, counted: f64) -> f64 {
+fn steps_per_minute(points: &Points<'_>, ahead: V3, fps: f64, counted: f64) -> f64 {
+    let size = body_size(points);
     let gap: Vec<f64> = (0..points.frames())
         .map(|f| {
-            dot(
-                sub(points.get(f, Joint::LeftAnkle), points.get(f, Joint::RightAnkle)),
-                axes.forward,
-            )
-            .abs()
+            let gap = sub(points.get(f, Joint::LeftAnkle), points.get(f, Joint::RightAnkle));
+            (dot(gap, ahead) * size[f]).abs()
         })
         .collect();
     let finite: Vec<f64> = gap.iter().copied().filter(|v| v.is_finite()).collect();
@@ -141,7 +146,32 @@ fn steps_per_minute(points: &Points<'_>, axes: &BodyAxes, fps: f64, counted: f64
     60.0 * fps * order_sum / lag_sum
 }
 
+/// The direction in which a step forward carries a foot, as `landmarks` show it: the walking
+/// direction of `axes`, except in a video seen from the front or the back, whose depths the pose
+/// estimator guessed from one image: there the picture's down for a walk towards the camera (the
+/// foot ahead is the nearer, and the camera above the feet sees it lower) and its up for one away.
+fn stepping(landmarks: &Landmarks, axes: &BodyAxes) -> V3 {
+    match (landmarks.aspect(), View::of(axes)) {
+        (Some(_), View::Front) => scale(axes.up, -1.0),
+        (Some(_), View::Back) => axes.up,
+        _ => axes.forward,
+    }
+}
+
 /// Detects heel strikes and toe offs.
+///
+/// The feet are read two ways, and the one whose steps are regular kept (by name, unless in turn
+/// is clearly more regular):
+/// - by name: each foot's own peaks, left and right alternating (of two successive events of one
+///   foot, the weaker dropped). Right wherever the legs are named right, even for a foot that
+///   hardly gets ahead of the pelvis;
+/// - in turn ([`GaitEvents::feet_in_turn`]): the peaks of whichever foot leads (trails), the
+///   strikes given to the feet in turn, the left's being those whose leading legs are mostly
+///   called left. Right where a single camera's pose estimator calls the leg in front the left
+///   one, as it often does; the feet still strike in turn.
+///
+/// A toe off read in turn is of the foot opposite to the strike nearest it (the trailing foot
+/// leaves the ground just after the other lands).
 pub fn detect_events(landmarks: &Landmarks, axes: &BodyAxes, options: &EventOptions) -> Result<GaitEvents> {
     if !(options.fps > 0.0 && options.min_stride_seconds >= 0.0) {
         return Err(Error::InvalidOption(format!(
@@ -150,45 +180,100 @@ pub fn detect_events(landmarks: &Landmarks, axes: &BodyAxes, options: &EventOpti
         )));
     }
     let points = Points::new(landmarks);
-    let min_distance = (options.min_stride_seconds * options.fps).round() as usize;
-    let pelvis = |f: usize| mid(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip));
-    let mut strike_signals = [Vec::new(), Vec::new()];
-    let mut off_signals = [Vec::new(), Vec::new()];
+    let frames = points.frames();
+    let stride = (options.min_stride_seconds * options.fps).round() as usize;
     // Each side's limb in every frame, read the right way round where the pose estimator
     // swapped the sides or the legs.
     let limbs: Vec<[Limb; 2]> = points.limbs(axes.left);
-    for i in 0..2 {
-        strike_signals[i] = (0..points.frames())
-            .map(|f| {
-                let limb = limbs[f][i];
-                dot(
-                    sub(points.get_or(f, limb.heel, limb.ankle), pelvis(f)),
-                    axes.forward,
-                )
-            })
-            .collect::<Vec<f64>>();
-        off_signals[i] = (0..points.frames())
-            .map(|f| {
-                let limb = limbs[f][i];
-                dot(
-                    sub(pelvis(f), points.get_or(f, limb.toe, limb.ankle)),
-                    axes.forward,
-                )
-            })
-            .collect::<Vec<f64>>();
+    let pelvis = |f: usize| mid(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip));
+    // Along the step, in the body's size of each frame (a walker coming towards the camera or
+    // going away steps as far in each).
+    let (ahead, size) = (stepping(landmarks, axes), body_size(&points));
+    let along = |end: fn(Limb) -> Joint, sign: f64| -> [Vec<f64>; 2] {
+        [0, 1].map(|i| {
+            (0..frames)
+                .map(|f| {
+                    let limb = limbs[f][i];
+                    sign * dot(sub(points.get_or(f, end(limb), limb.ankle), pelvis(f)), ahead) * size[f]
+                })
+                .collect()
+        })
+    };
+    let heel_ahead = along(|limb| limb.heel, 1.0);
+    let toe_behind = along(|limb| limb.toe, -1.0);
+    let named = GaitEvents {
+        heel_strikes: alternate(heel_ahead.each_ref().map(|s| peaks(s, stride)), &heel_ahead),
+        toe_offs: alternate(toe_behind.each_ref().map(|s| peaks(s, stride)), &toe_behind),
+        feet_in_turn: false,
+    };
+    let in_turn = in_turn(&heel_ahead, &toe_behind, stride / 2);
+    let fastest = (FASTEST_STEP * options.fps).round() as usize;
+    Ok(
+        if regularity(&in_turn, fastest) > regularity(&named, fastest) + 0.1 {
+            in_turn
+        } else {
+            named
+        },
+    )
+}
+
+/// No one walks faster than a step in this many seconds (200 steps a minute).
+const FASTEST_STEP: f64 = 0.3;
+
+/// The share of the steps between `events`' heel strikes that last within a quarter of their
+/// median; none when that median is under `fastest` frames (a reading at half steps).
+fn regularity(events: &GaitEvents, fastest: usize) -> f64 {
+    let mut steps: Vec<usize> = events.contacts().windows(2).map(|w| w[1].0 - w[0].0).collect();
+    if steps.is_empty() {
+        return 0.0;
     }
-    let heel_strikes = alternate(
-        strike_signals.each_ref().map(|s| peaks(s, min_distance)),
-        &strike_signals,
-    );
-    let toe_offs = alternate(
-        off_signals.each_ref().map(|s| peaks(s, min_distance)),
-        &off_signals,
-    );
-    Ok(GaitEvents {
-        heel_strikes,
-        toe_offs,
-    })
+    steps.sort_unstable();
+    let median = steps[steps.len() / 2] as f64;
+    if median < fastest as f64 {
+        return 0.0;
+    }
+    let regular = steps
+        .iter()
+        .filter(|&&s| (s as f64 - median).abs() <= 0.25 * median)
+        .count();
+    regular as f64 / steps.len() as f64
+}
+
+/// The events of feet read in turn (see [`detect_events`]) from each named foot's heel ahead
+/// of the pelvis and the pelvis ahead of its toe; events of the two feet closer than
+/// `min_distance` frames are one.
+fn in_turn(heel_ahead: &[Vec<f64>; 2], toe_behind: &[Vec<f64>; 2], min_distance: usize) -> GaitEvents {
+    // Per frame, the larger of the two feet's values, and which foot it is.
+    let foremost = |[a, b]: &[Vec<f64>; 2]| -> (Vec<f64>, Vec<usize>) {
+        a.iter()
+            .zip(b)
+            .map(|(&a, &b)| if b > a || a.is_nan() { (b, 1) } else { (a, 0) })
+            .unzip()
+    };
+    let (heel, leading) = foremost(heel_ahead);
+    let (toe, _) = foremost(toe_behind);
+    let strikes = peaks(&heel, min_distance);
+    let even_left = strikes
+        .iter()
+        .enumerate()
+        .filter(|&(k, &f)| (leading[f] == 0) == k.is_multiple_of(2))
+        .count()
+        * 2
+        >= strikes.len();
+    let side_of = |k: usize| usize::from(k.is_multiple_of(2) != even_left);
+    let mut events = GaitEvents {
+        feet_in_turn: true,
+        ..GaitEvents::default()
+    };
+    for (k, &f) in strikes.iter().enumerate() {
+        events.heel_strikes[side_of(k)].push(f);
+    }
+    for off in peaks(&toe, min_distance) {
+        if let Some(k) = (0..strikes.len()).min_by_key(|&k| strikes[k].abs_diff(off)) {
+            events.toe_offs[1 - side_of(k)].push(off);
+        }
+    }
+    events
 }
 
 /// Local maxima above the signal's mean, at least `min_distance` frames apart (the higher kept).
@@ -300,9 +385,17 @@ pub fn gait_parameters(
     let points = Points::new(landmarks);
     let limbs = points.limbs(axes.left);
     let side_index = |side: Side| if side == Side::Left { 0 } else { 1 };
+    // Where a foot lands: the heel of the foot named, or of the foot in front for feet read in
+    // turn.
+    let ahead = stepping(landmarks, axes);
     let contact = |frame: usize, side: Side| -> V3 {
-        let limb = limbs[frame][side_index(side)];
-        reject(points.get_or(frame, limb.heel, limb.ankle), axes.up)
+        let [a, b] = limbs[frame].map(|limb| points.get_or(frame, limb.heel, limb.ankle));
+        let second = if events.feet_in_turn {
+            dot(b, ahead) > dot(a, ahead) || a.iter().any(|v| v.is_nan())
+        } else {
+            side == Side::Right
+        };
+        reject(if second { b } else { a }, axes.up)
     };
     let contacts = events.contacts();
     let mut stride_lengths = [Vec::new(), Vec::new()];
@@ -342,7 +435,7 @@ pub fn gait_parameters(
         }
         _ => f64::NAN,
     };
-    let cadence = steps_per_minute(&points, axes, fps, counted);
+    let cadence = steps_per_minute(&points, ahead, fps, counted);
     let stance_percent = stances.each_ref().map(|s| mean_of(s));
     let step_length = step_lengths.each_ref().map(|s| mean_of(s));
     GaitParameters {

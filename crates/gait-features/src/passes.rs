@@ -3,22 +3,26 @@
 //!
 //! The feet tell which way the body goes: from heel (or ankle) to toe they point ahead, and turn
 //! half round at a turn, whatever the view (a hip line seen obliquely through a still camera
-//! seems to swing as the walker passes the camera). Layouts without feet (COCO) use the line from
-//! the right hip to the left. Each frame's direction is compared with the recording's first; the sign,
-//! smoothed by a majority over half a second either side (a pose estimator that mixes up the
-//! sides for a few frames is no turn), splits the frames into runs. Half a second at each end of
-//! a run, where the body is still turning, is left out, and so are runs too short to hold a
-//! stride. A walker standing (the ankles' distance apart, which opens and closes at every step,
-//! still for a second), or missing for half a second or more (out of the frame, or hidden: frames of
-//! `NaN`, as [`read_landmarks`](gait_io::read_landmarks) puts back the frames `pose` found
-//! nobody in) ends a pass too. A recording without a turn or a gap is one pass, every frame of it.
+//! seems to swing as the walker passes the camera). For landmarks of a video they are taken in
+//! the picture (the depth a pose estimator guesses from one image made the feet of rendered
+//! walkers seem to point back), where a walk towards or away from the camera shows them end
+//! on: the line from the right hip to the left, then seen much longer, tells instead, as it does
+//! for layouts without feet (COCO). Each frame's direction is compared with the recording's
+//! first; the sign, smoothed by a majority over half a second either side (a pose estimator that
+//! mixes up the sides for a few frames is no turn), splits the frames into runs. Half a second
+//! at each end of a run, where the body is still turning, is left out, and so are runs too short
+//! to hold a stride. A walker standing (the ankles' distance apart, which opens and closes at
+//! every step, still for a second), or missing for half a second or more (out of the frame, or
+//! hidden: frames of `NaN`, as [`read_landmarks`](gait_io::read_landmarks) puts back the frames
+//! `pose` found nobody in) ends a pass too. A recording without a turn or a gap is one pass,
+//! every frame of it.
 
 use std::ops::Range;
 
 use gait_io::Landmarks;
 
 use crate::axes::leg_length;
-use crate::geometry::{add, dot, norm, sub, unit};
+use crate::geometry::{V3, add, dot, norm, sub, unit};
 use crate::skeleton::{Joint, Points};
 
 /// Half the window of the majority, and what is left out at each side of a turn, in seconds.
@@ -27,6 +31,10 @@ const TURNING_SECONDS: f64 = 0.5;
 /// Ankles whose distance apart varies by less than this many leg lengths within a second stand
 /// (walking, it opens and closes by a step, half a leg and more, even on a frame squeezed 16:9).
 const STANDING_RANGE: f64 = 0.05;
+
+/// The hip line tells the way the body faces instead of the feet where it is seen this many times
+/// as long as the two feet (heel to toe) together.
+const HIPS_OVER_FEET: f64 = 1.5;
 
 /// A pass shorter than this many seconds holds no stride worth measuring, and is dropped.
 const SHORTEST_PASS_SECONDS: f64 = 1.5;
@@ -38,16 +46,27 @@ pub fn passes(landmarks: &Landmarks, fps: f64) -> Vec<Range<usize>> {
     let frames = points.frames();
     let whole = std::iter::once(0..frames).collect();
     let feet = |f: usize| {
-        let foot =
-            |toe: Joint, heel: Joint, ankle: Joint| sub(points.get(f, toe), points.get_or(f, heel, ankle));
-        unit(add(
+        let foot = |toe: Joint, heel: Joint, ankle: Joint| {
+            points.seen(sub(points.get(f, toe), points.get_or(f, heel, ankle)))
+        };
+        add(
             foot(Joint::LeftToe, Joint::LeftHeel, Joint::LeftAnkle),
             foot(Joint::RightToe, Joint::RightHeel, Joint::RightAnkle),
-        ))
+        )
     };
-    let hip_line = |f: usize| unit(sub(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip)));
-    let with_feet = (0..frames).any(|f| feet(f).is_some());
-    let direction = |f: usize| if with_feet { feet(f) } else { hip_line(f) };
+    let hip_line = |f: usize| points.seen(sub(points.get(f, Joint::LeftHip), points.get(f, Joint::RightHip)));
+    // The feet, unless the hip line is seen clearly longer (a video from the front or the back,
+    // whose feet point along the line of sight) or there are none.
+    let typical = |line: &dyn Fn(usize) -> V3| {
+        let mut lengths: Vec<f64> = (0..frames)
+            .map(|f| norm(line(f)))
+            .filter(|l| l.is_finite())
+            .collect();
+        lengths.sort_by(f64::total_cmp);
+        lengths.get(lengths.len() / 2).copied().unwrap_or(0.0)
+    };
+    let by_feet = typical(&feet) > 0.0 && typical(&hip_line) <= HIPS_OVER_FEET * typical(&feet);
+    let direction = |f: usize| unit(if by_feet { feet(f) } else { hip_line(f) });
     let Some(reference) = (0..frames).find_map(direction) else {
         return whole;
     };

@@ -8,7 +8,7 @@ use crate::BodyAxes;
 
 /// A walking direction within this many degrees of the picture's plane is seen from the side;
 /// within this many of the camera's line of sight, from the front or the back.
-const CLEAR_VIEW_DEGREES: f64 = 25.0;
+pub(crate) const CLEAR_VIEW_DEGREES: f64 = 25.0;
 
 /// How a camera saw a walk.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
