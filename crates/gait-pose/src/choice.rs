@@ -44,6 +44,8 @@ const MIN_FRAMES: usize = 10;
 /// Travel (body heights) with this many ankle crossings counts as walking.
 const MIN_TRAVEL: f64 = 0.5;
 const MIN_CROSSINGS: usize = 2;
+/// Two people whose median heights in the picture differ by at most this fraction are of a size.
+const SAME_SIZE: f64 = 0.25;
 
 /// What a track shows of its person, in pixels of a frame `[width, height]`.
 #[derive(Debug, Clone, Copy)]
@@ -147,15 +149,32 @@ impl People {
                     .max_by(|&a, &b| score(a).total_cmp(&score(b)));
                 match walker {
                     Some(i) => {
-                        // Others who walk nearly as much (two side by side): said, with how to
-                        // follow them instead.
+                        // Others who walk nearly as much (two side by side), and walkers of
+                        // the walker's size seen only before or after them (the walker gone
+                        // from view and back, numbered anew: tracks are never joined on a
+                        // guess): said, with how to follow them instead.
                         let also: Vec<String> = (0..n)
-                            .filter(|&k| k != i && seen[k].walks() && score(k) >= 0.7 * score(i))
-                            .map(|k| {
-                                format!(
-                                    "; person {} walks too ({:.1} body heights in {} frames): --person {} follows them",
-                                    self.tracks[k].person, seen[k].travel, seen[k].frames, self.tracks[k].person
-                                )
+                            .filter(|&k| k != i && seen[k].walks())
+                            .filter_map(|k| {
+                                let number = self.tracks[k].person;
+                                let span = |t: &Track| (t.frame_indices.first().copied(), t.frame_indices.last().copied());
+                                let ((start, end), (from, to)) = (span(&self.tracks[i]), span(&self.tracks[k]));
+                                let alike = (seen[k].height / seen[i].height - 1.0).abs() <= SAME_SIZE;
+                                if alike && (to < start || from > end) {
+                                    Some(format!(
+                                        "; person {number}, of their size, walks {} them (from frame {}): the same walker \
+                                         out of view and back? --person {number} follows them",
+                                        if to < start { "before" } else { "after" },
+                                        from.unwrap_or_default()
+                                    ))
+                                } else {
+                                    (score(k) >= 0.7 * score(i)).then(|| {
+                                        format!(
+                                            "; person {number} walks too ({:.1} body heights in {} frames): --person {number} follows them",
+                                            seen[k].travel, seen[k].frames
+                                        )
+                                    })
+                                }
                             })
                             .collect();
                         (

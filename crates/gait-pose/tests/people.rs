@@ -170,6 +170,71 @@ fn two_walking_side_by_side_one_is_chosen_and_the_other_named_with_how_to_follow
     );
 }
 
+#[test]
+fn a_walker_out_of_view_and_back_is_said_to_be_perhaps_the_same_never_joined() {
+    // She walks across (frames 0-59), is gone, and walks back (frames 100-149): followed anew,
+    // she is a person of her own. Others in view at the same time are not she.
+    let walk = |x0: f32, way: f32, frames: std::ops::Range<usize>| -> Track {
+        let poses: Vec<Pose> = frames
+            .clone()
+            .map(|f| {
+                let t = (f - frames.start) as f32 / 30.0;
+                figure(
+                    x0 + way * 0.25 * t,
+                    0.8,
+                    0.35,
+                    0.12 * (2.0 * std::f32::consts::PI * t).sin(),
+                )
+            })
+            .collect();
+        Track {
+            frame_indices: frames.collect(),
+            frames_read: 160,
+            ..track(0, poses)
+        }
+    };
+    let people = || People {
+        tracks: vec![
+            Track {
+                person: 1,
+                ..walk(0.1, 1.0, 0..60)
+            },
+            Track {
+                person: 2,
+                ..walk(0.5, 1.0, 30..50)
+            },
+            Track {
+                person: 3,
+                ..walk(0.9, -1.0, 100..150)
+            },
+        ],
+        frames_read: 160,
+    };
+    let chosen = people().choose(Person::Walker, Path::new("v.mp4")).unwrap();
+    assert_eq!(chosen.person, 1);
+    assert_eq!(
+        chosen.frame_indices,
+        (0..60).collect::<Vec<_>>(),
+        "nothing of anyone else"
+    );
+    let why = chosen.chosen.unwrap();
+    assert!(
+        why.contains(
+            "; person 3, of their size, walks after them (from frame 100): the same walker out of \
+             view and back? --person 3 follows them"
+        ),
+        "{why}"
+    );
+    assert!(!why.contains("person 2"), "{why}");
+    assert_eq!(
+        people()
+            .choose(Person::Number(3), Path::new("v.mp4"))
+            .unwrap()
+            .frame_indices[0],
+        100
+    );
+}
+
 fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
