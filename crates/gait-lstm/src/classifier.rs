@@ -139,9 +139,17 @@ impl Classifier {
     ) -> Result<Vec<Vec<f32>>> {
         let items: Vec<S> = sequences.into_iter().collect();
         let sequences: Vec<&FeatureSequence> = items.iter().map(AsRef::as_ref).collect();
-        let mut out = Vec::with_capacity(sequences.len());
-        for chunk in sequences.chunks(PREDICT_BATCH) {
-            let (x, last) = self.config.input(chunk)?;
+        for (i, sequence) in sequences.iter().enumerate() {
+            self.config.check_input(i, sequence)?;
+        }
+        // Walks of like length batched together: a batch runs only to its longest
+        // (Network::forward_t). The probabilities go back in the order given.
+        let mut order: Vec<usize> = (0..sequences.len()).collect();
+        order.sort_by_key(|&i| sequences[i].frames());
+        let mut out = vec![Vec::new(); sequences.len()];
+        for chunk in order.chunks(PREDICT_BATCH) {
+            let batch: Vec<&FeatureSequence> = chunk.iter().map(|&i| sequences[i]).collect();
+            let (x, last) = self.config.input(&batch)?;
             let mut sum: Option<Tensor> = None;
             for network in &self.members {
                 let p = candle_nn::ops::softmax(&network.forward_t(&x, &last, false)?, 1)?;
@@ -156,7 +164,9 @@ impl Classifier {
             } else {
                 (sum / self.members.len() as f64)?
             };
-            out.extend(mean.to_vec2::<f32>()?);
+            for (&i, p) in chunk.iter().zip(mean.to_vec2::<f32>()?) {
+                out[i] = p;
+            }
         }
         Ok(out)
     }

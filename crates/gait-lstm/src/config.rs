@@ -163,6 +163,24 @@ impl ModelConfig {
         Ok(())
     }
 
+    /// Checks that `sequence`, the `index`th given, can be the network's input: the model's
+    /// columns, and some values.
+    pub(crate) fn check_input(&self, index: usize, sequence: &FeatureSequence) -> Result<()> {
+        if sequence.columns() != self.columns.as_slice() {
+            return Err(Error::ColumnMismatch {
+                index,
+                expected: self.columns.clone(),
+                found: sequence.columns().to_vec(),
+            });
+        }
+        if sequence.frames() == 0 || sequence.missing_count() == sequence.frames() * self.columns.len() {
+            return Err(Error::Input(format!(
+                "sequence {index} has no values: it is empty or all missing"
+            )));
+        }
+        Ok(())
+    }
+
     /// The network's input for `sequences`: standardised (if the model was trained so), missing
     /// values 0, cut or zero-padded to `max_len` (`B x max_len x columns`); and the step to read
     /// each one at (`u32`, `B`), as [`Network::forward_t`](crate::Network::forward_t) takes them.
@@ -172,18 +190,7 @@ impl ModelConfig {
         let mut data: Vec<f32> = Vec::with_capacity(sequences.len() * c.max_len * width);
         let mut last = Vec::with_capacity(sequences.len());
         for (i, seq) in sequences.iter().enumerate() {
-            if seq.columns() != c.columns.as_slice() {
-                return Err(Error::ColumnMismatch {
-                    index: i,
-                    expected: c.columns.clone(),
-                    found: seq.columns().to_vec(),
-                });
-            }
-            if seq.frames() == 0 || seq.missing_count() == seq.frames() * width {
-                return Err(Error::Input(format!(
-                    "sequence {i} has no values: it is empty or all missing"
-                )));
-            }
+            c.check_input(i, seq)?;
             let fixed = match &c.normalizer {
                 Some(n) => pad_or_cut(&n.apply(seq)?, c.max_len, 0.0),
                 None => pad_or_cut(seq, c.max_len, 0.0),

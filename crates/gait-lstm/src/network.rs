@@ -63,9 +63,18 @@ impl Network {
 
     /// Logits (`B x classes`) of a batch `x` (`B x T x F`), each sequence read at step `last[b]`
     /// (`u32`, `B`). With `train`, the logits can be differentiated (see [`Lstm::forward_t`]).
+    ///
+    /// The recurrence runs forward from the first step, so a sequence's state at `last` does not
+    /// depend on the steps after it: the layers run only to the batch's latest `last`, not over
+    /// the padding beyond it (a masked model's clips of 40 frames padded to 110 cost 40 steps).
     pub fn forward_t(&self, x: &Tensor, last: &Tensor, train: bool) -> Result<Tensor> {
-        let (batch, steps, _) = x.dims3()?;
-        let h1 = self.lstm1.forward_t(x, train)?;
+        let (batch, padded, _) = x.dims3()?;
+        let steps = match batch {
+            0 => padded,
+            _ => (last.max(0)?.to_scalar::<u32>()? as usize + 1).min(padded),
+        };
+        let x = x.narrow(1, 0, steps)?;
+        let h1 = self.lstm1.forward_t(&x, train)?;
         let h2 = self.lstm2.forward_t(&h1, train)?;
         let offsets = Tensor::arange(0u32, batch as u32, x.device())?.affine(steps as f64, 0.0)?;
         let rows = (offsets + last)?;

@@ -52,6 +52,8 @@ pub struct History {
 struct Prepared {
     x: Tensor,
     last: Tensor,
+    /// Each sequence's steps up to the one it is read at.
+    steps: Vec<u32>,
     labels: Tensor,
     weights: Tensor,
     len: usize,
@@ -212,7 +214,8 @@ impl Trainer<'_> {
             let mut order: Vec<u32> = (0..train_set.len as u32).collect();
             order.shuffle(&mut rng);
             let (mut loss_sum, mut weight_sum, mut correct) = (0.0, 0.0, 0.0);
-            for batch in order.chunks(options.batch_size) {
+            for batch in bucketed(order, &train_set.steps, options.batch_size, &mut rng) {
+                let batch = batch.as_slice();
                 let index = Tensor::from_slice(batch, batch.len(), &Device::Cpu)?;
                 let (loss, weight, hits) = self.loss(epoch_set, Some(&index), true)?;
                 optimizer.backward_step(&loss)?;
@@ -279,6 +282,7 @@ impl Trainer<'_> {
     fn prepared(&self, examples: &[&Example]) -> Result<Prepared> {
         let sequences: Vec<&FeatureSequence> = examples.iter().map(|e| &e.sequence).collect();
         let (x, last) = self.config.input(&sequences)?;
+        let steps = last.to_vec1::<u32>()?.into_iter().map(|l| l + 1).collect();
         let index = |e: &Example| {
             self.classes
                 .binary_search(&e.class)
@@ -289,6 +293,7 @@ impl Trainer<'_> {
         Ok(Prepared {
             x,
             last,
+            steps,
             labels: Tensor::from_vec(labels, examples.len(), &Device::Cpu)?,
             weights: Tensor::from_vec(weights, examples.len(), &Device::Cpu)?,
             len: examples.len(),
@@ -326,6 +331,25 @@ impl Trainer<'_> {
         );
         Ok((loss, total, hits))
     }
+}
+
+/// Batches in a group of this many are made of sequences of like length.
+const BUCKET_BATCHES: usize = 20;
+
+/// The shuffled `order` cut into batches of `size` sequences of like length, in a random order:
+/// each run of [`BUCKET_BATCHES`] batches' worth sorted by `steps` (stably) and cut, then all the
+/// batches shuffled. A batch runs only to its longest sequence
+/// ([`Network::forward_t`](crate::Network::forward_t)); clips of one length keep their shuffle.
+fn bucketed(order: Vec<u32>, steps: &[u32], size: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<u32>> {
+    let size = size.max(1);
+    let mut batches: Vec<Vec<u32>> = Vec::with_capacity(order.len().div_ceil(size));
+    for group in order.chunks(size * BUCKET_BATCHES) {
+        let mut group = group.to_vec();
+        group.sort_by_key(|&i| steps[i as usize]);
+        batches.extend(group.chunks(size).map(<[u32]>::to_vec));
+    }
+    batches.shuffle(rng);
+    batches
 }
 
 fn recordings(examples: &[&Example]) -> usize {
@@ -368,4 +392,44 @@ fn split_by_recording<'a>(
         }
     }
     (train, val)
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::bucketed;
+
+    #[test]
+    fn batches_hold_every_sequence_once_grouped_by_length() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let steps: Vec<u32> = (0..1000).map(|_| rng.random_range(20..=110)).collect();
+        let mut order: Vec<u32> = (0..1000).collect();
+        order.shuffle(&mut rng);
+        let batches = bucketed(order.clone(), &steps, 32, &mut rng);
+        let mut seen: Vec<u32> = batches.iter().flatten().copied().collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..1000).collect::<Vec<_>>());
+        // Groups of 20 batches' worth (640): one short batch, at the end of the second.
+        assert_eq!(batches.iter().filter(|b| b.len() < 32).count(), 1);
+        // Sorted within each group of 20 batches: a batch spans about a twentieth of the lengths
+        // (20 to 110 here), where shuffled batches span nearly all.
+        let spread = |b: &Vec<u32>| {
+            let lengths = b.iter().map(|&i| steps[i as usize]);
+            lengths.clone().max().unwrap() - lengths.min().unwrap()
+        };
+        let mean = batches.iter().map(spread).sum::<u32>() as f64 / batches.len() as f64;
+        assert!(mean < 15.0, "{mean}");
+        let shuffled: Vec<Vec<u32>> = order.chunks(32).map(<[u32]>::to_vec).collect();
+        assert!(shuffled.iter().map(spread).sum::<u32>() as f64 / shuffled.len() as f64 > 70.0);
+        // Clips of one length: the batches are the shuffle's, in another order.
+        let same = vec![40u32; 1000];
+        let mut batches = bucketed(order.clone(), &same, 32, &mut rng);
+        batches.sort();
+        let mut expected = shuffled;
+        expected.sort();
+        assert_eq!(batches, expected);
+    }
 }
