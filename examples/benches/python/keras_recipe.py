@@ -5,10 +5,15 @@ LSTM(64) -> LSTM(32) -> Dense(16, relu) -> Dense(2, softmax); Adam, categorical 
 
     /tmp/ml/bin/pip install tensorflow-cpu tf-keras numpy
     /tmp/ml/bin/python keras_recipe.py DATA_DIR SEED
+
+With --shape CLIPS FRAMES FEATURES instead, times the recipe's fit alone (10 epochs, batch 32) on
+random arrays of that shape padded to 110 frames: the anchor of `cargo bench --bench train_whole`
+(5428 40 12, the real Kinect set's shape).
 """
 import glob
 import os
 import sys
+import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
@@ -41,16 +46,36 @@ def auc(p, y):
     return (ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg)
 
 
+def recipe(features):
+    model = keras.Sequential([
+        keras.Input((110, features)), keras.layers.LSTM(64, return_sequences=True), keras.layers.LSTM(32),
+        keras.layers.Dense(16, activation="relu"), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def time_fit(clips, frames, features):
+    keras.utils.set_random_seed(1)
+    x = np.zeros((clips, 110, features), dtype=np.float32)
+    x[:, :frames] = np.random.default_rng(1).standard_normal((clips, frames, features))
+    y = keras.utils.to_categorical(np.arange(clips) % 2, 2)
+    model = recipe(features)
+    start = time.perf_counter()
+    model.fit(x, y, epochs=10, batch_size=32, verbose=0)
+    print(f"keras fit: {clips} clips of {frames} frames padded to 110, {features} features, 10 epochs: "
+          f"{time.perf_counter() - start:.1f} s")
+
+
 def main():
+    if sys.argv[1] == "--shape":
+        time_fit(*map(int, sys.argv[2:5]))
+        return
     root, seed = sys.argv[1], int(sys.argv[2])
     tf.keras.utils.set_random_seed(seed)
     keras.utils.set_random_seed(seed)
     xtr, ytr = load(root, "Training")
     xte, yte = load(root, "Testing")
-    model = keras.Sequential([
-        keras.Input((110, 11)), keras.layers.LSTM(64, return_sequences=True), keras.layers.LSTM(32),
-        keras.layers.Dense(16, activation="relu"), keras.layers.Dense(2, activation="softmax")])
-    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    model = recipe(11)
     model.fit(xtr, keras.utils.to_categorical(ytr, 2), epochs=10, batch_size=32,
               validation_data=(xte, keras.utils.to_categorical(yte, 2)), verbose=0)
     p = model.predict(xte, verbose=0)[:, 1]
