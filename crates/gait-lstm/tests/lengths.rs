@@ -21,6 +21,27 @@ fn network() -> Network {
     Network::init(&ModelConfig::new(FeatureSet::Default, columns, 110), 3).unwrap()
 }
 
+/// Each parameter's gradient of the sum of the squared logits of the batch's first `rows`.
+fn gradients(network: &Network, x: &Tensor, last: &Tensor, rows: usize) -> Vec<(String, Vec<f32>)> {
+    let logits = network.forward_t(x, last, true).unwrap();
+    let loss = logits
+        .narrow(0, 0, rows)
+        .unwrap()
+        .sqr()
+        .unwrap()
+        .sum_all()
+        .unwrap();
+    let grads = loss.backward().unwrap();
+    network
+        .named()
+        .into_iter()
+        .map(|(name, var)| {
+            let g = grads.get(var).unwrap().flatten_all().unwrap();
+            (name, g.to_vec1::<f32>().unwrap())
+        })
+        .collect()
+}
+
 #[test]
 fn short_clips_run_only_their_length_and_give_what_the_padded_run_gives() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
@@ -48,34 +69,11 @@ fn short_clips_run_only_their_length_and_give_what_the_padded_run_gives() {
         }
         if train {
             // And the gradients of a loss on the short clips: the padding's steps add nothing.
-            let grads = |x: &Tensor, last: &Tensor| {
-                let logits = network.forward_t(x, last, true).unwrap();
-                let loss = logits
-                    .narrow(0, 0, short.len())
-                    .unwrap()
-                    .sqr()
-                    .unwrap()
-                    .sum_all()
-                    .unwrap();
-                let grads = loss.backward().unwrap();
-                network
-                    .named()
-                    .into_iter()
-                    .map(|(name, var)| {
-                        (
-                            name,
-                            grads
-                                .get(var)
-                                .unwrap()
-                                .flatten_all()
-                                .unwrap()
-                                .to_vec1::<f32>()
-                                .unwrap(),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            };
-            for ((name, a), (_, p)) in grads(&x, &last).into_iter().zip(grads(&padded_x, &padded_last)) {
+            let (alone, padded) = (
+                gradients(&network, &x, &last, short.len()),
+                gradients(&network, &padded_x, &padded_last, short.len()),
+            );
+            for ((name, a), (_, p)) in alone.into_iter().zip(padded) {
                 for (a, p) in a.iter().zip(&p) {
                     assert!(
                         (a - p).abs() <= 1e-5 * p.abs().max(1e-3),
@@ -99,22 +97,7 @@ fn steps_after_the_batchs_longest_are_never_computed() {
         row[40 * 3..].fill(f32::NAN);
     }
     let x = Tensor::from_vec(values, (3, 110, 3), &Device::Cpu).unwrap();
-    let loss = network
-        .forward_t(&x, &last, true)
-        .unwrap()
-        .sqr()
-        .unwrap()
-        .sum_all()
-        .unwrap();
-    let grads = loss.backward().unwrap();
-    for (name, var) in network.named() {
-        let g = grads
-            .get(var)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
+    for (name, g) in gradients(&network, &x, &last, 3) {
         assert!(g.iter().all(|v| v.is_finite()), "{name}");
     }
 }
