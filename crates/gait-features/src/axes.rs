@@ -113,17 +113,14 @@ impl BodyAxes {
             .map(|f| (f as f64, pelvis(f)))
             .filter(|(_, p)| valid(p))
             .collect();
-        let mut velocity = [0.0; 3];
-        let mut travel = 0.0;
-        if track.len() >= 2 {
-            let t_mean = track.iter().map(|(t, _)| t).sum::<f64>() / track.len() as f64;
-            let p_mean = mean(track.iter().map(|(_, p)| *p)).expect("non-empty track");
-            let var: f64 = track.iter().map(|(t, _)| (t - t_mean).powi(2)).sum();
-            for (t, p) in &track {
-                velocity = add(velocity, scale(sub(*p, p_mean), (t - t_mean) / var));
-            }
-            travel = norm(reject(velocity, left)) * (track[track.len() - 1].0 - track[0].0);
-        }
+        let velocity = [0, 1, 2].map(|axis| {
+            let along: Vec<(f64, f64)> = track.iter().map(|&(t, p)| (t, p[axis])).collect();
+            slope(&along).unwrap_or(0.0)
+        });
+        let travel = match (track.first(), track.last()) {
+            (Some(first), Some(last)) => norm(reject(velocity, left)) * (last.0 - first.0),
+            _ => 0.0,
+        };
         let leg = leg_length(&points).unwrap_or(f64::NAN);
         let forward = if travel > 0.25 * leg {
             reject(velocity, left)
@@ -145,11 +142,8 @@ const FOCAL_LONG_SIDES: f64 = 0.8;
 /// natural log) within a clip is not taken to come towards the camera or go away from it.
 const SEEN_GROWING: f64 = 0.2;
 
-/// The slope of the least-squares line through `(t, y)` points, `None` under three of them.
+/// The slope of the least-squares line through `(t, y)` points, `None` under two distinct `t`.
 fn slope(points: &[(f64, f64)]) -> Option<f64> {
-    if points.len() < 3 {
-        return None;
-    }
     let n = points.len() as f64;
     let (t_mean, y_mean) = points
         .iter()
@@ -208,16 +202,9 @@ pub(crate) fn body_size(points: &Points<'_>) -> Vec<f64> {
             norm(points.seen(sub(shoulders, hips)))
         })
         .collect();
-    let mut seen: Vec<f64> = trunk
-        .iter()
-        .copied()
-        .filter(|t| t.is_finite() && *t > 0.0)
-        .collect();
-    if seen.is_empty() {
+    let Some(typical) = median(trunk.iter().copied(), 0.0) else {
         return vec![1.0; trunk.len()];
-    }
-    let middle = seen.len() / 2;
-    let typical = *seen.select_nth_unstable_by(middle, f64::total_cmp).1;
+    };
     trunk
         .iter()
         .map(|&t| {
@@ -385,27 +372,27 @@ pub(crate) fn mean(vectors: impl Iterator<Item = V3>) -> Option<V3> {
     (n > 0).then(|| scale(sum, 1.0 / n as f64))
 }
 
+/// The median (the upper of the middle two) of the finite `values` over `floor`, `None` if
+/// there are none.
+pub(crate) fn median(values: impl Iterator<Item = f64>, floor: f64) -> Option<f64> {
+    let mut kept: Vec<f64> = values.filter(|v| v.is_finite() && *v > floor).collect();
+    let middle = kept.len() / 2;
+    (!kept.is_empty()).then(|| *kept.select_nth_unstable_by(middle, f64::total_cmp).1)
+}
+
 /// Leg length (hip to knee plus knee to ankle), the median over frames and both sides, in the
 /// landmarks' units; `None` when no leg is fully seen.
 pub(crate) fn leg_length(points: &Points<'_>) -> Option<f64> {
-    let mut lengths: Vec<f64> = Side::BOTH
-        .iter()
-        .flat_map(|side| {
-            let limb = side.limb();
-            (0..points.frames()).map(move |f| {
-                let (hip, knee, ankle) = (
-                    points.get(f, limb.hip),
-                    points.get(f, limb.knee),
-                    points.get(f, limb.ankle),
-                );
-                norm(sub(knee, hip)) + norm(sub(ankle, knee))
-            })
+    let lengths = Side::BOTH.iter().flat_map(|side| {
+        let limb = side.limb();
+        (0..points.frames()).map(move |f| {
+            let (hip, knee, ankle) = (
+                points.get(f, limb.hip),
+                points.get(f, limb.knee),
+                points.get(f, limb.ankle),
+            );
+            norm(sub(knee, hip)) + norm(sub(ankle, knee))
         })
-        .filter(|l| l.is_finite() && *l > 0.0)
-        .collect();
-    if lengths.is_empty() {
-        return None;
-    }
-    let middle = lengths.len() / 2;
-    Some(*lengths.select_nth_unstable_by(middle, f64::total_cmp).1)
+    });
+    median(lengths, 0.0)
 }

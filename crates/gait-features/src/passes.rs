@@ -21,7 +21,7 @@ use std::ops::Range;
 
 use gait_io::Landmarks;
 
-use crate::axes::leg_length;
+use crate::axes::{leg_length, median};
 use crate::geometry::{V3, add, dot, norm, sub, unit};
 use crate::skeleton::{Joint, Points};
 
@@ -58,12 +58,7 @@ pub fn passes(landmarks: &Landmarks, fps: f64) -> Vec<Range<usize>> {
     // The feet, unless the hip line is seen clearly longer (a video from the front or the back,
     // whose feet point along the line of sight) or there are none.
     let typical = |line: &dyn Fn(usize) -> V3| {
-        let mut lengths: Vec<f64> = (0..frames)
-            .map(|f| norm(line(f)))
-            .filter(|l| l.is_finite())
-            .collect();
-        lengths.sort_by(f64::total_cmp);
-        lengths.get(lengths.len() / 2).copied().unwrap_or(0.0)
+        median((0..frames).map(|f| norm(line(f))), f64::NEG_INFINITY).unwrap_or(0.0)
     };
     let by_feet = typical(&feet) > 0.0 && typical(&hip_line) <= HIPS_OVER_FEET * typical(&feet);
     let direction = |f: usize| unit(if by_feet { feet(f) } else { hip_line(f) });
