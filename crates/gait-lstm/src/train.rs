@@ -214,7 +214,7 @@ impl Trainer<'_> {
             let mut order: Vec<u32> = (0..train_set.len as u32).collect();
             order.shuffle(&mut rng);
             let (mut loss_sum, mut weight_sum, mut correct) = (0.0, 0.0, 0.0);
-            for batch in bucketed(order, &train_set.steps, options.batch_size, &mut rng) {
+            for batch in bucketed(order, &epoch_set.steps, options.batch_size, &mut rng) {
                 let batch = batch.as_slice();
                 let index = Tensor::from_slice(batch, batch.len(), &Device::Cpu)?;
                 let (loss, weight, hits) = self.loss(epoch_set, Some(&index), true)?;
