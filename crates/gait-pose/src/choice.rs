@@ -115,6 +115,42 @@ impl Seen {
     fn walks(&self) -> bool {
         self.frames >= MIN_FRAMES && self.travel >= MIN_TRAVEL && self.crossings >= MIN_CROSSINGS
     }
+
+    /// How much the person walks: travel, by steps (up to eight).
+    fn score(&self) -> f64 {
+        self.travel * self.crossings.min(8) as f64
+    }
+}
+
+/// What to say of the others who walk beside the walker `chosen` (of `tracks`, seen as `seen`),
+/// each with the `--person` that follows them instead: those who walk nearly as much (two side
+/// by side), and those of the walker's size seen only before or after them (the walker gone
+/// from view and back, numbered anew: tracks are never joined on a guess).
+fn others_walking(tracks: &[Track], seen: &[Seen], chosen: usize) -> String {
+    let span = |t: &Track| (t.frame_indices.first().copied(), t.frame_indices.last().copied());
+    let (start, end) = span(&tracks[chosen]);
+    let mut said = String::new();
+    for (k, track) in tracks.iter().enumerate() {
+        if k == chosen || !seen[k].walks() {
+            continue;
+        }
+        let (number, (from, to)) = (track.person, span(track));
+        let alike = (seen[k].height / seen[chosen].height - 1.0).abs() <= SAME_SIZE;
+        if alike && (to < start || from > end) {
+            said += &format!(
+                "; person {number}, of their size, walks {} them (from frame {}): the same walker out of \
+                 view and back? --person {number} follows them",
+                if to < start { "before" } else { "after" },
+                from.unwrap_or_default()
+            );
+        } else if seen[k].score() >= 0.7 * seen[chosen].score() {
+            said += &format!(
+                "; person {number} walks too ({:.1} body heights in {} frames): --person {number} follows them",
+                seen[k].travel, seen[k].frames
+            );
+        }
+    }
+    said
 }
 
 impl People {
@@ -143,51 +179,20 @@ impl People {
             Person::Number(k) => (k - 1, "as asked".to_string()),
             Person::Largest => (largest(), "seen largest and longest".to_string()),
             Person::Walker => {
-                let score = |i: usize| seen[i].travel * seen[i].crossings.min(8) as f64;
                 let walker = (0..n)
                     .filter(|&i| seen[i].walks())
-                    .max_by(|&a, &b| score(a).total_cmp(&score(b)));
+                    .max_by(|&a, &b| seen[a].score().total_cmp(&seen[b].score()));
                 match walker {
-                    Some(i) => {
-                        // Others who walk nearly as much (two side by side), and walkers of
-                        // the walker's size seen only before or after them (the walker gone
-                        // from view and back, numbered anew: tracks are never joined on a
-                        // guess): said, with how to follow them instead.
-                        let also: Vec<String> = (0..n)
-                            .filter(|&k| k != i && seen[k].walks())
-                            .filter_map(|k| {
-                                let number = self.tracks[k].person;
-                                let span = |t: &Track| (t.frame_indices.first().copied(), t.frame_indices.last().copied());
-                                let ((start, end), (from, to)) = (span(&self.tracks[i]), span(&self.tracks[k]));
-                                let alike = (seen[k].height / seen[i].height - 1.0).abs() <= SAME_SIZE;
-                                if alike && (to < start || from > end) {
-                                    Some(format!(
-                                        "; person {number}, of their size, walks {} them (from frame {}): the same walker \
-                                         out of view and back? --person {number} follows them",
-                                        if to < start { "before" } else { "after" },
-                                        from.unwrap_or_default()
-                                    ))
-                                } else {
-                                    (score(k) >= 0.7 * score(i)).then(|| {
-                                        format!(
-                                            "; person {number} walks too ({:.1} body heights in {} frames): --person {number} follows them",
-                                            seen[k].travel, seen[k].frames
-                                        )
-                                    })
-                                }
-                            })
-                            .collect();
-                        (
-                            i,
-                            format!(
-                                "walked {:.1} body heights in {} frames, feet passing {} times{}",
-                                seen[i].travel,
-                                seen[i].frames,
-                                seen[i].crossings,
-                                also.concat()
-                            ),
-                        )
-                    }
+                    Some(i) => (
+                        i,
+                        format!(
+                            "walked {:.1} body heights in {} frames, feet passing {} times{}",
+                            seen[i].travel,
+                            seen[i].frames,
+                            seen[i].crossings,
+                            others_walking(&self.tracks, &seen, i)
+                        ),
+                    ),
                     None => (
                         largest(),
                         "nobody walks (no one travels half a body height with steps): the one seen largest and longest"
