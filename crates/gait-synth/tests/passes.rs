@@ -15,15 +15,34 @@ fn cadence(strikes: &[Vec<usize>; 2]) -> f64 {
     (all.len() - 1) as f64 / ((all[all.len() - 1] - all[0]) as f64 / FPS) * 60.0
 }
 
-#[test]
-fn out_and_back_is_two_passes_each_with_its_own_cadence() {
-    let subject = Subject {
+/// A healthy walker of 1.7 m at `cadence` steps a minute.
+fn subject(cadence: f64) -> Subject {
+    Subject {
         height: 1.7,
-        cadence: 105.0,
+        cadence,
         stride_ratio: 0.8,
         amplitude: 1.0,
         pathology: None,
-    };
+    }
+}
+
+/// Asserts that each of `profile`'s passes measured the cadence of its walk (`walks` in order,
+/// within 3%).
+fn each_pass_has_its_cadence(profile: &Profile, walks: [&gait_synth::Walk; 2]) {
+    assert_eq!(profile.passes.len(), 2);
+    for (pass, walk) in profile.passes.iter().zip(walks) {
+        let (measured, truth) = (pass.profile.parameter_values()[0], cadence(&walk.heel_strikes));
+        assert!(
+            (measured - truth).abs() <= 0.03 * truth,
+            "frames {:?}: {measured:.1} steps/min, true {truth:.1}",
+            pass.frames
+        );
+    }
+}
+
+#[test]
+fn out_and_back_is_two_passes_each_with_its_own_cadence() {
+    let subject = subject(105.0);
     let mut rng = ChaCha8Rng::seed_from_u64(21);
     let out = walk(&subject, 300, FPS, &mut rng);
     let back = walk(&subject, 300, FPS, &mut rng);
@@ -41,18 +60,8 @@ fn out_and_back_is_two_passes_each_with_its_own_cadence() {
     let cut = passes(&landmarks, FPS);
     assert_eq!(cut, [0..285, 315..600]);
     let profile = Profile::of(&landmarks, FPS);
-    assert_eq!(profile.passes.len(), 2);
-    for (pass, truth) in profile
-        .passes
-        .iter()
-        .zip([cadence(&out.heel_strikes), cadence(&back.heel_strikes)])
-    {
-        let measured = pass.profile.parameter_values()[0];
-        assert!(
-            (measured - truth).abs() <= 0.03 * truth,
-            "frames {:?}: {measured:.1} steps/min, true {truth:.1}",
-            pass.frames
-        );
+    each_pass_has_its_cadence(&profile, [&out, &back]);
+    for pass in &profile.passes {
         // Stride length in leg lengths, as the walk without a turn measures it.
         let stride = pass.profile.parameter_values()[1];
         assert!(
@@ -84,13 +93,7 @@ fn out_and_back_is_two_passes_each_with_its_own_cadence() {
 
 #[test]
 fn a_walker_who_leaves_the_view_and_comes_back_is_two_passes_never_joined_across_the_gap() {
-    let subject = Subject {
-        height: 1.7,
-        cadence: 110.0,
-        stride_ratio: 0.8,
-        amplitude: 1.0,
-        pathology: None,
-    };
+    let subject = subject(110.0);
     let mut rng = ChaCha8Rng::seed_from_u64(8);
     let clip = walk(&subject, 600, FPS, &mut rng);
     let clean = Realism {
@@ -98,7 +101,6 @@ fn a_walker_who_leaves_the_view_and_comes_back_is_two_passes_never_joined_across
         ..Realism::default()
     };
     let (landmarks, _) = render(&clip, &clean, None, &mut rng);
-    let truth = cadence(&clip.heel_strikes);
     // Missing from frame 250 to 329 (gone for 2.7 s, as read_landmarks puts back the frames
     // pose found nobody in), and for 5 frames (a sixth of a second) at 100.
     let mut values = landmarks.positions_f64().into_owned();
@@ -107,27 +109,12 @@ fn a_walker_who_leaves_the_view_and_comes_back_is_two_passes_never_joined_across
     }
     let gone = gait_io::Landmarks::from_f64(landmarks.layout(), values).unwrap();
     assert_eq!(passes(&gone, FPS), [0..250, 330..600]);
-    let profile = Profile::of(&gone, FPS);
-    assert_eq!(profile.passes.len(), 2);
-    for pass in &profile.passes {
-        let measured = pass.profile.parameter_values()[0];
-        assert!(
-            (measured - truth).abs() <= 0.03 * truth,
-            "frames {:?}: {measured:.1} steps/min, true {truth:.1}",
-            pass.frames
-        );
-    }
+    each_pass_has_its_cadence(&Profile::of(&gone, FPS), [&clip, &clip]);
 }
 
 #[test]
 fn a_walker_who_stops_and_walks_on_is_two_passes_without_the_standing() {
-    let subject = Subject {
-        height: 1.7,
-        cadence: 100.0,
-        stride_ratio: 0.8,
-        amplitude: 1.0,
-        pathology: None,
-    };
+    let subject = subject(100.0);
     let mut rng = ChaCha8Rng::seed_from_u64(4);
     let first = walk(&subject, 300, FPS, &mut rng);
     let second = walk(&subject, 300, FPS, &mut rng);
@@ -151,17 +138,5 @@ fn a_walker_who_stops_and_walks_on_is_two_passes_without_the_standing() {
     assert_eq!(cut.len(), 2, "{cut:?}");
     assert!(cut[0].end <= 300 + 15 && cut[1].start >= 390 - 15, "{cut:?}");
     assert!(cut[0].start == 0 && cut[1].end == 690, "{cut:?}");
-    let profile = Profile::of(&landmarks, FPS);
-    for (pass, truth) in profile
-        .passes
-        .iter()
-        .zip([cadence(&first.heel_strikes), cadence(&second.heel_strikes)])
-    {
-        let measured = pass.profile.parameter_values()[0];
-        assert!(
-            (measured - truth).abs() <= 0.03 * truth,
-            "frames {:?}: {measured:.1} steps/min, true {truth:.1}",
-            pass.frames
-        );
-    }
+    each_pass_has_its_cadence(&Profile::of(&landmarks, FPS), [&first, &second]);
 }
