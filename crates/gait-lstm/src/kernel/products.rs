@@ -1,4 +1,4 @@
-//! Matrix products on strided operands: AVX-512 register tiles where the CPU has them
+//! Matrix products on strided operands: register tiles where the CPU has AVX-512 or AVX2
 //! ([`super::x86`]), else row by row in a fixed order.
 
 /// A matrix read from a slice with a row stride and a column stride.
@@ -64,14 +64,19 @@ pub(super) fn matmul(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: 
     }
     assert!(dst.len() >= (m - 1) * dst_stride + n && lhs.fits() && rhs.fits());
     #[cfg(target_arch = "x86_64")]
-    if let Some(tiles) = super::x86::Avx512::new() {
-        return tiles.matmul(dst, dst_stride, accumulate, lhs, rhs);
+    if let Some(tiles) = super::x86::tiles(gait_cpu::Isa::get()) {
+        // SAFETY: `tiles` returns only a product this CPU runs; the sizes were checked above.
+        #[allow(unsafe_code)]
+        unsafe {
+            tiles(dst.as_mut_ptr(), dst_stride, accumulate, lhs, rhs)
+        };
+        return;
     }
     matmul_rows(dst, dst_stride, accumulate, lhs, rhs)
 }
 
 gait_cpu::multiversion! {
-    /// [`matmul`] without AVX-512, once [`matmul`] has checked the sizes: row by row, each row
+    /// [`matmul`] below AVX2, once [`matmul`] has checked the sizes: row by row, each row
     /// of `dst` the sum over `k`, in order, of `lhs[i, k]` times row `k` of `rhs`. Every element
     /// is summed in the same order whatever rows are computed together, so the results do not
     /// depend on how the batch is cut among threads.
@@ -150,10 +155,16 @@ mod tests {
                 matmul_rows(&mut c, n + 1, accumulate, lhs, rhs);
                 paths.push(c);
                 #[cfg(target_arch = "x86_64")]
-                if let Some(tiles) = crate::kernel::x86::Avx512::new() {
-                    let mut c = start.clone();
-                    tiles.matmul(&mut c, n + 1, accumulate, lhs, rhs);
-                    paths.push(c);
+                for isa in [gait_cpu::Isa::Avx512, gait_cpu::Isa::Avx2] {
+                    if let Some(tiles) = crate::kernel::x86::tiles(isa) {
+                        let mut c = start.clone();
+                        // SAFETY: the CPU runs `tiles`; c holds m rows of stride n + 1.
+                        #[allow(unsafe_code)]
+                        unsafe {
+                            tiles(c.as_mut_ptr(), n + 1, accumulate, lhs, rhs)
+                        };
+                        paths.push(c);
+                    }
                 }
                 // The transposed-lhs form the weight gradients use.
                 let at: Vec<f32> = (0..k * m).map(|i| a[(i % m) * k + i / m]).collect();

@@ -1,16 +1,19 @@
 //! The tile in AVX2 and FMA: 8 lanes, 16 registers. A tile is 3 rows by the 4 gates of a block
-//! of 8 hidden units: 12 accumulators, one weight vector and 3 broadcasts at a time. `2^n` is put
-//! into the exponent bits; reciprocals are `rcp` and one Newton step.
+//! of 8 hidden units (for the backward pass's products, 3 rows by 32 columns): 12 accumulators,
+//! one weight vector and 3 broadcasts at a time. `2^n` is put into the exponent bits;
+//! reciprocals are `rcp` and one Newton step.
 
 use std::arch::x86_64::{
-    __m256, _mm256_add_epi32, _mm256_add_ps, _mm256_castps_si256, _mm256_castsi256_ps, _mm256_cvtps_epi32,
-    _mm256_fmadd_ps, _mm256_fnmadd_ps, _mm256_loadu_ps, _mm256_max_ps, _mm256_min_ps, _mm256_mul_ps,
-    _mm256_rcp_ps, _mm256_round_ps, _mm256_set1_ps, _mm256_slli_epi32, _mm256_storeu_ps,
+    __m256, __m256i, _mm256_add_epi32, _mm256_add_ps, _mm256_castps_si256, _mm256_castsi256_ps,
+    _mm256_cmpgt_epi32, _mm256_cvtps_epi32, _mm256_fmadd_ps, _mm256_fnmadd_ps, _mm256_loadu_ps,
+    _mm256_maskload_ps, _mm256_maskstore_ps, _mm256_max_ps, _mm256_min_ps, _mm256_mul_ps, _mm256_rcp_ps,
+    _mm256_round_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setr_epi32, _mm256_slli_epi32,
+    _mm256_storeu_ps,
 };
 use std::ops::Range;
 
-use super::Simd;
 use super::packed::{Call, Run};
+use super::{Products, Simd};
 use gait_cpu::Isa;
 
 /// The token of AVX2 and FMA: see [`Simd`].
@@ -24,16 +27,19 @@ impl Avx2 {
     }
 }
 
-tile_loop!(Avx2, "avx2,fma", "AVX2 and FMA");
+tile_loops!(Avx2, "avx2,fma", "AVX2 and FMA");
 
 /// Every method executes AVX2 and FMA instructions, which the token's existence guarantees.
 #[allow(unsafe_code)]
 impl Simd for Avx2 {
     type V = __m256;
+    /// A lane is in the mask when its sign bit is set.
+    type Mask = __m256i;
     type Sums = [[__m256; 4]; 3];
     const LANES: usize = 8;
     const TILE: usize = 3;
     const RUN: Run = run;
+    const PRODUCTS: Products = products;
 
     vector_ops!(
         __m256,
@@ -48,6 +54,27 @@ impl Simd for Avx2 {
         _mm256_max_ps
     );
 
+    #[inline(always)]
+    fn mask(self, count: usize) -> __m256i {
+        let count = count.min(8) as i32;
+        // SAFETY: see `splat`.
+        unsafe {
+            _mm256_cmpgt_epi32(
+                _mm256_set1_epi32(count),
+                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+            )
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_masked(self, mask: __m256i, at: *const f32) -> __m256 {
+        // SAFETY: the caller gives the masked lanes readable; the others are not touched.
+        unsafe { _mm256_maskload_ps(at, mask) }
+    }
+    #[inline(always)]
+    unsafe fn store_masked(self, at: *mut f32, mask: __m256i, v: __m256) {
+        // SAFETY: the caller gives the masked lanes writable; the others are not touched.
+        unsafe { _mm256_maskstore_ps(at, mask, v) }
+    }
     #[inline(always)]
     fn round(self, x: __m256) -> __m256 {
         // Round to nearest, exceptions suppressed. SAFETY: see `splat`.

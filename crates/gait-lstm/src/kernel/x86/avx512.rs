@@ -1,21 +1,17 @@
 //! The tile in AVX-512F: 16 lanes, 32 registers. A tile is 6 rows by 4 vectors: 24
-//! accumulators, 4 weight vectors and a broadcast. `2^n` is applied by `scalef`; reciprocals are
-//! `rcp14` and one Newton step (relative error about 2^-28).
-//!
-//! [`Avx512::matmul`] runs the same tile for the backward pass's products: 6 rows by 64 columns
-//! of accumulators, columns masked at the edge.
+//! accumulators, 4 weight vectors and a broadcast (for the backward pass's products, 6 rows by
+//! 64 columns). `2^n` is applied by `scalef`; reciprocals are `rcp14` and one Newton step
+//! (relative error about 2^-28).
 
 use std::arch::x86_64::{
     __m512, __mmask16, _mm512_add_ps, _mm512_fmadd_ps, _mm512_fnmadd_ps, _mm512_loadu_ps,
     _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps, _mm512_max_ps, _mm512_min_ps, _mm512_mul_ps,
-    _mm512_rcp14_ps, _mm512_roundscale_ps, _mm512_scalef_ps, _mm512_set1_ps, _mm512_setzero_ps,
-    _mm512_storeu_ps,
+    _mm512_rcp14_ps, _mm512_roundscale_ps, _mm512_scalef_ps, _mm512_set1_ps, _mm512_storeu_ps,
 };
 use std::ops::Range;
 
-use super::Simd;
 use super::packed::{Call, Run};
-use crate::kernel::products::Strided;
+use super::{Products, Simd};
 use gait_cpu::Isa;
 
 /// Lanes of a register.
@@ -32,45 +28,20 @@ impl Avx512 {
     pub(crate) fn new() -> Option<Self> {
         (Isa::get() >= Isa::Avx512).then_some(Avx512(()))
     }
-
-    /// `dst = [dst +] lhs * rhs` (`dst` row-major with row stride `dst_stride`), for `rhs` with
-    /// contiguous rows (`col_stride` 1). Sizes that do not fit are a bug, and panic.
-    pub(crate) fn matmul(
-        self,
-        dst: &mut [f32],
-        dst_stride: usize,
-        accumulate: bool,
-        lhs: Strided,
-        rhs: Strided,
-    ) {
-        let (m, n) = (lhs.rows, rhs.cols);
-        assert!(rhs.col_stride == 1 && lhs.cols == rhs.rows && lhs.fits() && rhs.fits());
-        if m == 0 || n == 0 {
-            return;
-        }
-        assert!(
-            dst_stride >= n && dst.len() >= (m - 1) * dst_stride + n,
-            "matmul: destination too short"
-        );
-        // SAFETY: the token shows AVX-512F, and every index of `lhs`, `rhs` and `dst` the tiles
-        // address is inside its slice (asserted above).
-        #[allow(unsafe_code)]
-        unsafe {
-            matmul_tiles(dst.as_mut_ptr(), dst_stride, accumulate, lhs, rhs)
-        }
-    }
 }
 
-tile_loop!(Avx512, "avx512f", "AVX-512F");
+tile_loops!(Avx512, "avx512f", "AVX-512F");
 
 /// Every method executes AVX-512F instructions, which the token's existence guarantees.
 #[allow(unsafe_code)]
 impl Simd for Avx512 {
     type V = __m512;
+    type Mask = __mmask16;
     type Sums = [[__m512; 4]; TILE];
     const LANES: usize = LANES;
     const TILE: usize = TILE;
     const RUN: Run = run;
+    const PRODUCTS: Products = products;
 
     vector_ops!(
         __m512,
@@ -85,6 +56,20 @@ impl Simd for Avx512 {
         _mm512_max_ps
     );
 
+    #[inline(always)]
+    fn mask(self, count: usize) -> __mmask16 {
+        if count >= LANES { 0xffff } else { (1 << count) - 1 }
+    }
+    #[inline(always)]
+    unsafe fn load_masked(self, mask: __mmask16, at: *const f32) -> __m512 {
+        // SAFETY: the caller gives the masked lanes readable; the others are not touched.
+        unsafe { _mm512_maskz_loadu_ps(mask, at) }
+    }
+    #[inline(always)]
+    unsafe fn store_masked(self, at: *mut f32, mask: __mmask16, v: __m512) {
+        // SAFETY: the caller gives the masked lanes writable; the others are not touched.
+        unsafe { _mm512_mask_storeu_ps(at, mask, v) }
+    }
     #[inline(always)]
     fn round(self, x: __m512) -> __m512 {
         // Round to nearest, exceptions suppressed. SAFETY: see `splat`.
@@ -149,56 +134,5 @@ impl Simd for Avx512 {
             [a40, a41, a42, a43],
             [a50, a51, a52, a53],
         ]
-    }
-}
-
-/// [`Avx512::matmul`]'s products, six rows by 64 columns at a time.
-///
-/// # Safety
-///
-/// The CPU has AVX-512F, and every index of `a`, `b` and of `dst` (row-major, `a.rows` rows of
-/// stride `dst_stride` holding `b.cols` values) lies inside its slice, as [`Avx512::matmul`] checks.
-#[target_feature(enable = "avx512f")]
-#[allow(unsafe_code)]
-unsafe fn matmul_tiles(dst: *mut f32, dst_stride: usize, accumulate: bool, a: Strided, b: Strided) {
-    let (m, n, k) = (a.rows, b.cols, a.cols);
-    for col in (0..n).step_by(4 * LANES) {
-        let masks: [__mmask16; 4] = std::array::from_fn(|block| {
-            let start = col + block * LANES;
-            match n.saturating_sub(start) {
-                0 => 0,
-                left if left >= LANES => 0xffff,
-                left => (1 << left) - 1,
-            }
-        });
-        for first in (0..m).step_by(TILE) {
-            let valid = (m - first).min(TILE);
-            let row: [usize; TILE] = std::array::from_fn(|r| first + r.min(valid - 1));
-            // SAFETY (pointer arithmetic): row < m, kk < k, and masked lanes are not accessed,
-            // so every access is one the caller checked. The addresses of blocks past the last
-            // column may lie past the slices, so they are formed with `wrapping_add` and only
-            // used under an empty mask.
-            unsafe {
-                let value =
-                    |r: usize, kk: usize| *a.data.as_ptr().add(row[r] * a.row_stride + kk * a.col_stride);
-                let weight = |kk: usize, block: usize| {
-                    let at = b.data.as_ptr().add(kk * b.row_stride + col);
-                    _mm512_maskz_loadu_ps(masks[block], at.wrapping_add(block * LANES))
-                };
-                let s = Avx512(());
-                let tile = s.tile_products(s.sums([_mm512_setzero_ps(); 4]), 0..k, weight, value);
-                for (r, sums) in tile.into_iter().enumerate().take(valid) {
-                    for (block, sum) in sums.into_iter().enumerate() {
-                        let at = dst.wrapping_add(row[r] * dst_stride + col + block * LANES);
-                        let sum = if accumulate {
-                            _mm512_add_ps(_mm512_maskz_loadu_ps(masks[block], at), sum)
-                        } else {
-                            sum
-                        };
-                        _mm512_mask_storeu_ps(at, masks[block], sum);
-                    }
-                }
-            }
-        }
     }
 }

@@ -77,9 +77,10 @@ macro_rules! vector_ops {
     };
 }
 
-/// `unsafe fn run`: [`run`] compiled for the target features `$features` (named `$name` in the
-/// docs) with the token `$token`, for [`Simd::RUN`].
-macro_rules! tile_loop {
+/// `unsafe fn run` and `unsafe fn products`: [`run`] and [`products::matmul`] compiled for the
+/// target features `$features` (named `$name` in the docs) with the token `$token`, for
+/// [`Simd::RUN`] and [`Simd::PRODUCTS`].
+macro_rules! tile_loops {
     ($token:ident, $features:literal, $name:literal) => {
         #[doc = concat!("[`super::run`] compiled for ", $name, ".")]
         ///
@@ -93,18 +94,37 @@ macro_rules! tile_loop {
             // sound; the rest is this function's contract.
             unsafe { super::run($token(()), call, rows) }
         }
+
+        #[doc = concat!("[`super::products::matmul`] compiled for ", $name, ".")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As [`super::products::Products`], on a CPU with ", $name, ".")]
+        #[target_feature(enable = $features)]
+        #[allow(unsafe_code)]
+        unsafe fn products(
+            dst: *mut f32,
+            dst_stride: usize,
+            accumulate: bool,
+            a: crate::kernel::products::Strided<'_>,
+            b: crate::kernel::products::Strided<'_>,
+        ) {
+            // SAFETY: as in `run`.
+            unsafe { super::products::matmul($token(()), dst, dst_stride, accumulate, a, b) }
+        }
     };
 }
 
 mod avx2;
 mod avx512;
 mod packed;
+mod products;
 
 use std::ops::Range;
 
-pub(crate) use avx512::Avx512;
 pub(crate) use packed::Packed;
 use packed::{Call, Run};
+pub(crate) use products::{Products, tiles};
 
 use super::Dims;
 use gait_cpu::Isa;
@@ -117,6 +137,8 @@ use gait_cpu::Isa;
 pub(super) trait Simd: Copy {
     /// A vector of [`Self::LANES`] floats.
     type V: Copy;
+    /// Which lanes of a vector a masked load or store touches.
+    type Mask: Copy;
     /// The accumulators of a tile: four vectors (one per gate, or per block of columns) for each
     /// of [`Self::TILE`] rows.
     type Sums: Copy + AsRef<[[Self::V; 4]]>;
@@ -127,6 +149,9 @@ pub(super) trait Simd: Copy {
     /// The tile loop compiled for this instruction set: [`run`] in a `#[target_feature]`
     /// wrapper.
     const RUN: Run;
+    /// The tile product compiled for this instruction set: [`products::matmul`] in a
+    /// `#[target_feature]` wrapper.
+    const PRODUCTS: Products;
 
     /// `x` in every lane.
     fn splat(self, x: f32) -> Self::V;
@@ -142,6 +167,20 @@ pub(super) trait Simd: Copy {
     ///
     /// `at..at + LANES` is writable.
     unsafe fn store(self, at: *mut f32, v: Self::V);
+    /// The first `min(count, LANES)` lanes.
+    fn mask(self, count: usize) -> Self::Mask;
+    /// The lanes of `mask` from `at`, zero elsewhere; memory outside the mask is not touched.
+    ///
+    /// # Safety
+    ///
+    /// The lanes of `mask` from `at` are readable.
+    unsafe fn load_masked(self, mask: Self::Mask, at: *const f32) -> Self::V;
+    /// The lanes of `mask` of `v` to `at`; memory outside the mask is not touched.
+    ///
+    /// # Safety
+    ///
+    /// The lanes of `mask` from `at` are writable.
+    unsafe fn store_masked(self, at: *mut f32, mask: Self::Mask, v: Self::V);
     /// `a + b`.
     fn add(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a * b`.
