@@ -5,7 +5,7 @@
 use super::activation::tanh;
 use super::forward::{LANES, lanes, parts};
 use super::products::{Strided, matmul};
-use super::{Dims, in_parallel, scratch, threads};
+use super::{Dims, in_parallel, threads};
 
 gait_cpu::multiversion! {
     /// The backward pass of one block of rows: from the kept `state` (`rows x T x 5H`) and the
@@ -124,30 +124,44 @@ pub(super) fn input_gradient(d: Dims, dz: &[f32], w_ih: Strided, dx: &mut [f32])
     });
 }
 
-/// `dW = [dW_ih | dW_hh] = sum over rows and steps of dz_t^T [x_t | h_{t-1}]`
-/// (`4H x (I + H)`), as two products over the whole batch; blocks of rows of `dW` in parallel.
-pub(super) fn weight_gradient(d: Dims, dz: &[f32], x: &[f32], out: &[f32], dw: &mut [f32]) {
+/// `dW = [dW_ih | dW_hh] = sum over rows and steps of dz_t^T [x_t | h_{t-1}]` (`4H x (I + H)`)
+/// and `db = sum of dz_t` (`4H`), one sequence at a time, so that its values stay in cache
+/// through its products (`h_{-1} = 0`: step 0 adds nothing to `dW_hh`); blocks of rows of `dW`
+/// and `db` in parallel.
+pub(super) fn weight_gradient(d: Dims, dz: &[f32], x: &[f32], out: &[f32], dw: &mut [f32], db: &mut [f32]) {
     let (steps, h, width) = (d.steps, d.hidden, d.input + d.hidden);
-    // h_{t-1} of every row and step: the outputs moved one step later, zero first.
-    let mut shifted = scratch::zeros(out.len());
-    for (to, from) in shifted.chunks_mut(steps * h).zip(out.chunks(steps * h)) {
-        to[h..].copy_from_slice(&from[..from.len() - h]);
-    }
-    let k = d.batch * steps;
-    let x = Strided::row_major(x, k, d.input);
-    let shifted_rows = Strided::row_major(&shifted, k, h);
     let block = (4 * h).div_ceil(threads()).next_multiple_of(8);
-    in_parallel(dw.chunks_mut(block * width).enumerate(), |(n, dw)| {
-        // Rows first.. of dW = columns first.. of dz, transposed: dz is k x 4H, row-major.
-        let dz_transposed = Strided {
-            data: &dz[n * block..],
-            rows: dw.len() / width,
-            cols: k,
+    let blocks = dw.chunks_mut(block * width).zip(db.chunks_mut(block)).enumerate();
+    in_parallel(blocks, |(n, (dw, db))| {
+        let rows = db.len();
+        // `count` steps from flat step `from`, read as rows n * block.. of dz transposed (dz is
+        // B T x 4H, row-major).
+        let dz_transposed = |from: usize, count: usize| Strided {
+            data: &dz[from * 4 * h + n * block..],
+            rows,
+            cols: count,
             row_stride: 1,
             col_stride: 4 * h,
         };
-        matmul(dw, width, false, dz_transposed, x);
-        matmul(&mut dw[d.input..], width, false, dz_transposed, shifted_rows);
+        for b in 0..d.batch {
+            let first = b * steps;
+            let x = Strided::row_major(&x[first * d.input..], steps, d.input);
+            matmul(dw, width, b > 0, dz_transposed(first, steps), x);
+            if steps > 1 {
+                let h_prev = Strided::row_major(&out[first * h..], steps - 1, h);
+                matmul(
+                    &mut dw[d.input..],
+                    width,
+                    b > 0,
+                    dz_transposed(first + 1, steps - 1),
+                    h_prev,
+                );
+            }
+        }
+        db.fill(0.0);
+        for row in dz.chunks_exact(4 * h) {
+            let row = &row[n * block..n * block + rows];
+            db.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+        }
     });
-    scratch::recycle(shifted);
 }

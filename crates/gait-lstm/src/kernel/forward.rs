@@ -56,7 +56,7 @@ impl<'a> Forward<'a> {
         let (steps, h) = (d.steps, d.hidden);
         let rows = out.len() / (steps * h);
         // The input products of all steps of these rows as one product, then the biases.
-        let mut p = scratch::zeros(rows * steps * 4 * h);
+        let mut p = scratch::take(rows * steps * 4 * h);
         let x = Strided::row_major(x, rows * steps, d.input);
         matmul(
             &mut p,

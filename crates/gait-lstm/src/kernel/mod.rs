@@ -26,7 +26,7 @@
 //! For training, the forward pass keeps each step's cell state and gate activations (`5H` per row
 //! and step) inside the op. The backward pass reads them: `dz` per step from the gates,
 //! `dh_{t-1} = dz W_hh` as a product per step, then `dW`, `dx` (skipped for data) and `db` as
-//! whole-batch products.
+//! products over the whole batch.
 
 mod activation;
 mod backward;
@@ -189,7 +189,7 @@ impl CustomOp3 for LstmKernel {
         let (t, h) = (d.steps, d.hidden);
         let mut out = filled(d.batch * t * h, 0.0f32);
         let mut state = match self.saved {
-            Some(_) => scratch::zeros(d.batch * t * 5 * h),
+            Some(_) => scratch::take(d.batch * t * 5 * h),
             None => Vec::new(),
         };
         if d.batch * t * h > 0 {
@@ -234,7 +234,7 @@ impl CustomOp3 for LstmKernel {
             ));
         }
         let grad_out = grad_out.contiguous()?;
-        let mut dz = scratch::zeros(d.batch * t * 4 * h);
+        let mut dz = scratch::take(d.batch * t * 4 * h);
         let mut dx = filled(if x.track_op() { d.batch * t * d.input } else { 0 }, 0.0f32);
         let mut dw = vec![0.0f32; 4 * h * (d.input + h)];
         with_data(w, |w| {
@@ -255,16 +255,13 @@ impl CustomOp3 for LstmKernel {
             }
             Ok(())
         })?;
+        let mut db = vec![0.0f32; 4 * h];
         with_data(x, |x| {
             with_data(out, |out| {
-                weight_gradient(d, &dz, x, out, &mut dw);
+                weight_gradient(d, &dz, x, out, &mut dw, &mut db);
                 Ok(())
             })
         })?;
-        let mut db = vec![0.0f32; 4 * h];
-        for row in dz.chunks_exact(4 * h) {
-            db.iter_mut().zip(row).for_each(|(s, v)| *s += v);
-        }
         scratch::recycle(dz);
         Ok((
             if x.track_op() {
@@ -278,9 +275,10 @@ impl CustomOp3 for LstmKernel {
     }
 }
 
-/// Threads to split work over: Candle's CPU threads.
+/// Threads to split work over: those of Candle's pool ([`in_parallel`]) and the caller. Asked of
+/// the pool, not of `get_num_threads`, which reads `/proc/cpuinfo` at every call.
 fn threads() -> usize {
-    candle_core::utils::get_num_threads().max(1)
+    candle_core::utils::barrier_pool().n_workers() + 1
 }
 
 /// Runs `work` on every item, in parallel on Candle's own CPU thread pool: a second pool

@@ -4,8 +4,9 @@
 //! Allocated fresh every step, such buffers go back to the system when freed and are faulted in
 //! again page by page at the next step: measured, that made a training step twice as slow
 //! (9.5 against 4.6 ms) whenever nothing else had grown the heap first. Buffers come back here
-//! instead and are handed out again, zeroed. At most [`KEPT`] are kept, of [`KEPT_FLOATS`] in
-//! all (128 MB).
+//! instead and are handed out again as they are: every user writes each value before reading it,
+//! and clearing them (megabytes a step, on one thread) was a twentieth of a training step. At
+//! most [`KEPT`] are kept, of [`KEPT_FLOATS`] in all (128 MB).
 
 use std::sync::Mutex;
 
@@ -15,59 +16,83 @@ const KEPT: usize = 8;
 /// memory held for good.
 const KEPT_FLOATS: usize = 32 << 20;
 
-static FREE: Mutex<Vec<Vec<f32>>> = Mutex::new(Vec::new());
+/// The kept buffers, largest first.
+struct Store(Mutex<Vec<Vec<f32>>>);
 
-/// `len` zeros, in the smallest kept buffer that holds them, or a new one.
-pub(crate) fn zeros(len: usize) -> Vec<f32> {
-    let reused = FREE.lock().ok().and_then(|mut free| {
-        let best = (0..free.len())
-            .filter(|&i| free[i].capacity() >= len)
-            .min_by_key(|&i| free[i].capacity())?;
-        Some(free.swap_remove(best))
-    });
-    match reused {
-        Some(mut buffer) => {
-            buffer.clear();
-            buffer.resize(len, 0.0);
-            buffer
-        }
-        None => gait_cpu::buffer::filled(len, 0.0),
-    }
+static FREE: Store = Store(Mutex::new(Vec::new()));
+
+/// `len` floats of no particular value (left from an earlier use, or zero), in the smallest kept
+/// buffer that holds them, or a new one. The caller writes each before reading it.
+pub(crate) fn take(len: usize) -> Vec<f32> {
+    FREE.take(len)
 }
 
 /// Hands `buffer` back for reuse.
 pub(crate) fn recycle(buffer: Vec<f32>) {
-    let Ok(mut free) = FREE.lock() else {
-        return;
-    };
-    free.push(buffer);
-    // Keep the largest buffers that fit both limits.
-    free.sort_by_key(|kept| std::cmp::Reverse(kept.capacity()));
-    free.truncate(KEPT);
-    while free.iter().map(Vec::capacity).sum::<usize>() > KEPT_FLOATS {
-        free.remove(0);
+    FREE.recycle(buffer);
+}
+
+impl Store {
+    /// See [`take`].
+    fn take(&self, len: usize) -> Vec<f32> {
+        let reused = self.0.lock().ok().and_then(|mut free| {
+            let best = (0..free.len())
+                .filter(|&i| free[i].capacity() >= len)
+                .min_by_key(|&i| free[i].capacity())?;
+            Some(free.swap_remove(best))
+        });
+        match reused {
+            Some(mut buffer) => {
+                // Only values beyond the old length are written here.
+                buffer.truncate(len);
+                buffer.resize(len, 0.0);
+                buffer
+            }
+            None => gait_cpu::buffer::filled(len, 0.0),
+        }
+    }
+
+    /// See [`recycle`].
+    fn recycle(&self, buffer: Vec<f32>) {
+        let Ok(mut free) = self.0.lock() else {
+            return;
+        };
+        free.push(buffer);
+        // Keep the largest buffers that fit both limits.
+        free.sort_by_key(|kept| std::cmp::Reverse(kept.capacity()));
+        free.truncate(KEPT);
+        while free.iter().map(Vec::capacity).sum::<usize>() > KEPT_FLOATS {
+            free.remove(0);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::{KEPT, KEPT_FLOATS, Mutex, Store};
+
     #[test]
-    fn buffers_come_back_zeroed_and_the_store_stays_bounded() {
-        let mut a = super::zeros(1000);
+    fn buffers_come_back_reused_and_the_store_stays_bounded() {
+        let store = Store(Mutex::new(Vec::new()));
+        let mut a = store.take(1000);
         a.iter_mut().for_each(|v| *v = 7.0);
-        let capacity = a.capacity();
-        super::recycle(a);
-        let b = super::zeros(900);
+        let (capacity, at) = (a.capacity(), a.as_ptr());
+        store.recycle(a);
+        let b = store.take(900);
         assert_eq!(b.len(), 900);
-        assert!(b.iter().all(|&v| v == 0.0));
-        super::recycle(b);
+        assert_eq!(b.as_ptr(), at, "the kept buffer is handed out again");
+        store.recycle(b);
+        // Grown past its old length, the new values are zero.
+        let c = store.take(capacity);
+        assert!(c[900..].iter().all(|&v| v == 0.0));
+        store.recycle(c);
         for _ in 0..20 {
-            super::recycle(vec![1.0; 10]);
+            store.recycle(vec![1.0; 10]);
         }
-        super::recycle(vec![0.0; super::KEPT_FLOATS + 1]);
-        let kept = super::FREE.lock().unwrap();
-        assert!(kept.len() <= super::KEPT);
-        assert!(kept.iter().map(Vec::capacity).sum::<usize>() <= super::KEPT_FLOATS);
+        store.recycle(vec![0.0; KEPT_FLOATS + 1]);
+        let kept = store.0.lock().unwrap();
+        assert!(kept.len() <= KEPT);
+        assert!(kept.iter().map(Vec::capacity).sum::<usize>() <= KEPT_FLOATS);
         assert!(
             kept.iter().any(|v| v.capacity() >= capacity),
             "the large buffer is kept over small ones"

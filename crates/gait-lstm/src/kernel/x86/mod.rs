@@ -264,7 +264,9 @@ fn tanh<S: Simd>(s: S, x: S::V) -> S::V {
     s.neg_mul_add(s.splat(2.0), reciprocal(s, s.add(s.splat(1.0), e)), s.splat(1.0))
 }
 
-/// Every step of rows `0..rows` of `call`.
+/// Every step of rows `0..rows` of `call`. Within a step, one block of hidden units at a time
+/// for every tile of rows, so that the block's weights stay in the nearest cache while the
+/// tiles go by.
 ///
 /// # Safety
 ///
@@ -274,23 +276,25 @@ fn tanh<S: Simd>(s: S, x: S::V) -> S::V {
 #[allow(unsafe_code)]
 unsafe fn run<S: Simd>(s: S, call: &Call<'_>, rows: usize) {
     for t in 0..call.d.steps {
-        for first in (0..rows).step_by(S::TILE) {
-            // SAFETY: rows first..first + valid exist; see `forward_rows`.
-            unsafe { step(s, call, t, first, (rows - first).min(S::TILE)) }
+        for block in 0..call.d.hidden / S::LANES {
+            for first in (0..rows).step_by(S::TILE) {
+                // SAFETY: rows first..first + valid exist; see `forward_rows`.
+                unsafe { step(s, call, t, block, first, (rows - first).min(S::TILE)) }
+            }
         }
     }
 }
 
-/// Step `t` of rows `first..first + valid` (`valid <= TILE`), every block of hidden units. A
-/// short tile repeats its last row and stores only the valid ones.
+/// Step `t` of rows `first..first + valid` (`valid <= TILE`), one block of hidden units. A short
+/// tile repeats its last row and stores only the valid ones.
 ///
 /// # Safety
 ///
-/// As [`run`], with `first + valid` at most its `rows`, `1 <= valid <= TILE` and `t` below the
-/// step count; steps before `t` of these rows already computed.
+/// As [`run`], with `first + valid` at most its `rows`, `1 <= valid <= TILE`, `t` below the
+/// step count and `block` below `H / LANES`; steps before `t` of these rows already computed.
 #[inline(always)]
 #[allow(unsafe_code)]
-unsafe fn step<S: Simd>(s: S, call: &Call<'_>, t: usize, first: usize, valid: usize) {
+unsafe fn step<S: Simd>(s: S, call: &Call<'_>, t: usize, block: usize, first: usize, valid: usize) {
     let Dims {
         steps, input, hidden, ..
     } = call.d;
@@ -302,20 +306,18 @@ unsafe fn step<S: Simd>(s: S, call: &Call<'_>, t: usize, first: usize, valid: us
     unsafe {
         let x = |r: usize, k: usize| *call.x.add((row(r) * steps + t) * input + k);
         let h = |r: usize, k: usize| *call.out.add((row(r) * steps + t - 1) * hidden + k);
-        for block in 0..hidden / lanes {
-            let weights = call.packed.weights.as_ptr().add(block * width * 4 * lanes);
-            let bias = call.packed.bias.as_ptr().add(block * 4 * lanes);
-            let bias: [S::V; 4] = std::array::from_fn(|g| s.load(bias.add(g * lanes)));
-            let input_weight = |k: usize, g: usize| s.load(weights.add((k * 4 + g) * lanes));
-            let mut tile = s.tile_products(s.sums(bias), 0..input, input_weight, x);
-            if t > 0 {
-                let recurrent = weights.add(input * 4 * lanes);
-                let weight = |k: usize, g: usize| s.load(recurrent.add((k * 4 + g) * lanes));
-                tile = s.tile_products(tile, 0..hidden, weight, h);
-            }
-            for (r, z) in tile.as_ref().iter().enumerate().take(valid) {
-                gates(s, call, row(r), t, block, *z);
-            }
+        let weights = call.packed.weights.as_ptr().add(block * width * 4 * lanes);
+        let bias = call.packed.bias.as_ptr().add(block * 4 * lanes);
+        let bias: [S::V; 4] = std::array::from_fn(|g| s.load(bias.add(g * lanes)));
+        let input_weight = |k: usize, g: usize| s.load(weights.add((k * 4 + g) * lanes));
+        let mut tile = s.tile_products(s.sums(bias), 0..input, input_weight, x);
+        if t > 0 {
+            let recurrent = weights.add(input * 4 * lanes);
+            let weight = |k: usize, g: usize| s.load(recurrent.add((k * 4 + g) * lanes));
+            tile = s.tile_products(tile, 0..hidden, weight, h);
+        }
+        for (r, z) in tile.as_ref().iter().enumerate().take(valid) {
+            gates(s, call, row(r), t, block, *z);
         }
     }
 }
