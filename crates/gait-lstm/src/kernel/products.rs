@@ -75,11 +75,16 @@ pub(super) fn matmul(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: 
     matmul_rows(dst, dst_stride, accumulate, lhs, rhs)
 }
 
+/// Rows and columns of [`matmul_rows`]'s register tile: eight accumulators of four lanes (SSE2,
+/// NEON) in sixteen registers, with the broadcast and the right factor's two vectors.
+const TILE_ROWS: usize = 2;
+const TILE_COLS: usize = 16;
+
 gait_cpu::multiversion! {
-    /// [`matmul`] below AVX2, once [`matmul`] has checked the sizes: row by row, each row
-    /// of `dst` the sum over `k`, in order, of `lhs[i, k]` times row `k` of `rhs`. Every element
-    /// is summed in the same order whatever rows are computed together, so the results do not
-    /// depend on how the batch is cut among threads.
+    /// [`matmul`] below AVX2, once [`matmul`] has checked the sizes: tiles of [`TILE_ROWS`] by
+    /// [`TILE_COLS`] accumulators the compiler keeps in vector registers, then the edges. Every
+    /// element is its sum over `k` in order, then added to `dst` when accumulating, whichever
+    /// rows share its tile, so the results do not depend on how the batch is cut among threads.
     fn matmul_rows(
         dst: &mut [f32],
         dst_stride: usize,
@@ -87,16 +92,56 @@ gait_cpu::multiversion! {
         lhs: Strided,
         rhs: Strided,
     ) {
-        let n = rhs.cols;
-        for i in 0..lhs.rows {
-            let row = &mut dst[i * dst_stride..i * dst_stride + n];
-            if !accumulate {
-                row.fill(0.0);
+        let (m, n) = (lhs.rows, rhs.cols);
+        let mut product = Product { dst, dst_stride, accumulate, lhs, rhs };
+        let whole_rows = m - m % TILE_ROWS;
+        let whole_cols = n - n % TILE_COLS;
+        for j in (0..whole_cols).step_by(TILE_COLS) {
+            for i in (0..whole_rows).step_by(TILE_ROWS) {
+                product.tile::<TILE_ROWS, TILE_COLS>(i, j);
             }
-            for k in 0..lhs.cols {
-                let a = lhs.data[i * lhs.row_stride + k * lhs.col_stride];
-                let b = &rhs.data[k * rhs.row_stride..k * rhs.row_stride + n];
-                row.iter_mut().zip(b).for_each(|(c, b)| *c += a * b);
+            for i in whole_rows..m {
+                product.tile::<1, TILE_COLS>(i, j);
+            }
+        }
+        for j in whole_cols..n {
+            for i in 0..m {
+                product.tile::<1, 1>(i, j);
+            }
+        }
+    }
+}
+
+/// The operands of [`matmul_rows`].
+struct Product<'a, 'b> {
+    dst: &'a mut [f32],
+    dst_stride: usize,
+    accumulate: bool,
+    lhs: Strided<'b>,
+    rhs: Strided<'b>,
+}
+
+impl Product<'_, '_> {
+    /// `dst[i..i + R, j..j + C]`, its sums kept in a fixed-size array through the loop over `k`.
+    #[inline(always)]
+    fn tile<const R: usize, const C: usize>(&mut self, i: usize, j: usize) {
+        let (lhs, rhs) = (self.lhs, self.rhs);
+        let mut sums = [[0.0f32; C]; R];
+        for k in 0..lhs.cols {
+            let at = k * rhs.row_stride + j;
+            let b: [f32; C] = rhs.data[at..at + C].try_into().expect("C values");
+            for (r, sums) in sums.iter_mut().enumerate() {
+                let a = lhs.data[(i + r) * lhs.row_stride + k * lhs.col_stride];
+                sums.iter_mut().zip(&b).for_each(|(s, b)| *s += a * b);
+            }
+        }
+        for (r, sums) in sums.iter().enumerate() {
+            let at = (i + r) * self.dst_stride + j;
+            let row = &mut self.dst[at..at + C];
+            if self.accumulate {
+                row.iter_mut().zip(sums).for_each(|(d, s)| *d += s);
+            } else {
+                row.copy_from_slice(sums);
             }
         }
     }

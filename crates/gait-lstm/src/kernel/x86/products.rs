@@ -51,37 +51,39 @@ pub(super) unsafe fn matmul<S: Simd>(
         return;
     }
     let lanes = S::LANES;
-    for col in (0..n).step_by(4 * lanes) {
+    let width = 4 * lanes;
+    // The columns of a last, partial tile, copied with zeros up to the tile's width: masked
+    // loads in the innermost loop cost more, and their masks took registers the sums need.
+    let mut edge = Vec::new();
+    for col in (0..n).step_by(width) {
         let masks: [S::Mask; 4] = std::array::from_fn(|block| s.mask(n.saturating_sub(col + block * lanes)));
-        let whole = col + 4 * lanes <= n;
+        let (panel, panel_stride) = if col + width <= n {
+            // (Empty when k is 0: nothing is then read.)
+            (&b.data[col.min(b.data.len())..], b.row_stride)
+        } else {
+            edge.clear();
+            for kk in 0..k {
+                let at = kk * b.row_stride + col;
+                edge.extend_from_slice(&b.data[at..at + n - col]);
+                edge.resize((kk + 1) * width, 0.0);
+            }
+            (&edge[..], width)
+        };
         for first in (0..m).step_by(S::TILE) {
             let valid = (m - first).min(S::TILE);
             let row = |r: usize| first + r.min(valid - 1);
-            // SAFETY (pointer arithmetic): row(r) < m, kk < k, and lanes at or past column n are
-            // masked off, so every access is one the caller vouched for. The addresses of blocks
-            // past the last column may lie past the slices: they are formed with `wrapping_add`
-            // and used only under an empty mask.
+            // SAFETY (pointer arithmetic): row(r) < m, kk < k, every block of the panel lies
+            // inside it (whole tiles: col + width <= n; the edge: `width` floats a row), and
+            // lanes at or past column n of `dst` are masked off, so every access is one the
+            // caller vouched for or inside `edge`. The addresses of `dst` blocks past the last
+            // column may lie past it: they are formed with `wrapping_add` and used only under
+            // an empty mask.
             unsafe {
                 let value =
                     |r: usize, kk: usize| *a.data.as_ptr().add(row(r) * a.row_stride + kk * a.col_stride);
-                let at = |kk: usize, block: usize| {
-                    b.data
-                        .as_ptr()
-                        .add(kk * b.row_stride + col)
-                        .wrapping_add(block * lanes)
-                };
-                let zero = s.sums([s.splat(0.0); 4]);
-                // Whole blocks load unmasked: a masked load costs more in the innermost loop.
-                let tile = if whole {
-                    s.tile_products(zero, 0..k, |kk, block| s.load(at(kk, block)), value)
-                } else {
-                    s.tile_products(
-                        zero,
-                        0..k,
-                        |kk, block| s.load_masked(masks[block], at(kk, block)),
-                        value,
-                    )
-                };
+                let weight =
+                    |kk: usize, block: usize| s.load(panel.as_ptr().add(kk * panel_stride + block * lanes));
+                let tile = s.tile_products(s.sums([s.splat(0.0); 4]), 0..k, weight, value);
                 for (r, sums) in tile.as_ref().iter().enumerate().take(valid) {
                     for (block, &sum) in sums.iter().enumerate() {
                         let to = dst.wrapping_add(row(r) * dst_stride + col + block * lanes);
