@@ -124,39 +124,42 @@ pub(super) fn input_gradient(d: Dims, dz: &[f32], w_ih: Strided, dx: &mut [f32])
     });
 }
 
-/// `dW = [dW_ih | dW_hh] = sum over rows and steps of dz_t^T [x_t | h_{t-1}]` (`4H x (I + H)`)
-/// and `db = sum of dz_t` (`4H`), one sequence at a time, so that its values stay in cache
-/// through its products (`h_{-1} = 0`: step 0 adds nothing to `dW_hh`); blocks of rows of `dW`
-/// and `db` in parallel.
+/// Steps of the batch the weight gradient takes in one product: `[x_t | h_{t-1}]` of these steps
+/// is copied into a panel that stays in cache through the product.
+const PANEL_STEPS: usize = 128;
+
+/// `dW = [dW_ih | dW_hh] = sum over rows and steps of dz_t^T [x_t | h_{t-1}]` (`4H x (I + H)`,
+/// `h_{-1} = 0`) and `db = sum of dz_t` (`4H`), [`PANEL_STEPS`] steps at a time; blocks of rows of
+/// `dW` and `db` in parallel.
 pub(super) fn weight_gradient(d: Dims, dz: &[f32], x: &[f32], out: &[f32], dw: &mut [f32], db: &mut [f32]) {
     let (steps, h, width) = (d.steps, d.hidden, d.input + d.hidden);
+    let total = d.batch * steps;
     let block = (4 * h).div_ceil(threads()).next_multiple_of(8);
     let blocks = dw.chunks_mut(block * width).zip(db.chunks_mut(block)).enumerate();
     in_parallel(blocks, |(n, (dw, db))| {
         let rows = db.len();
-        // `count` steps from flat step `from`, read as rows n * block.. of dz transposed (dz is
-        // B T x 4H, row-major).
-        let dz_transposed = |from: usize, count: usize| Strided {
-            data: &dz[from * 4 * h + n * block..],
-            rows,
-            cols: count,
-            row_stride: 1,
-            col_stride: 4 * h,
-        };
-        for b in 0..d.batch {
-            let first = b * steps;
-            let x = Strided::row_major(&x[first * d.input..], steps, d.input);
-            matmul(dw, width, b > 0, dz_transposed(first, steps), x);
-            if steps > 1 {
-                let h_prev = Strided::row_major(&out[first * h..], steps - 1, h);
-                matmul(
-                    &mut dw[d.input..],
-                    width,
-                    b > 0,
-                    dz_transposed(first + 1, steps - 1),
-                    h_prev,
-                );
+        let mut panel = Vec::with_capacity(PANEL_STEPS.min(total) * width);
+        for (chunk, first) in (0..total).step_by(PANEL_STEPS).enumerate() {
+            let count = PANEL_STEPS.min(total - first);
+            panel.clear();
+            for k in first..first + count {
+                panel.extend_from_slice(&x[k * d.input..(k + 1) * d.input]);
+                if k % steps == 0 {
+                    panel.resize(panel.len() + h, 0.0);
+                } else {
+                    panel.extend_from_slice(&out[(k - 1) * h..k * h]);
+                }
             }
+            // Rows n * block.. of dW are columns of dz (B T x 4H, row-major), transposed.
+            let dz_transposed = Strided {
+                data: &dz[first * 4 * h + n * block..],
+                rows,
+                cols: count,
+                row_stride: 1,
+                col_stride: 4 * h,
+            };
+            let panel = Strided::row_major(&panel, count, width);
+            matmul(dw, width, chunk > 0, dz_transposed, panel);
         }
         db.fill(0.0);
         for row in dz.chunks_exact(4 * h) {
