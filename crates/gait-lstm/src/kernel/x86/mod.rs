@@ -316,13 +316,33 @@ unsafe fn step<S: Simd>(s: S, call: &Call<'_>, t: usize, block: usize, first: us
             let weight = |k: usize, g: usize| s.load(recurrent.add((k * 4 + g) * lanes));
             tile = s.tile_products(tile, 0..hidden, weight, h);
         }
-        for (r, z) in tile.as_ref().iter().enumerate().take(valid) {
-            gates(s, call, row(r), t, block, *z);
+        // Every row's gates first, then the cells: the rows' activations are independent
+        // chains of dependent instructions, which the CPU overlaps when they come together.
+        let mut gate = [[s.splat(0.0); 4]; MAX_TILE];
+        for (gate, z) in gate.iter_mut().zip(tile.as_ref()).take(valid) {
+            *gate = gates(s, *z);
+        }
+        for (r, gate) in gate.iter().enumerate().take(valid) {
+            cell(s, call, row(r), t, block, *gate);
         }
     }
 }
 
-/// The gates, cell state and output of one row, step and block from its pre-activations.
+/// The most rows a tile has ([`Simd::TILE`]).
+const MAX_TILE: usize = 6;
+
+/// The gates i, f, g, o from their pre-activations.
+#[inline(always)]
+fn gates<S: Simd>(s: S, z: [S::V; 4]) -> [S::V; 4] {
+    [
+        sigmoid(s, z[0]),
+        sigmoid(s, z[1]),
+        tanh(s, z[2]),
+        sigmoid(s, z[3]),
+    ]
+}
+
+/// The cell state and output of one row, step and block from its gates i, f, g, o.
 ///
 /// # Safety
 ///
@@ -330,12 +350,9 @@ unsafe fn step<S: Simd>(s: S, call: &Call<'_>, t: usize, block: usize, first: us
 /// `H / LANES`.
 #[inline(always)]
 #[allow(unsafe_code)]
-unsafe fn gates<S: Simd>(s: S, call: &Call<'_>, row: usize, t: usize, block: usize, z: [S::V; 4]) {
+unsafe fn cell<S: Simd>(s: S, call: &Call<'_>, row: usize, t: usize, block: usize, gates: [S::V; 4]) {
     let Dims { steps, hidden, .. } = call.d;
-    let i = sigmoid(s, z[0]);
-    let f = sigmoid(s, z[1]);
-    let g = tanh(s, z[2]);
-    let o = sigmoid(s, z[3]);
+    let [i, f, g, o] = gates;
     // SAFETY: as in `step`.
     unsafe {
         let c_at = call.c.add(row * hidden + block * S::LANES);
