@@ -31,14 +31,15 @@ impl FixedLength {
 pub fn pad_or_cut(sequence: &FeatureSequence, max_len: usize, fill: f32) -> FixedLength {
     let kept = sequence.frames().min(max_len);
     let width = sequence.columns().len();
-    #[allow(clippy::cast_possible_truncation)]
-    let values = Array2::from_shape_fn((max_len, width), |(f, c)| {
-        if f < kept {
-            sequence.get(f, c).map_or(fill, |v| v as f32)
-        } else {
-            fill
-        }
-    });
+    let mut values = Array2::from_elem((max_len, width), fill);
+    for (mut to, from) in values.rows_mut().into_iter().zip(sequence.values().rows()) {
+        #[allow(clippy::cast_possible_truncation)]
+        to.zip_mut_with(&from, |to, &v| {
+            if FeatureSequence::present(v) {
+                *to = v as f32;
+            }
+        });
+    }
     FixedLength {
         values,
         mask: Array1::from_shape_fn(max_len, |f| f < kept),
@@ -123,8 +124,10 @@ impl Normalizer {
             });
         }
         let mut standardised = sequence.clone();
-        for (c, mut column) in standardised.values_mut().columns_mut().into_iter().enumerate() {
-            column.mapv_inplace(|v| self.standardise(c, v));
+        for mut row in standardised.values_mut().rows_mut() {
+            for (c, v) in row.iter_mut().enumerate() {
+                *v = self.standardise(c, *v);
+            }
         }
         Ok(standardised)
     }

@@ -195,7 +195,10 @@ impl ModelConfig {
                 Some(n) => pad_or_cut(&n.apply(seq)?, c.max_len, 0.0),
                 None => pad_or_cut(seq, c.max_len, 0.0),
             };
-            data.extend(fixed.values.iter());
+            match fixed.values.as_slice() {
+                Some(rows) => data.extend_from_slice(rows),
+                None => data.extend(fixed.values.iter()),
+            }
             let valid = fixed.valid_frames();
             last.push(if c.masked { valid - 1 } else { c.max_len - 1 } as u32);
         }
