@@ -28,7 +28,7 @@ use clap::{Parser, ValueEnum};
 use gait::io::OutputDir;
 use gait::pose::{
     Frame, FrameSource, Mode, Model, Person, Pose, PoseEstimator, PoseOptions, Track, VideoJob, VideoJobs,
-    contact_sheet, default_model_dir, track_people, video_jobs,
+    contact_sheet, default_model_dir, on_this_thread, track_people, video_jobs,
 };
 use gait_examples::Failure;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -146,9 +146,14 @@ fn run(args: &Args) -> Result<usize, Failure> {
     }
     let failures = Mutex::new(Vec::new());
     // Videos run side by side, each with its own estimator (tracking is sequential within one).
+    // With a video for every core, each keeps its operations on its own core: handing every
+    // small operation's rows to cores busy with other videos cost a fifth of the throughput
+    // (`pose/tree_full` against `pose/tree_shared_full`).
+    let alone = jobs.len() >= rayon::current_num_threads();
     jobs.par_iter().for_each(|job| {
         let bar = video_bar(bars.insert_before(&overall, ProgressBar::new(0)), &style, job);
-        let result = extract(job, &out, &models, options, args, &bar);
+        let run = || extract(job, &out, &models, options, args, &bar);
+        let result = if alone { on_this_thread(run) } else { run() };
         bar.finish_and_clear();
         match result {
             Ok(summary) => bars.suspend(|| eprintln!("{summary}")),

@@ -5,12 +5,16 @@
 //! MediaPipe follows one person. `pose/everyone_full`: the same frames with everyone followed (as
 //! `pose` runs), the price of looking for others. `pose/two_people_full`: everyone followed in
 //! `people.mp4` (960 x 540, two people in most frames), against `pose/everyone_full` per frame.
+//! `pose/tree_full`: a tree of videos (the walker's frames, twice per core) run side by side, a
+//! video to a core with its operations kept on that core ([`gait::pose::on_this_thread`]), as
+//! `pose` runs a tree; `pose/tree_shared_full` the same with each operation split over all cores.
+//! Their anchor: `pose_mediapipe.py --tree`, MediaPipe with one process per core.
 #![allow(missing_docs)] // criterion_group! makes an undocumented public function
 
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use gait::pose::{Frame, FrameSource, Model, PoseEstimator, PoseOptions, default_model_dir};
+use gait::pose::{Frame, FrameSource, Model, PoseEstimator, PoseOptions, default_model_dir, on_this_thread};
 
 fn decoded(name: &str) -> Vec<(Frame, f64)> {
     let video = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -54,7 +58,42 @@ fn pose(c: &mut Criterion) {
             })
         });
     }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let videos = 2 * cores;
+    group.throughput(Throughput::Elements((videos * frames.len()) as u64));
+    for (name, alone) in [("tree_full", true), ("tree_shared_full", false)] {
+        group.bench_function(name, |b| b.iter(|| tree(&frames, videos, cores, alone)));
+    }
     group.finish();
+}
+
+/// Poses found in `videos` copies of `frames`, the videos taken in turn by `cores` threads, each
+/// with its estimator; with `alone`, each thread's operations kept on it.
+fn tree(frames: &[(Frame, f64)], videos: usize, cores: usize, alone: bool) -> usize {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..cores)
+            .map(|_| {
+                scope.spawn(|| {
+                    let run = || {
+                        let mut estimator = PoseEstimator::open(&default_model_dir(), PoseOptions::default())
+                            .expect("models");
+                        let mut found = 0;
+                        while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < videos {
+                            estimator.reset();
+                            found += frames
+                                .iter()
+                                .filter(|(frame, time)| estimator.estimate(frame, *time).is_some())
+                                .count();
+                        }
+                        found
+                    };
+                    if alone { on_this_thread(run) } else { run() }
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("a worker")).sum()
+    })
 }
 
 criterion_group!(benches, pose);

@@ -29,6 +29,7 @@ mod shape;
 mod smoothing;
 mod source;
 mod tflite;
+mod threads;
 mod track;
 mod tree;
 
@@ -63,5 +64,6 @@ pub use landmarker::Landmark;
 pub use network::Network;
 pub use overlay::{CONNECTIONS, contact_sheet, person_picture};
 pub use source::{FrameSource, Video, image_files, read_image};
+pub use threads::on_this_thread;
 pub use track::{People, Track, track_people};
 pub use tree::{VIDEO_EXTENSIONS, VideoJob, VideoJobs, is_video, video_jobs};

@@ -138,7 +138,7 @@ pub(crate) fn matmul_add(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize
     if m == 0 || n == 0 || k == 0 {
         return;
     }
-    let parallelism = if m * n * k >= 1 << 18 {
+    let parallelism = if m * n * k >= 1 << 18 && crate::threads::shared() {
         gemm::Parallelism::Rayon(0)
     } else {
         gemm::Parallelism::None

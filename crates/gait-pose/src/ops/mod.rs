@@ -80,14 +80,15 @@ pub(crate) fn four(s: &[usize]) -> Result<[usize; 4]> {
 const PARALLEL_WORK: usize = 1 << 16;
 
 /// Calls `f(row index, row)` for each `len`-long row of `out`, on all threads when `work`
-/// (multiply-adds, roughly) is large enough to pay for it.
+/// (multiply-adds, roughly) is large enough to pay for it and the caller shares them
+/// ([`crate::threads`]).
 pub(crate) fn for_rows(
     out: &mut [f32],
     len: usize,
     work: usize,
     f: impl Fn(usize, &mut [f32]) + Sync + Send,
 ) {
-    if work >= PARALLEL_WORK {
+    if work >= PARALLEL_WORK && crate::threads::shared() {
         out.par_chunks_mut(len).enumerate().for_each(|(i, row)| f(i, row));
     } else {
         out.chunks_mut(len).enumerate().for_each(|(i, row)| f(i, row));
