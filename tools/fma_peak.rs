@@ -8,6 +8,28 @@ use std::time::Instant;
 
 const ROUNDS: u64 = 50_000_000;
 
+/// Twelve FMAs on registers `$r`0 to `$r`11, each its own chain, from `$r`14 and `$r`15 (a
+/// prefix: `ymm` or `zmm`). Every vector register is declared clobbered (`clobber_abi`).
+macro_rules! twelve_fma_chains {
+    ($r:literal) => {
+        asm!(
+            concat!("vfmadd231ps ", $r, "0, ", $r, "14, ", $r, "15"),
+            concat!("vfmadd231ps ", $r, "1, ", $r, "14, ", $r, "15"),
+            concat!("vfmadd231ps ", $r, "2, ", $r, "14, ", $r, "15"),
+            concat!("vfmadd231ps ", $r, "3, ", $r, "14, ", $r, "15"),
+            concat!("vfmadd231ps ", $r, "4, ", $r, "14, ", $r, "15"),
+            concat!("vfmadd231ps ", $r, "5, ", $r, "14, ", $r, "15"),
+            concat!("vfmadd231ps ", $r, "6, ", $r, "14, ", $r, "15"),
+            concat!("vfmadd231ps ", $r, "7, ", $r, "14, ", $r, "15"),
+            concat!("vfmadd231ps ", $r, "8, ", $r, "14, ", $r, "15"),
+            concat!("vfmadd231ps ", $r, "9, ", $r, "14, ", $r, "15"),
+            concat!("vfmadd231ps ", $r, "10, ", $r, "14, ", $r, "15"),
+            concat!("vfmadd231ps ", $r, "11, ", $r, "14, ", $r, "15"),
+            clobber_abi("C"),
+        )
+    };
+}
+
 /// ROUNDS x 12 FMAs of 16 lanes (registers only; the values do not matter).
 ///
 /// # Safety
@@ -16,21 +38,9 @@ const ROUNDS: u64 = 50_000_000;
 #[target_feature(enable = "avx512f")]
 unsafe fn avx512() {
     for _ in 0..ROUNDS {
-        // SAFETY: register-only arithmetic on zmm0-11, 30, 31, all declared clobbered, on a CPU
+        // SAFETY: register-only arithmetic, every vector register declared clobbered, on a CPU
         // with AVX-512F (this function's contract).
-        unsafe {
-            asm!(
-                "vfmadd231ps zmm0, zmm30, zmm31", "vfmadd231ps zmm1, zmm30, zmm31",
-                "vfmadd231ps zmm2, zmm30, zmm31", "vfmadd231ps zmm3, zmm30, zmm31",
-                "vfmadd231ps zmm4, zmm30, zmm31", "vfmadd231ps zmm5, zmm30, zmm31",
-                "vfmadd231ps zmm6, zmm30, zmm31", "vfmadd231ps zmm7, zmm30, zmm31",
-                "vfmadd231ps zmm8, zmm30, zmm31", "vfmadd231ps zmm9, zmm30, zmm31",
-                "vfmadd231ps zmm10, zmm30, zmm31", "vfmadd231ps zmm11, zmm30, zmm31",
-                out("zmm0") _, out("zmm1") _, out("zmm2") _, out("zmm3") _, out("zmm4") _,
-                out("zmm5") _, out("zmm6") _, out("zmm7") _, out("zmm8") _, out("zmm9") _,
-                out("zmm10") _, out("zmm11") _, out("zmm30") _, out("zmm31") _,
-            );
-        }
+        unsafe { twelve_fma_chains!("zmm") }
     }
 }
 
@@ -42,21 +52,9 @@ unsafe fn avx512() {
 #[target_feature(enable = "avx2,fma")]
 unsafe fn avx2() {
     for _ in 0..ROUNDS {
-        // SAFETY: register-only arithmetic on ymm0-11, 14, 15, all declared clobbered, on a CPU
+        // SAFETY: register-only arithmetic, every vector register declared clobbered, on a CPU
         // with AVX2 and FMA (this function's contract).
-        unsafe {
-            asm!(
-                "vfmadd231ps ymm0, ymm14, ymm15", "vfmadd231ps ymm1, ymm14, ymm15",
-                "vfmadd231ps ymm2, ymm14, ymm15", "vfmadd231ps ymm3, ymm14, ymm15",
-                "vfmadd231ps ymm4, ymm14, ymm15", "vfmadd231ps ymm5, ymm14, ymm15",
-                "vfmadd231ps ymm6, ymm14, ymm15", "vfmadd231ps ymm7, ymm14, ymm15",
-                "vfmadd231ps ymm8, ymm14, ymm15", "vfmadd231ps ymm9, ymm14, ymm15",
-                "vfmadd231ps ymm10, ymm14, ymm15", "vfmadd231ps ymm11, ymm14, ymm15",
-                out("ymm0") _, out("ymm1") _, out("ymm2") _, out("ymm3") _, out("ymm4") _,
-                out("ymm5") _, out("ymm6") _, out("ymm7") _, out("ymm8") _, out("ymm9") _,
-                out("ymm10") _, out("ymm11") _, out("ymm14") _, out("ymm15") _,
-            );
-        }
+        unsafe { twelve_fma_chains!("ymm") }
     }
 }
 
