@@ -85,6 +85,16 @@ impl Grid {
         }
     }
 
+    /// The top-left input pixel `[iy, ix]` of output pixel `[oy, ox]`'s window when the whole
+    /// window lies inside the input (no tap falls in the padding).
+    #[inline(always)]
+    pub(crate) fn inside(&self, [oy, ox]: [usize; 2]) -> Option<[usize; 2]> {
+        let ([kh, kw], [py, px], [h, w]) = (self.size, self.pad, self.input);
+        let iy = (oy * self.stride).checked_sub(py).filter(|&y| y + kh <= h)?;
+        let ix = (ox * self.stride).checked_sub(px).filter(|&x| x + kw <= w)?;
+        Some([iy, ix])
+    }
+
     /// Calls `f(tap, pixel)` for each tap of output pixel `[oy, ox]`'s window that falls inside
     /// the input: `tap` its index in the window, `pixel` the input pixel's (both row-major).
     #[inline(always)]

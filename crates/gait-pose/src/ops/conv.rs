@@ -115,16 +115,31 @@ pub(crate) fn conv2d(
     } else {
         let grid = Grid::new([kh, kw], stride, padding, [h, w]);
         let k = kh * kw * c;
-        scratch.clear();
-        scratch.resize(oh * ow * k, 0.0);
-        for_rows(scratch, ow * k, oh * ow * k * n, |oy, rows| {
+        // Every patch is written whole below, so what the scratch held before is never read.
+        if scratch.len() < oh * ow * k {
+            scratch.resize(oh * ow * k, 0.0);
+        }
+        let patches = &mut scratch[..oh * ow * k];
+        for_rows(patches, ow * k, oh * ow * k * n, |oy, rows| {
             for (ox, patch) in rows.chunks_exact_mut(k).enumerate() {
-                grid.for_each_tap([oy, ox], |tap, pixel| {
-                    patch[tap * c..(tap + 1) * c].copy_from_slice(&input[pixel * c..][..c]);
-                });
+                match grid.inside([oy, ox]) {
+                    // A window's row of taps is a run of neighbouring pixels: one copy each.
+                    Some([iy, ix]) => {
+                        for (ky, taps) in patch.chunks_exact_mut(kw * c).enumerate() {
+                            taps.copy_from_slice(&input[((iy + ky) * w + ix) * c..][..kw * c]);
+                        }
+                    }
+                    // At the edges, taps in the padding are zeros.
+                    None => {
+                        patch.fill(0.0);
+                        grid.for_each_tap([oy, ox], |tap, pixel| {
+                            patch[tap * c..(tap + 1) * c].copy_from_slice(&input[pixel * c..][..c]);
+                        });
+                    }
+                }
             }
         });
-        matmul_add(scratch, filter, out, oh * ow, k, n);
+        matmul_add(patches, filter, out, oh * ow, k, n);
     }
     activation.apply(out);
 }
