@@ -182,7 +182,10 @@ proptest! {
         });
         let moved = FeatureSet::Default.compute(&moved, None).unwrap();
         for (i, name) in DEFAULT_COLUMNS.iter().enumerate() {
-            let tolerance = if name.starts_with("ankle_gap") { 1e-5 } else { 1e-4 };
+            // Leg lengths to 1e-5; angles to a thousandth of a degree: rounding alone moved an
+            // elbow's angle by 1.03e-4 degrees in one case (kept in the regressions file), where a
+            // fault moves angles by degrees.
+            let tolerance = if name.starts_with("ankle_gap") { 1e-5 } else { 1e-3 };
             for (a, b) in reference.values().column(i).iter().zip(moved.values().column(i)) {
                 prop_assert!((a - b).abs() <= tolerance, "{name}: {a} vs {b}");
             }
