@@ -17,7 +17,7 @@
 //!   steps as one product, then per step the recurrent product and the gates in vectorised
 //!   blocks, [`activation`]);
 //! - [`backward`]: the backward pass, from the states the forward pass kept;
-//! - [`products`]: the matrix products, on AVX-512 or AVX2 tiles or row by row in a fixed order;
+//! - [`products`]: the matrix products, on AVX-512 or AVX2 tiles or a portable one;
 //! - [`scratch`]: buffers reused from step to step.
 //!
 //! Every path gives the same results to rounding; `GAIT_ISA` ([`gait_cpu::Isa`]) forces a

@@ -1,5 +1,5 @@
 //! Matrix products on strided operands: register tiles where the CPU has AVX-512 or AVX2
-//! ([`super::x86`]), else row by row in a fixed order.
+//! ([`super::x86`]), else a portable tile the compiler keeps in vector registers (SSE2, NEON).
 
 /// A matrix read from a slice with a row stride and a column stride.
 #[derive(Clone, Copy)]
@@ -72,11 +72,11 @@ pub(super) fn matmul(dst: &mut [f32], dst_stride: usize, accumulate: bool, lhs: 
         };
         return;
     }
-    matmul_rows(dst, dst_stride, accumulate, lhs, rhs)
+    matmul_portable(dst, dst_stride, accumulate, lhs, rhs)
 }
 
-/// Rows and columns of [`matmul_rows`]'s register tile: eight accumulators of four lanes (SSE2,
-/// NEON) in sixteen registers, with the broadcast and the right factor's two vectors.
+/// Rows and columns of [`matmul_portable`]'s register tile: eight accumulators of four lanes (SSE2,
+/// NEON) of sixteen registers, beside the right factor's four vectors and a broadcast.
 const TILE_ROWS: usize = 2;
 const TILE_COLS: usize = 16;
 
@@ -85,7 +85,7 @@ gait_cpu::multiversion! {
     /// [`TILE_COLS`] accumulators the compiler keeps in vector registers, then the edges. Every
     /// element is its sum over `k` in order, then added to `dst` when accumulating, whichever
     /// rows share its tile, so the results do not depend on how the batch is cut among threads.
-    fn matmul_rows(
+    fn matmul_portable(
         dst: &mut [f32],
         dst_stride: usize,
         accumulate: bool,
@@ -112,7 +112,7 @@ gait_cpu::multiversion! {
     }
 }
 
-/// The operands of [`matmul_rows`].
+/// The operands of [`matmul_portable`].
 struct Product<'a, 'b> {
     dst: &'a mut [f32],
     dst_stride: usize,
@@ -197,7 +197,7 @@ mod tests {
             for accumulate in [false, true] {
                 let mut paths: Vec<Vec<f32>> = Vec::new();
                 let mut c = start.clone();
-                matmul_rows(&mut c, n + 1, accumulate, lhs, rhs);
+                matmul_portable(&mut c, n + 1, accumulate, lhs, rhs);
                 paths.push(c);
                 #[cfg(target_arch = "x86_64")]
                 for isa in [gait_cpu::Isa::Avx512, gait_cpu::Isa::Avx2] {
