@@ -43,6 +43,7 @@ pub const SEED_COLUMNS: [&str; 11] = [
 const BLOCK: usize = 32;
 
 /// Frames ahead of the one gathered whose cache lines are prefetched.
+#[cfg(target_arch = "x86_64")]
 const PREFETCH_FRAMES: usize = 16;
 
 /// Gathered joint coordinates of a block: `[joint][axis][frame]`, in the order of [`SEED_JOINTS`].
@@ -130,13 +131,16 @@ gait_cpu::multiversion! {
 #[inline(always)]
 fn all_blocks<T: Copy + Into<f64>>(flat: &[T], stride: usize, joints: &[usize; 12], values: &mut [f64]) {
     let frames = flat.len() / stride;
-    // Values of `T` to a cache line.
-    let per_line = 64 / std::mem::size_of::<T>();
     let mut block: Block = [[[0.0; BLOCK]; 3]; 12];
     let mut features = [[0.0; BLOCK]; 11];
-    // The span of each frame the joints are read from, in values.
-    let first = 3 * joints.iter().min().copied().unwrap_or(0);
-    let last = 3 * joints.iter().max().copied().unwrap_or(0) + 3;
+    // Values of `T` to a cache line, and the span of each frame the joints are read from, in
+    // values: what is prefetched below.
+    #[cfg(target_arch = "x86_64")]
+    let (per_line, first, last) = (
+        64 / std::mem::size_of::<T>(),
+        3 * joints.iter().min().copied().unwrap_or(0),
+        3 * joints.iter().max().copied().unwrap_or(0) + 3,
+    );
     for (b, chunk) in flat.chunks(BLOCK * stride).enumerate() {
         let n = chunk.len() / stride;
         for (i, frame) in chunk.chunks_exact(stride).enumerate() {
