@@ -318,6 +318,7 @@ unsafe fn step<S: Simd>(s: S, call: &Call<'_>, t: usize, block: usize, first: us
         }
         // Every row's gates first, then the cells: the rows' activations are independent
         // chains of dependent instructions, which the CPU overlaps when they come together.
+        const { assert!(S::TILE <= MAX_TILE, "a tile's rows fit the gates' array") };
         let mut gate = [[s.splat(0.0); 4]; MAX_TILE];
         for (gate, z) in gate.iter_mut().zip(tile.as_ref()).take(valid) {
             *gate = gates(s, *z);

@@ -1,6 +1,6 @@
 //! The backward pass's matrix products on an instruction set's register tile
-//! ([`Simd::tile_products`]): `TILE` rows by four vectors of columns at a time, the columns past
-//! the right edge masked.
+//! ([`Simd::tile_products`]): `TILE` rows by four vectors of columns at a time; a last, partial
+//! tile of columns read from a zero-padded copy and stored under a mask.
 
 use super::Simd;
 use super::avx2::Avx2;
@@ -14,8 +14,8 @@ use gait_cpu::Isa;
 /// # Safety
 ///
 /// Callable only on a CPU with the tile's target features, with `lhs.cols == rhs.rows`,
-/// `rhs.col_stride == 1`, both operands [`Strided::fits`], and `dst` valid for writes at every
-/// `i * dst_stride + j`, `i < lhs.rows`, `j < rhs.cols`.
+/// `rhs.col_stride == 1`, both operands [`Strided::fits`], and `dst` valid for writes (and, when
+/// accumulating, reads) at every `i * dst_stride + j`, `i < lhs.rows`, `j < rhs.cols`.
 pub(crate) type Products = unsafe fn(*mut f32, usize, bool, Strided<'_>, Strided<'_>);
 
 /// The product on the widest tile that `isa` (at most [`Isa::get`]) allows: AVX-512 or AVX2;
