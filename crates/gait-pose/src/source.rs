@@ -1,5 +1,6 @@
 //! Where frames come from: a video decoded by the `ffmpeg` program (turned upright as phones
-//! record it, each frame with its own time), or a folder of PNG and JPEG pictures.
+//! record it, each frame with its own time), a folder of PNG and JPEG pictures, or pictures
+//! already in memory.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -10,6 +11,9 @@ use gait_io::FileError;
 
 use crate::error::{Error, Result};
 use crate::frame::Frame;
+
+/// The path errors and tracks name for frames held in memory.
+const IN_MEMORY: &str = "<frames in memory>";
 
 /// File name endings read as pictures.
 const IMAGE_EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
@@ -28,6 +32,17 @@ pub enum FrameSource {
         next: usize,
         /// The first picture's size, `[width, height]`: every other must have it.
         size: Option<[usize; 2]>,
+    },
+    /// Pictures already in memory ([`FrameSource::frames`]), at a fixed rate.
+    Frames {
+        /// Every picture's RGB bytes, one after another, rows top to bottom.
+        rgb: Vec<u8>,
+        /// The pictures' size, `[width, height]`.
+        size: [usize; 2],
+        /// Frames per second given to them.
+        fps: f64,
+        /// The next picture's index.
+        next: usize,
     },
 }
 
@@ -58,11 +73,42 @@ impl FrameSource {
         Video::open(path).map(FrameSource::Video)
     }
 
+    /// Frames of `width x height` pixels held one after another in `rgb` (three bytes a pixel,
+    /// rows top to bottom), shown at `fps`: pictures another program decoded.
+    pub fn frames(rgb: Vec<u8>, width: usize, height: usize, fps: f64) -> Result<FrameSource> {
+        let refuse = |reason: String| {
+            Err(Error::Video {
+                path: PathBuf::from(IN_MEMORY),
+                reason,
+            })
+        };
+        let picture = width.checked_mul(height).and_then(|n| n.checked_mul(3));
+        match picture {
+            Some(bytes) if bytes > 0 && rgb.len().is_multiple_of(bytes) => {}
+            _ => {
+                return refuse(format!(
+                    "{} bytes are no whole number of {width}x{height} RGB pictures",
+                    rgb.len()
+                ));
+            }
+        }
+        if !(fps.is_finite() && fps > 0.0) {
+            return refuse(format!("frames per second must be positive, not {fps}"));
+        }
+        Ok(FrameSource::Frames {
+            rgb,
+            size: [width, height],
+            fps,
+            next: 0,
+        })
+    }
+
     /// The file or folder the frames come from.
     pub fn path(&self) -> &Path {
         match self {
             FrameSource::Video(v) => &v.path,
             FrameSource::Images { files, .. } => files[0].parent().unwrap_or(Path::new(".")),
+            FrameSource::Frames { .. } => Path::new(IN_MEMORY),
         }
     }
 
@@ -73,7 +119,7 @@ impl FrameSource {
     pub fn damage(&mut self) -> Option<String> {
         match self {
             FrameSource::Video(v) => v.damage(),
-            FrameSource::Images { .. } => None,
+            FrameSource::Images { .. } | FrameSource::Frames { .. } => None,
         }
     }
 
@@ -82,7 +128,7 @@ impl FrameSource {
     pub fn rotation(&self) -> i32 {
         match self {
             FrameSource::Video(v) => v.rotation,
-            FrameSource::Images { .. } => 0,
+            FrameSource::Images { .. } | FrameSource::Frames { .. } => 0,
         }
     }
 
@@ -91,6 +137,7 @@ impl FrameSource {
         match self {
             FrameSource::Video(v) => v.frames_hint,
             FrameSource::Images { files, .. } => Some(files.len()),
+            FrameSource::Frames { rgb, size, .. } => Some(rgb.len() / (size[0] * size[1] * 3)),
         }
     }
 }
@@ -127,6 +174,18 @@ impl Iterator for FrameSource {
                     }));
                 }
                 Some(Ok((frame, index as f64 / *fps)))
+            }
+            FrameSource::Frames {
+                rgb,
+                size: [width, height],
+                fps,
+                next,
+            } => {
+                let bytes = *width * *height * 3;
+                let pixels = rgb.get(*next * bytes..(*next + 1) * bytes)?.to_vec();
+                let index = *next;
+                *next += 1;
+                Some(Frame::new(*width, *height, pixels, index).map(|frame| (frame, index as f64 / *fps)))
             }
         }
     }
@@ -530,6 +589,24 @@ fn read_ppm_header(r: &mut impl BufRead) -> std::io::Result<Option<(usize, usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pictures in memory come out one by one, with their index and time, and a buffer that is
+    /// no whole number of pictures, or no rate, is refused.
+    #[test]
+    fn frames_in_memory() {
+        let rgb: Vec<u8> = (0..3 * 2 * 3 * 3).map(|v| v as u8).collect();
+        let source = FrameSource::frames(rgb.clone(), 3, 2, 10.0).expect("three pictures");
+        assert_eq!(source.len_hint(), Some(3));
+        let frames: Vec<(Frame, f64)> = source.map(|f| f.expect("a frame")).collect();
+        assert_eq!(frames.len(), 3);
+        for (k, (frame, time)) in frames.iter().enumerate() {
+            assert_eq!(frame.rgb(), &rgb[k * 18..(k + 1) * 18]);
+            assert_eq!(*time, k as f64 / 10.0);
+        }
+        assert!(FrameSource::frames(rgb.clone(), 4, 2, 10.0).is_err());
+        assert!(FrameSource::frames(rgb.clone(), 0, 2, 10.0).is_err());
+        assert!(FrameSource::frames(rgb, 3, 2, f64::NAN).is_err());
+    }
 
     #[test]
     fn numbers_in_names_sort_by_value() {
