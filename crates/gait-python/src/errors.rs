@@ -1,6 +1,6 @@
 //! Our errors as Python exceptions: a file the system cannot find is `FileNotFoundError`, a
 //! permission refused `PermissionError`, anything else `gait.GaitError`; each carries our whole
-//! message, and `path`, the file or folder concerned, where there is one.
+//! message, and `path`, the file or folder concerned (a `pathlib.Path`), where there is one.
 
 use std::error::Error as _;
 
@@ -18,7 +18,7 @@ pyo3::create_exception!(
 pub(crate) fn to_py(error: impl Into<gait::Error>) -> PyErr {
     let error: gait::Error = error.into();
     let message = message(&error);
-    let path = error.path().map(|p| p.to_string_lossy().into_owned());
+    let path = error.path().map(std::path::Path::to_path_buf);
     let err = match error.io_kind() {
         Some(std::io::ErrorKind::NotFound) => PyFileNotFoundError::new_err(message),
         Some(std::io::ErrorKind::PermissionDenied) => PyPermissionError::new_err(message),

@@ -1,11 +1,11 @@
 //! The Python package `gait`, over the Rust crates: what the old pipeline's scripts did, in
 //! Python idiom, with NumPy arrays in and out.
 //!
-//! - [`pose`]: landmarks of a video or of frames in memory, and whole trees of videos written as
-//!   the `pose` example writes them;
-//! - [`features`]: feature sets, gait events and parameters, dataset trees;
-//! - [`classifier`]: the LSTM classifier (`Classifier`, `train`);
-//! - [`arrays`]: NumPy arrays in, checked; [`errors`]: our errors as Python exceptions.
+//! - `pose.rs`: landmarks of a video or of frames in memory, and whole trees of videos written
+//!   as the `pose` example writes them;
+//! - `features.rs`: feature sets, gait events and parameters, dataset trees;
+//! - `classifier.rs`: the LSTM classifier (`Classifier`, `train`);
+//! - `arrays.rs`: NumPy arrays in, checked; `errors.rs`: our errors as Python exceptions.
 //!
 //! Every heavy call lets go of the GIL, so Python threads run side by side. The signatures and
 //! their documentation for Python are in `gait.pyi`.
