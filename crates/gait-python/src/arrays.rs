@@ -2,35 +2,24 @@
 //! before use and copied once into the types the library computes on.
 
 use gait::io::{FeatureSequence, Landmarks, Layout};
-use numpy::{AllowTypeChange, PyArrayLike2, PyArrayLike3, PyUntypedArrayMethods};
+use ndarray::{Array3, ArrayView3};
+use numpy::{AllowTypeChange, PyArrayLike2, PyArrayLike3, PyReadonlyArray3};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
 use crate::errors::{bad, to_py};
 
-/// Landmarks from `(frames, joints, 3)` positions (33 joints: MediaPipe; 25: Kinect v2; 17:
-/// COCO), `NaN` where a joint is missing, found in frames of `frame_size` (`(width, height)`
-/// pixels) when given.
-pub(crate) fn landmarks(array: &Bound<'_, PyAny>, frame_size: Option<(f64, f64)>) -> PyResult<Landmarks> {
-    let array: PyArrayLike3<'_, f64, AllowTypeChange> = array
-        .extract()
-        .map_err(|_| bad("landmarks must be a 3-dimensional array of numbers, (frames, joints, 3)"))?;
-    let shape = array.shape().to_vec();
-    let layout = match shape.as_slice() {
-        [_, joints, 3] => Layout::from_joint_count(*joints),
-        _ => None,
-    }
-    .ok_or_else(|| {
-        bad(format!(
-            "landmarks of shape {shape:?}: want (frames, joints, 3) with 33 joints (MediaPipe), 25 (Kinect v2) or 17 (COCO)"
-        ))
-    })?;
-    let view = array.as_array();
-    if let Some(((frame, joint, axis), v)) = view.indexed_iter().find(|(_, v)| v.is_infinite()) {
-        return Err(bad(format!(
-            "landmark {joint} of frame {frame}, coordinate {axis}, is {v}: give a finite number, or NaN where the joint is missing"
-        )));
-    }
+/// Runs `work` on landmarks from `(frames, joints, 3)` positions (33 joints: MediaPipe; 25:
+/// Kinect v2; 17: COCO), `NaN` where a joint is missing, found in frames of `frame_size`
+/// (`(width, height)` pixels) when given. float32 and float64 arrays are read as they are (float32
+/// stays float32, as the Rust readers keep it), anything else as float64; the copy, the checks and
+/// `work` run without the GIL.
+pub(crate) fn with_landmarks<R: Send>(
+    py: Python<'_>,
+    array: &Bound<'_, PyAny>,
+    frame_size: Option<(f64, f64)>,
+    work: impl FnOnce(Landmarks) -> gait::Result<R> + Send,
+) -> PyResult<R> {
     let aspect = match frame_size {
         None => None,
         Some((width, height)) if width.is_finite() && height.is_finite() && width > 0.0 && height > 0.0 => {
@@ -42,9 +31,50 @@ pub(crate) fn landmarks(array: &Bound<'_, PyAny>, frame_size: Option<(f64, f64)>
             )));
         }
     };
-    Landmarks::from_f64(layout, view.to_owned())
-        .and_then(|l| l.with_aspect(aspect))
-        .map_err(to_py)
+    let wrong = || bad("landmarks must be a 3-dimensional array of numbers, (frames, joints, 3)");
+    let result = if let Ok(array) = array.extract::<PyReadonlyArray3<'_, f32>>() {
+        let view = array.as_array();
+        py.detach(|| owned(view).map(|(layout, a)| Landmarks::new(layout, a)))
+    } else if let Ok(array) = array.extract::<PyReadonlyArray3<'_, f64>>() {
+        let view = array.as_array();
+        py.detach(|| owned(view).map(|(layout, a)| Landmarks::from_f64(layout, a)))
+    } else {
+        let array: PyArrayLike3<'_, f64, AllowTypeChange> = array.extract().map_err(|_| wrong())?;
+        let view = array.as_array();
+        py.detach(|| owned(view).map(|(layout, a)| Landmarks::from_f64(layout, a)))
+    };
+    let landmarks = result?.and_then(|l| l.with_aspect(aspect)).map_err(to_py)?;
+    py.detach(|| work(landmarks)).map_err(to_py)
+}
+
+/// The layout and a copy of `positions`, checked: a joint count we know, no infinity.
+fn owned<T: Copy + Into<f64> + std::fmt::Display>(
+    positions: ArrayView3<'_, T>,
+) -> PyResult<(Layout, Array3<T>)> {
+    let shape = positions.shape().to_vec();
+    let layout = match shape.as_slice() {
+        [_, joints, 3] => Layout::from_joint_count(*joints),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        bad(format!(
+            "landmarks of shape {shape:?}: want (frames, joints, 3) with 33 joints (MediaPipe), 25 (Kinect v2) or 17 (COCO)"
+        ))
+    })?;
+    // A pass over memory in its own order first (fast), the place only when there is one.
+    let infinite = match positions.as_slice_memory_order() {
+        Some(values) => values.iter().fold(false, |any, &v| any | v.into().is_infinite()),
+        None => positions.iter().any(|&v| v.into().is_infinite()),
+    };
+    if infinite
+        && let Some(((frame, joint, axis), v)) =
+            positions.indexed_iter().find(|(_, v)| (**v).into().is_infinite())
+    {
+        return Err(bad(format!(
+            "landmark {joint} of frame {frame}, coordinate {axis}, is {v}: give a finite number, or NaN where the joint is missing"
+        )));
+    }
+    Ok((layout, positions.to_owned()))
 }
 
 /// Feature sequences with `columns` from a `(clips, frames, columns)` array or a list of

@@ -34,8 +34,9 @@ pub(crate) fn features<'py>(
     frame_size: Option<(f64, f64)>,
 ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<String>)> {
     let set = feature_set(set)?;
-    let landmarks = arrays::landmarks(landmarks, frame_size)?;
-    let sequence = py.detach(|| set.compute(&landmarks, None)).map_err(to_py)?;
+    let sequence = arrays::with_landmarks(py, landmarks, frame_size, |landmarks| {
+        Ok(set.compute(&landmarks, None)?)
+    })?;
     let columns = sequence.columns().to_vec();
     Ok((sequence.values().to_owned().into_pyarray(py), columns))
 }
@@ -54,18 +55,15 @@ pub(crate) fn events<'py>(
     if !(fps.is_finite() && fps > 0.0) {
         return Err(bad(format!("fps must be a positive number, not {fps}")));
     }
-    let landmarks = arrays::landmarks(landmarks, frame_size)?;
     let mut options = EventOptions::default();
     options.fps = fps;
     options.min_stride_seconds = min_stride_seconds;
-    let (events, parameters) = py
-        .detach(|| {
-            let axes = BodyAxes::estimate(&landmarks)?;
-            let events = detect_events(&landmarks, &axes, &options)?;
-            let parameters = gait_parameters(&landmarks, &axes, &events, fps);
-            Ok::<_, gait::features::Error>((events, parameters))
-        })
-        .map_err(to_py)?;
+    let (events, parameters) = arrays::with_landmarks(py, landmarks, frame_size, |landmarks| {
+        let axes = BodyAxes::estimate(&landmarks)?;
+        let events = detect_events(&landmarks, &axes, &options)?;
+        let parameters = gait_parameters(&landmarks, &axes, &events, fps);
+        Ok((events, parameters))
+    })?;
     let out = PyDict::new(py);
     let sides = |pair: &[Vec<usize>; 2]| -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);

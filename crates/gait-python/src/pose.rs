@@ -3,6 +3,7 @@
 //! (`video_jobs`, then `extract_video` for each).
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use gait::io::OutputDir;
 use gait::pose::{
@@ -15,6 +16,14 @@ use pyo3::types::PyDict;
 use rayon::prelude::*;
 
 use crate::errors::{bad, to_py};
+
+/// Estimators of earlier calls, with the models folder and options each was opened with: opening
+/// the models takes about 60 ms, a fifth of a second of video's landmarks. At most
+/// [`KEPT_ESTIMATORS`] are kept.
+static OPENED: Mutex<Vec<(PathBuf, PoseOptions, PoseEstimator)>> = Mutex::new(Vec::new());
+
+/// Estimators kept for later calls, at most: enough for a thread per core on most machines.
+const KEPT_ESTIMATORS: usize = 16;
 
 /// What a pose call runs: models, their options, whom to keep, the rate of frames without
 /// their own times.
@@ -52,12 +61,28 @@ impl Setup {
         })
     }
 
-    /// The person kept of `source`'s frames.
+    /// The person kept of `source`'s frames, by an estimator of an earlier call when one is free
+    /// (tracking starts afresh either way: [`track_people`] resets it).
     fn track(&self, source: FrameSource) -> gait::Result<Track> {
         let path = source.path().to_path_buf();
-        let mut estimator = PoseEstimator::open(&self.models, self.options)?;
-        let people = track_people(&mut estimator, source, |_, _, _| {})?;
-        Ok(people.choose(self.person, &path)?)
+        let kept = {
+            let mut opened = OPENED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let free = opened
+                .iter()
+                .position(|(models, options, _)| *models == self.models && *options == self.options);
+            free.map(|k| opened.swap_remove(k).2)
+        };
+        let mut estimator = match kept {
+            Some(estimator) => estimator,
+            None => PoseEstimator::open(&self.models, self.options)?,
+        };
+        let people = track_people(&mut estimator, source, |_, _, _| {});
+        let mut opened = OPENED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if opened.len() < KEPT_ESTIMATORS {
+            opened.push((self.models.clone(), self.options, estimator));
+        }
+        drop(opened);
+        Ok(people?.choose(self.person, &path)?)
     }
 
     /// [`track`](Self::track) of job's frames, written as the `pose` example writes them.

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -33,6 +34,18 @@ def run(name, *args):
     done = subprocess.run([program(name), *map(str, args)], capture_output=True, text=True)
     assert done.returncode == 0, f"{name} {args}: {done.stderr}"
     return done.stdout
+
+
+def assert_same_files(ours, theirs):
+    """The trees `ours` and `theirs` hold the same files with the same contents (arrays equal,
+    NaN where NaN)."""
+    names = sorted(p.relative_to(theirs) for p in theirs.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(ours) for p in ours.rglob("*") if p.is_file())
+    for name in names:
+        if name.suffix == ".npy" and not name.name.endswith("_angles.npy"):
+            assert np.array_equal(np.load(ours / name), np.load(theirs / name), equal_nan=True), name
+        else:
+            assert (ours / name).read_bytes() == (theirs / name).read_bytes(), name
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The cluster example (`examples/python/cluster_pose.py`) on a local Ray cluster of two workers:
+"""The cluster example (`examples/python/cluster_pose.py`) on a local Dask cluster of two workers:
 the same files as the `pose` example, a failing video reported without stopping the others, and
 a second run that finds everything done."""
 
@@ -6,12 +6,11 @@ import shutil
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, assert_same_files
 
-pytest.importorskip("ray", reason="the cluster example runs on Ray (pip install 'ray[data]')")
+pytest.importorskip("dask.distributed", reason="the cluster example runs on Dask (pip install 'dask[distributed]')")
 
 SCRIPT = ROOT / "examples" / "python" / "cluster_pose.py"
 
@@ -29,14 +28,7 @@ def test_the_cluster_writes_what_pose_writes_and_resumes(videos, rust_pose, tmp_
     first = cluster(tree, out)
     assert first.returncode == 1, first.stderr
     assert "failed: " in first.stderr and "2.mp4" in first.stderr and "3 of 4 videos written" in first.stderr
-    written = sorted(p.relative_to(rust_pose) for p in rust_pose.rglob("*") if p.is_file())
-    assert written == sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
-    for name in written:
-        ours, theirs = out / name, rust_pose / name
-        if name.suffix == ".npy" and not name.name.endswith("_angles.npy"):
-            assert np.array_equal(np.load(ours), np.load(theirs), equal_nan=True), name
-        else:
-            assert ours.read_bytes() == theirs.read_bytes(), name
+    assert_same_files(out, rust_pose)
     # Without the damaged video, a second run finds the other three done.
     (tree / "Abnormal" / "b" / "2.mp4").unlink()
     second = cluster(tree, out)
