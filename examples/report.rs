@@ -105,7 +105,12 @@ struct Seen {
 
 /// The recording's landmarks, the file the model reads, and for a video what it showed (a video
 /// is turned into landmarks in a scratch folder first, kept alive by the returned guard).
-type Recording = (Landmarks, PathBuf, Option<Seen>, Option<tempfile::TempDir>);
+type Recording = (
+    Landmarks<'static>,
+    PathBuf,
+    Option<Seen>,
+    Option<tempfile::TempDir>,
+);
 
 fn landmarks_of(input: &Path, fps: f64) -> Result<Recording, Failure> {
     let is_npy = input.extension().is_some_and(|e| e == "npy");

@@ -14,7 +14,7 @@ use gait::ndarray::Array3;
 const FRAMES: usize = 1_000_000;
 
 /// Landmarks of a figure that walks, with pseudo-random jitter so no two frames are alike.
-fn landmarks() -> Landmarks {
+fn landmarks() -> Landmarks<'static> {
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut jitter = move || {
         state ^= state << 13;

@@ -169,7 +169,10 @@ impl Butterworth {
 }
 
 /// Fills short gaps in every joint coordinate, then low-pass filters it (see [`CleaningOptions`]).
-pub fn clean(landmarks: &Landmarks, options: &CleaningOptions) -> Result<(Landmarks, CleaningReport)> {
+pub fn clean(
+    landmarks: &Landmarks,
+    options: &CleaningOptions,
+) -> Result<(Landmarks<'static>, CleaningReport)> {
     let filter = options
         .cutoff_hz
         .map(|c| Butterworth::low_pass(options.order, c, options.fps))

@@ -373,8 +373,8 @@ pub struct NormalRange {
 
 impl NormalRange {
     /// The range over `walks` (landmarks at `fps`), described as `source`.
-    pub fn from_walks<'a>(
-        walks: impl IntoIterator<Item = &'a Landmarks>,
+    pub fn from_walks<'a, 'b: 'a>(
+        walks: impl IntoIterator<Item = &'a Landmarks<'b>>,
         fps: f64,
         source: &str,
     ) -> NormalRange {

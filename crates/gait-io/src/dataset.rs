@@ -223,7 +223,7 @@ impl Dataset {
     }
 
     /// Reads every sample's landmarks file, in parallel, like [`load_angles`](Self::load_angles).
-    pub fn load_landmarks(&mut self) -> Vec<Landmarks> {
+    pub fn load_landmarks(&mut self) -> Vec<Landmarks<'static>> {
         self.load_with(|s| s.landmarks.as_deref(), "landmarks", read_landmarks)
     }
 

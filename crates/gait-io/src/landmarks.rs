@@ -135,17 +135,21 @@ impl Layout {
 /// Landmarks from a video of known frame size also know its [`aspect`](Self::aspect): their `x`
 /// and `z` are fractions of the frame's width, `y` of its height, and [`scale`](Self::scale) puts
 /// them in true proportions.
+///
+/// They own their positions (`Landmarks<'static>`, what readers and estimators give) or borrow
+/// another program's array ([`borrowed`](Self::borrowed)), so that features of an array another
+/// language holds need no copy of it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Landmarks {
+pub struct Landmarks<'a> {
     layout: Layout,
-    positions: Positions,
+    positions: Positions<'a>,
     aspect: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum Positions {
-    F32(Array3<f32>),
-    F64(Array3<f64>),
+enum Positions<'a> {
+    F32(CowArray<'a, f32, Ix3>),
+    F64(CowArray<'a, f64, Ix3>),
 }
 
 /// The coordinates of [`Landmarks`] as stored, `frames x joints x 3`.
@@ -157,13 +161,13 @@ pub enum Coordinates<'a> {
     F64(ArrayView3<'a, f64>),
 }
 
-impl Landmarks {
+impl Landmarks<'static> {
     /// Wraps `frames x joints x 3` positions; fails when the shape does not fit the layout.
     pub fn new(layout: Layout, positions: Array3<f32>) -> Result<Self> {
         check_shape(layout, positions.shape())?;
         Ok(Landmarks {
             layout,
-            positions: Positions::F32(positions),
+            positions: Positions::F32(positions.into()),
             aspect: None,
         })
     }
@@ -173,9 +177,41 @@ impl Landmarks {
         check_shape(layout, positions.shape())?;
         Ok(Landmarks {
             layout,
-            positions: Positions::F64(positions),
+            positions: Positions::F64(positions.into()),
             aspect: None,
         })
+    }
+}
+
+impl<'a> Landmarks<'a> {
+    /// Landmarks that borrow `frames x joints x 3` positions (of either precision, in any memory
+    /// order) instead of owning them; fails when the shape does not fit the layout.
+    pub fn borrowed(layout: Layout, positions: Coordinates<'a>) -> Result<Self> {
+        let shape = match &positions {
+            Coordinates::F32(p) => p.shape().to_vec(),
+            Coordinates::F64(p) => p.shape().to_vec(),
+        };
+        check_shape(layout, &shape)?;
+        Ok(Landmarks {
+            layout,
+            positions: match positions {
+                Coordinates::F32(p) => Positions::F32(p.into()),
+                Coordinates::F64(p) => Positions::F64(p.into()),
+            },
+            aspect: None,
+        })
+    }
+
+    /// These landmarks owning their positions (a copy of borrowed ones).
+    pub fn into_owned(self) -> Landmarks<'static> {
+        Landmarks {
+            layout: self.layout,
+            positions: match self.positions {
+                Positions::F32(p) => Positions::F32(p.into_owned().into()),
+                Positions::F64(p) => Positions::F64(p.into_owned().into()),
+            },
+            aspect: self.aspect,
+        }
     }
 
     /// These landmarks, found in frames `aspect` times as wide as they are high (`None`: not
@@ -238,8 +274,8 @@ impl Landmarks {
             all
         }
         let positions = match &self.positions {
-            Positions::F64(p) => Positions::F64(spread(p.view(), &rows, span, f64::NAN)),
-            Positions::F32(p) => Positions::F32(spread(p.view(), &rows, span, f32::NAN)),
+            Positions::F64(p) => Positions::F64(spread(p.view(), &rows, span, f64::NAN).into()),
+            Positions::F32(p) => Positions::F32(spread(p.view(), &rows, span, f32::NAN).into()),
         };
         Ok(Landmarks { positions, ..self })
     }
@@ -309,7 +345,7 @@ impl Landmarks {
     }
 
     /// Frames `range` of these landmarks.
-    pub fn frames_in(&self, range: std::ops::Range<usize>) -> Result<Landmarks> {
+    pub fn frames_in(&self, range: std::ops::Range<usize>) -> Result<Landmarks<'static>> {
         if range.start > range.end || range.end > self.frames() {
             return Err(Error::Mismatch(format!(
                 "frames {range:?} of landmarks with {} frames",
@@ -320,8 +356,8 @@ impl Landmarks {
         Ok(Landmarks {
             layout: self.layout,
             positions: match &self.positions {
-                Positions::F32(a) => Positions::F32(a.slice(frames).to_owned()),
-                Positions::F64(a) => Positions::F64(a.slice(frames).to_owned()),
+                Positions::F32(a) => Positions::F32(a.slice(frames).to_owned().into()),
+                Positions::F64(a) => Positions::F64(a.slice(frames).to_owned().into()),
             },
             aspect: self.aspect,
         })
@@ -347,7 +383,7 @@ fn check_shape(layout: Layout, shape: &[usize]) -> Result<()> {
 /// frames in which nobody was found between the first and the last kept, as missing (`NaN`)
 /// frames: time runs as in the video, and a walker lost for a while is not joined up across
 /// the gap.
-pub fn read_landmarks(path: &Path) -> Result<Landmarks> {
+pub fn read_landmarks(path: &Path) -> Result<Landmarks<'static>> {
     let aspect = video_info_beside(path)?.map(|v| v.aspect());
     let landmarks = landmarks_from_bytes(path, &crate::npy::read_file(path)?)?.with_aspect(aspect)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
@@ -377,7 +413,7 @@ pub fn read_landmarks(path: &Path) -> Result<Landmarks> {
 
 /// [`read_landmarks`] on the bytes of a file already read, without looking beside it for the
 /// frame's aspect; `path` names it in errors.
-pub fn landmarks_from_bytes(path: &Path, bytes: &[u8]) -> Result<Landmarks> {
+pub fn landmarks_from_bytes(path: &Path, bytes: &[u8]) -> Result<Landmarks<'static>> {
     let array = crate::npy::numeric_from_bytes(path, bytes)?;
     let shape = array.shape().to_vec();
     if shape.iter().product::<usize>() == 0 && shape.len() == 1 {
@@ -395,8 +431,10 @@ pub fn landmarks_from_bytes(path: &Path, bytes: &[u8]) -> Result<Landmarks> {
     })?;
     let three = "three axes checked above";
     let positions = match array {
-        NpyArray::F64(a) => Positions::F64(a.into_dimensionality::<Ix3>().expect(three)),
-        NpyArray::F32(a) | NpyArray::F16(a) => Positions::F32(a.into_dimensionality::<Ix3>().expect(three)),
+        NpyArray::F64(a) => Positions::F64(a.into_dimensionality::<Ix3>().expect(three).into()),
+        NpyArray::F32(a) | NpyArray::F16(a) => {
+            Positions::F32(a.into_dimensionality::<Ix3>().expect(three).into())
+        }
         other => {
             return Err(Error::content(
                 path,

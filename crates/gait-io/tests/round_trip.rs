@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use gait_io::{
-    FeatureSequence, Landmarks, Layout, NpyArray, read_angles, read_landmarks, read_npy, write_angles,
-    write_landmarks, write_npy,
+    Coordinates, FeatureSequence, Landmarks, Layout, NpyArray, read_angles, read_landmarks, read_npy,
+    write_angles, write_landmarks, write_npy,
 };
 use ndarray::{Array2, Array3, ArrayD, IxDyn};
 use proptest::prelude::*;
@@ -94,6 +94,27 @@ fn landmarks_round_trip_through_the_old_pipelines_float64() {
     write_landmarks(&path, &kinect).unwrap();
     assert_eq!(read_landmarks(&path).unwrap(), kinect);
     assert!(Landmarks::new(Layout::KinectV2, Array3::zeros((2, 33, 3))).is_err());
+}
+
+/// Landmarks that borrow an array, in either memory order, hold what owned ones hold, and read
+/// back the same once written; a shape that does not fit the layout is refused as by `new`.
+#[test]
+fn borrowed_landmarks_are_the_owned_ones() {
+    let positions = Array3::from_shape_fn((5, 33, 3), |(f, j, a)| (f * 100 + j * 3 + a) as f64 * 0.01);
+    let owned = Landmarks::from_f64(Layout::MediaPipe33, positions.clone()).unwrap();
+    let transposed = positions.t().as_standard_layout().into_owned();
+    let fortran = transposed.t();
+    for view in [positions.view(), fortran] {
+        let borrowed = Landmarks::borrowed(Layout::MediaPipe33, Coordinates::F64(view)).unwrap();
+        assert_eq!(borrowed.positions_f64(), owned.positions_f64());
+        assert_eq!(borrowed.clone().into_owned(), owned);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("1_landmarks.npy");
+        write_landmarks(&path, &borrowed).unwrap();
+        assert_eq!(read_landmarks(&path).unwrap(), owned);
+    }
+    let f32s = positions.mapv(|v| v as f32);
+    assert!(Landmarks::borrowed(Layout::KinectV2, Coordinates::F32(f32s.view())).is_err());
 }
 
 #[test]

@@ -38,7 +38,7 @@ impl Track {
     /// The landmarks as the old pipeline saved them: `(kept frames, 33, 3)` of `x` and `y` as
     /// fractions of the frame's width and height and MediaPipe's `z`; with the frame's aspect,
     /// so that geometry sees them in true proportions.
-    pub fn landmarks(&self) -> gait_io::Landmarks {
+    pub fn landmarks(&self) -> gait_io::Landmarks<'static> {
         let mut a = Array3::zeros((self.poses.len(), 33, 3));
         for (f, pose) in self.poses.iter().enumerate() {
             for (j, l) in pose.iter().enumerate() {

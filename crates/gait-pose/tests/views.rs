@@ -32,7 +32,7 @@ fn truth(clip: &str) -> Vec<[f64; 5]> {
 }
 
 /// Pose's landmarks of the walker of `NAME.mp4`, followed in every frame.
-fn landmarks(clip: &str) -> Landmarks {
+fn landmarks(clip: &str) -> Landmarks<'static> {
     let mut estimator =
         gait_pose::PoseEstimator::open(&gait_pose::default_model_dir(), gait_pose::PoseOptions::default())
             .unwrap();

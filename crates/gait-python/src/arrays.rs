@@ -1,8 +1,7 @@
 //! NumPy arrays in: any real dtype, C or Fortran order, views, or nested lists, each checked
 //! before use and copied once into the types the library computes on.
 
-use gait::io::{FeatureSequence, Landmarks, Layout};
-use ndarray::{Array3, ArrayView3};
+use gait::io::{Coordinates, FeatureSequence, Landmarks, Layout};
 use numpy::{AllowTypeChange, PyArrayLike2, PyArrayLike3, PyReadonlyArray3};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
@@ -11,14 +10,14 @@ use crate::errors::{bad, to_py};
 
 /// Runs `work` on landmarks from `(frames, joints, 3)` positions (33 joints: MediaPipe; 25:
 /// Kinect v2; 17: COCO), `NaN` where a joint is missing, found in frames of `frame_size`
-/// (`(width, height)` pixels) when given. float32 and float64 arrays are read as they are (float32
-/// stays float32, as the Rust readers keep it), anything else as float64; the copy, the checks and
-/// `work` run without the GIL.
+/// (`(width, height)` pixels) when given. float32 and float64 arrays are borrowed as they are,
+/// in any memory order (float32 stays float32, as the Rust readers keep it); anything else is
+/// read as float64. `work` runs without the GIL.
 pub(crate) fn with_landmarks<R: Send>(
     py: Python<'_>,
     array: &Bound<'_, PyAny>,
     frame_size: Option<(f64, f64)>,
-    work: impl FnOnce(Landmarks) -> gait::Result<R> + Send,
+    work: impl FnOnce(&Landmarks<'_>) -> gait::Result<R> + Send,
 ) -> PyResult<R> {
     let aspect = match frame_size {
         None => None,
@@ -31,50 +30,36 @@ pub(crate) fn with_landmarks<R: Send>(
             )));
         }
     };
-    let wrong = || bad("landmarks must be a 3-dimensional array of numbers, (frames, joints, 3)");
-    let result = if let Ok(array) = array.extract::<PyReadonlyArray3<'_, f32>>() {
-        let view = array.as_array();
-        py.detach(|| owned(view).map(|(layout, a)| Landmarks::new(layout, a)))
+    let run = |positions: Coordinates<'_>| -> PyResult<R> {
+        let shape = match &positions {
+            Coordinates::F32(p) => p.shape().to_vec(),
+            Coordinates::F64(p) => p.shape().to_vec(),
+        };
+        let layout = match shape.as_slice() {
+            [_, joints, 3] => Layout::from_joint_count(*joints),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            bad(format!(
+                "landmarks of shape {shape:?}: want (frames, joints, 3) with 33 joints (MediaPipe), 25 (Kinect v2) or 17 (COCO)"
+            ))
+        })?;
+        py.detach(|| {
+            let landmarks = Landmarks::borrowed(layout, positions)?.with_aspect(aspect)?;
+            work(&landmarks)
+        })
+        .map_err(to_py)
+    };
+    if let Ok(array) = array.extract::<PyReadonlyArray3<'_, f32>>() {
+        run(Coordinates::F32(array.as_array()))
     } else if let Ok(array) = array.extract::<PyReadonlyArray3<'_, f64>>() {
-        let view = array.as_array();
-        py.detach(|| owned(view).map(|(layout, a)| Landmarks::from_f64(layout, a)))
+        run(Coordinates::F64(array.as_array()))
     } else {
-        let array: PyArrayLike3<'_, f64, AllowTypeChange> = array.extract().map_err(|_| wrong())?;
-        let view = array.as_array();
-        py.detach(|| owned(view).map(|(layout, a)| Landmarks::from_f64(layout, a)))
-    };
-    let landmarks = result?.and_then(|l| l.with_aspect(aspect)).map_err(to_py)?;
-    py.detach(|| work(landmarks)).map_err(to_py)
-}
-
-/// The layout and a copy of `positions`, checked: a joint count we know, no infinity.
-fn owned<T: Copy + Into<f64> + std::fmt::Display>(
-    positions: ArrayView3<'_, T>,
-) -> PyResult<(Layout, Array3<T>)> {
-    let shape = positions.shape().to_vec();
-    let layout = match shape.as_slice() {
-        [_, joints, 3] => Layout::from_joint_count(*joints),
-        _ => None,
+        let array: PyArrayLike3<'_, f64, AllowTypeChange> = array
+            .extract()
+            .map_err(|_| bad("landmarks must be a 3-dimensional array of numbers, (frames, joints, 3)"))?;
+        run(Coordinates::F64(array.as_array()))
     }
-    .ok_or_else(|| {
-        bad(format!(
-            "landmarks of shape {shape:?}: want (frames, joints, 3) with 33 joints (MediaPipe), 25 (Kinect v2) or 17 (COCO)"
-        ))
-    })?;
-    // A pass over memory in its own order first (fast), the place only when there is one.
-    let infinite = match positions.as_slice_memory_order() {
-        Some(values) => values.iter().fold(false, |any, &v| any | v.into().is_infinite()),
-        None => positions.iter().any(|&v| v.into().is_infinite()),
-    };
-    if infinite
-        && let Some(((frame, joint, axis), v)) =
-            positions.indexed_iter().find(|(_, v)| (**v).into().is_infinite())
-    {
-        return Err(bad(format!(
-            "landmark {joint} of frame {frame}, coordinate {axis}, is {v}: give a finite number, or NaN where the joint is missing"
-        )));
-    }
-    Ok((layout, positions.to_owned()))
 }
 
 /// Feature sequences with `columns` from a `(clips, frames, columns)` array or a list of

@@ -35,7 +35,7 @@ pub(crate) fn features<'py>(
 ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<String>)> {
     let set = feature_set(set)?;
     let sequence = arrays::with_landmarks(py, landmarks, frame_size, |landmarks| {
-        Ok(set.compute(&landmarks, None)?)
+        Ok(set.compute(landmarks, None)?)
     })?;
     let columns = sequence.columns().to_vec();
     Ok((sequence.values().to_owned().into_pyarray(py), columns))
@@ -59,9 +59,9 @@ pub(crate) fn events<'py>(
     options.fps = fps;
     options.min_stride_seconds = min_stride_seconds;
     let (events, parameters) = arrays::with_landmarks(py, landmarks, frame_size, |landmarks| {
-        let axes = BodyAxes::estimate(&landmarks)?;
-        let events = detect_events(&landmarks, &axes, &options)?;
-        let parameters = gait_parameters(&landmarks, &axes, &events, fps);
+        let axes = BodyAxes::estimate(landmarks)?;
+        let events = detect_events(landmarks, &axes, &options)?;
+        let parameters = gait_parameters(landmarks, &axes, &events, fps);
         Ok((events, parameters))
     })?;
     let out = PyDict::new(py);

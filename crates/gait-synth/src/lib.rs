@@ -97,7 +97,7 @@ pub fn render(
     realism: &Realism,
     camera: Option<&Camera>,
     rng: &mut ChaCha8Rng,
-) -> (Landmarks, [Vec<usize>; 2]) {
+) -> (Landmarks<'static>, [Vec<usize>; 2]) {
     let frames = walk.positions.shape()[0];
     let height = walk.height;
     let kept: Vec<usize> = (0..frames)
@@ -248,7 +248,7 @@ pub struct Recording {
     /// The disorder and its severity, if any.
     pub pathology: Option<(Pathology, f64)>,
     /// The landmarks.
-    pub landmarks: Landmarks,
+    pub landmarks: Landmarks<'static>,
     /// True heel strikes (frame indices), `[left, right]`.
     pub heel_strikes: [Vec<usize>; 2],
 }

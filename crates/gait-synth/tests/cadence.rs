@@ -76,7 +76,7 @@ fn walker(cadence: f64) -> gait_synth::Subject {
 
 /// `frames` of a walker at `cadence` seen from the side by a camera panning with them, in frames
 /// `aspect` wide, with their true heel strikes.
-fn side_view(cadence: f64, aspect: f64, frames: usize) -> (gait_io::Landmarks, [Vec<usize>; 2]) {
+fn side_view(cadence: f64, aspect: f64, frames: usize) -> (gait_io::Landmarks<'static>, [Vec<usize>; 2]) {
     use gait_synth::{Camera, Realism, render, walk};
     use rand::SeedableRng;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cadence as u64);
@@ -96,7 +96,10 @@ fn along(landmarks: &gait_io::Landmarks, axes: &BodyAxes, f: usize, j: usize) ->
 }
 
 /// `landmarks` with the legs' names exchanged in the frames `swapped` says.
-fn legs_renamed(landmarks: &gait_io::Landmarks, swapped: impl Fn(usize) -> bool) -> gait_io::Landmarks {
+fn legs_renamed(
+    landmarks: &gait_io::Landmarks<'static>,
+    swapped: impl Fn(usize) -> bool,
+) -> gait_io::Landmarks<'static> {
     let mut values = landmarks.positions_f64().into_owned();
     for f in (0..landmarks.frames()).filter(|&f| swapped(f)) {
         for (l, r) in LEGS {

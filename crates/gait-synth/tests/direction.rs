@@ -39,7 +39,11 @@ fn joints() -> Vec<Joint> {
 
 /// `positions` (MediaPipe 33) in `layout`, each point mapped by `to`; joints the layout has but
 /// the copy does not fill are missing.
-fn in_layout(positions: &Array3<f64>, layout: Layout, to: impl Fn([f64; 3]) -> [f64; 3]) -> Landmarks {
+fn in_layout(
+    positions: &Array3<f64>,
+    layout: Layout,
+    to: impl Fn([f64; 3]) -> [f64; 3],
+) -> Landmarks<'static> {
     let frames = positions.shape()[0];
     let mut out = Array3::from_elem((frames, layout.joints(), 3), f64::NAN);
     for joint in joints() {

@@ -29,7 +29,7 @@ fn clean() -> Realism {
 
 /// Ten seconds of one subject seen by a side camera panning with them in frames `aspect` wide
 /// (`None`: the walk itself, in metres), without noise.
-fn seen(aspect: Option<f64>) -> Landmarks {
+fn seen(aspect: Option<f64>) -> Landmarks<'static> {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let clip = walk(&subject(), 300, 30.0, &mut rng);
     let clean = clean();

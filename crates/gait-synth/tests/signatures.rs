@@ -11,7 +11,7 @@ const FPS: f64 = 30.0;
 
 /// What is measured of one walk.
 struct Measured {
-    landmarks: Landmarks,
+    landmarks: Landmarks<'static>,
     parameters: GaitParameters,
     features: FeatureSequence,
 }

@@ -86,7 +86,7 @@ pub fn joints(p: &Pose) -> [[f64; 3]; 33] {
 }
 
 /// Landmarks of a sequence of poses, each point mapped through `transform`.
-pub fn landmarks(poses: &[Pose], transform: impl Fn([f64; 3]) -> [f64; 3]) -> Landmarks {
+pub fn landmarks(poses: &[Pose], transform: impl Fn([f64; 3]) -> [f64; 3]) -> Landmarks<'static> {
     let mut positions = Array3::zeros((poses.len(), 33, 3));
     for (f, pose) in poses.iter().enumerate() {
         for (j, point) in joints(pose).into_iter().enumerate() {
@@ -124,7 +124,7 @@ pub const STANCE: f64 = 0.62; // fraction of the stride from heel strike to toe 
 /// A walker for the gait events, built from the heel and toe paths rather than joint angles: its
 /// heel (toe) is furthest ahead of (behind) the pelvis at known times: left heel
 /// strikes at `t0 + k PERIOD`, right half a stride later; toe offs `STANCE` strides after.
-pub fn event_walker(frames: usize, t0: f64, jitter: f64) -> Landmarks {
+pub fn event_walker(frames: usize, t0: f64, jitter: f64) -> Landmarks<'static> {
     let mut positions = Array3::<f32>::zeros((frames, 33, 3));
     let two_pi = 2.0 * std::f64::consts::PI;
     for f in 0..frames {
@@ -161,7 +161,7 @@ pub fn event_walker(frames: usize, t0: f64, jitter: f64) -> Landmarks {
 
 /// `landmarks` with MediaPipe's left and right points exchanged in `frames`, as pose estimators do
 /// when they take the walker for facing the other way.
-pub fn with_sides_swapped(landmarks: &Landmarks, frames: &[usize]) -> Landmarks {
+pub fn with_sides_swapped(landmarks: &Landmarks, frames: &[usize]) -> Landmarks<'static> {
     let mut positions = landmarks.positions().into_owned();
     let other_side = |j: usize| match j {
         0 => 0,
