@@ -128,11 +128,12 @@ pub(crate) fn pose<'py>(
                 "frames with {channels} channels: give RGB, (frames, height, width, 3)"
             )));
         }
-        let rgb: Vec<u8> = match frames.as_slice() {
-            Ok(bytes) => bytes.to_vec(),
-            Err(_) => frames.as_array().iter().copied().collect(),
-        };
+        let view = frames.as_array();
         py.detach(|| {
+            let rgb: Vec<u8> = match view.as_slice() {
+                Some(bytes) => bytes.to_vec(),
+                None => view.iter().copied().collect(),
+            };
             FrameSource::frames(rgb, width, height, fps)
                 .map_err(gait::Error::from)
                 .and_then(|s| setup.track(s))
