@@ -37,8 +37,8 @@ pub(crate) fn features<'py>(
     let sequence = arrays::with_landmarks(py, landmarks, frame_size, |landmarks| {
         Ok(set.compute(landmarks, None)?)
     })?;
-    let columns = sequence.columns().to_vec();
-    Ok((sequence.values().to_owned().into_pyarray(py), columns))
+    let (columns, values) = sequence.into_parts();
+    Ok((values.into_pyarray(py), columns))
 }
 
 /// Gait events (heel strikes and toe offs per side, frame indices) and the gait parameters they
@@ -103,16 +103,11 @@ pub(crate) fn load_tree<'py>(
         })
         .map_err(to_py)?;
     let out = PyDict::new(py);
-    let features = PyList::empty(py);
-    for example in &loaded.examples {
-        features.append(example.sequence.values().to_owned().into_pyarray(py))?;
-    }
     let columns = loaded
         .examples
         .first()
         .map(|e| e.sequence.columns().to_vec())
         .unwrap_or_default();
-    out.set_item("features", features)?;
     out.set_item("columns", columns)?;
     out.set_item("set", set.to_string())?;
     let classes: Vec<&str> = loaded.examples.iter().map(|e| e.class.name()).collect();
@@ -137,5 +132,10 @@ pub(crate) fn load_tree<'py>(
         .map(|s| (s.path.clone(), s.reason.clone()))
         .collect();
     out.set_item("skipped", skipped)?;
+    let features = PyList::empty(py);
+    for example in loaded.examples {
+        features.append(example.sequence.into_parts().1.into_pyarray(py))?;
+    }
+    out.set_item("features", features)?;
     Ok(out)
 }
