@@ -35,14 +35,12 @@ pub enum FrameSource {
     },
     /// Pictures already in memory ([`FrameSource::frames`]), at a fixed rate.
     Frames {
-        /// Every picture's RGB bytes, one after another, rows top to bottom.
-        rgb: Vec<u8>,
-        /// The pictures' size, `[width, height]`.
-        size: [usize; 2],
+        /// The pictures not yet taken.
+        frames: std::vec::IntoIter<Frame>,
+        /// How many pictures there are.
+        count: usize,
         /// Frames per second given to them.
         fps: f64,
-        /// The next picture's index.
-        next: usize,
     },
 }
 
@@ -73,33 +71,35 @@ impl FrameSource {
         Video::open(path).map(FrameSource::Video)
     }
 
-    /// Frames of `width x height` pixels held one after another in `rgb` (three bytes a pixel,
-    /// rows top to bottom), shown at `fps`: pictures another program decoded.
-    pub fn frames(rgb: Vec<u8>, width: usize, height: usize, fps: f64) -> Result<FrameSource> {
+    /// `frames`, pictures another program decoded, shown at `fps`; all of one size (one camera).
+    pub fn frames(frames: Vec<Frame>, fps: f64) -> Result<FrameSource> {
         let refuse = |reason: String| {
             Err(Error::Video {
                 path: PathBuf::from(IN_MEMORY),
                 reason,
             })
         };
-        let picture = width.checked_mul(height).and_then(|n| n.checked_mul(3));
-        match picture {
-            Some(bytes) if bytes > 0 && rgb.len().is_multiple_of(bytes) => {}
-            _ => {
-                return refuse(format!(
-                    "{} bytes are no whole number of {width}x{height} RGB pictures",
-                    rgb.len()
-                ));
-            }
+        if let Some(first) = frames.first()
+            && let Some((k, other)) = frames
+                .iter()
+                .enumerate()
+                .find(|(_, f)| (f.width(), f.height()) != (first.width(), first.height()))
+        {
+            return refuse(format!(
+                "frame {k} is {}x{} pixels, frame 0 {}x{}: a clip's frames come from one camera",
+                other.width(),
+                other.height(),
+                first.width(),
+                first.height()
+            ));
         }
         if !(fps.is_finite() && fps > 0.0) {
             return refuse(format!("frames per second must be positive, not {fps}"));
         }
         Ok(FrameSource::Frames {
-            rgb,
-            size: [width, height],
+            count: frames.len(),
+            frames: frames.into_iter(),
             fps,
-            next: 0,
         })
     }
 
@@ -137,7 +137,7 @@ impl FrameSource {
         match self {
             FrameSource::Video(v) => v.frames_hint,
             FrameSource::Images { files, .. } => Some(files.len()),
-            FrameSource::Frames { rgb, size, .. } => Some(rgb.len() / (size[0] * size[1] * 3)),
+            FrameSource::Frames { count, .. } => Some(*count),
         }
     }
 }
@@ -175,17 +175,9 @@ impl Iterator for FrameSource {
                 }
                 Some(Ok((frame, index as f64 / *fps)))
             }
-            FrameSource::Frames {
-                rgb,
-                size: [width, height],
-                fps,
-                next,
-            } => {
-                let bytes = *width * *height * 3;
-                let pixels = rgb.get(*next * bytes..(*next + 1) * bytes)?.to_vec();
-                let index = *next;
-                *next += 1;
-                Some(Frame::new(*width, *height, pixels, index).map(|frame| (frame, index as f64 / *fps)))
+            FrameSource::Frames { frames, count, fps } => {
+                let index = *count - frames.len();
+                frames.next().map(|frame| Ok((frame, index as f64 / *fps)))
             }
         }
     }
@@ -590,22 +582,21 @@ fn read_ppm_header(r: &mut impl BufRead) -> std::io::Result<Option<(usize, usize
 mod tests {
     use super::*;
 
-    /// Pictures in memory come out one by one, with their index and time, and a buffer that is
-    /// no whole number of pictures, or no rate, is refused.
+    /// Pictures in memory come out one by one, with their index and time, and pictures of
+    /// different sizes, or no rate, are refused.
     #[test]
     fn frames_in_memory() {
-        let rgb: Vec<u8> = (0..3 * 2 * 3 * 3).map(|v| v as u8).collect();
-        let source = FrameSource::frames(rgb.clone(), 3, 2, 10.0).expect("three pictures");
+        let frame = |k: u8, width: usize| Frame::new(width, 2, vec![k; width * 2 * 3], 0).expect("a frame");
+        let source = FrameSource::frames((0..3).map(|k| frame(k, 3)).collect(), 10.0).expect("three");
         assert_eq!(source.len_hint(), Some(3));
         let frames: Vec<(Frame, f64)> = source.map(|f| f.expect("a frame")).collect();
         assert_eq!(frames.len(), 3);
         for (k, (frame, time)) in frames.iter().enumerate() {
-            assert_eq!(frame.rgb(), &rgb[k * 18..(k + 1) * 18]);
+            assert_eq!(frame.rgb(), &vec![k as u8; 18][..]);
             assert_eq!(*time, k as f64 / 10.0);
         }
-        assert!(FrameSource::frames(rgb.clone(), 4, 2, 10.0).is_err());
-        assert!(FrameSource::frames(rgb.clone(), 0, 2, 10.0).is_err());
-        assert!(FrameSource::frames(rgb, 3, 2, f64::NAN).is_err());
+        assert!(FrameSource::frames(vec![frame(0, 3), frame(1, 4)], 10.0).is_err());
+        assert!(FrameSource::frames(vec![frame(0, 3)], f64::NAN).is_err());
     }
 
     #[test]

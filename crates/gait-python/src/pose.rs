@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use gait::io::OutputDir;
 use gait::pose::{
-    FrameSource, Mode, Model, Person, PoseEstimator, PoseOptions, Track, VideoJob, default_model_dir,
+    Frame, FrameSource, Mode, Model, Person, PoseEstimator, PoseOptions, Track, VideoJob, default_model_dir,
     on_this_thread, track_people, video_jobs as jobs_of,
 };
 use numpy::{IntoPyArray, PyReadonlyArray4, PyUntypedArrayMethods};
@@ -130,13 +130,19 @@ pub(crate) fn pose<'py>(
         }
         let view = frames.as_array();
         py.detach(|| {
-            let rgb: Vec<u8> = match view.as_slice() {
-                Some(bytes) => bytes.to_vec(),
-                None => view.iter().copied().collect(),
-            };
-            FrameSource::frames(rgb, width, height, fps)
-                .map_err(gait::Error::from)
-                .and_then(|s| setup.track(s))
+            // One copy of each frame, which the estimator then owns.
+            let frames = view
+                .outer_iter()
+                .enumerate()
+                .map(|(k, frame)| {
+                    let rgb = match frame.as_slice() {
+                        Some(bytes) => bytes.to_vec(),
+                        None => frame.iter().copied().collect(),
+                    };
+                    Frame::new(width, height, rgb, k)
+                })
+                .collect::<gait::pose::Result<Vec<Frame>>>()?;
+            setup.track(FrameSource::frames(frames, fps)?)
         })
     }
     .map_err(to_py)?;
