@@ -97,11 +97,13 @@ def test_two_threads_run_side_by_side():
             t.join()
         return time.perf_counter() - start
 
-    # Best of three each: a shared machine's noise makes single timings unreliable. With the
-    # GIL held through the call, side by side would take as long as one after another.
-    serial = min(one_after_another() for _ in range(3))
-    parallel = min(side_by_side() for _ in range(3))
-    assert parallel < 0.9 * serial, f"side by side {parallel:.3f} s, one after another {serial:.3f} s"
+    # Best of five each: a shared machine's noise makes single timings unreliable. With the GIL
+    # held through the call, side by side would take as long as one after another; a call uses
+    # every core itself, so side by side gains only the cores' idle time between operations
+    # (measured 0.73 to 0.88 of the time on 2 cores).
+    serial = min(one_after_another() for _ in range(5))
+    parallel = min(side_by_side() for _ in range(5))
+    assert parallel < 0.95 * serial, f"side by side {parallel:.3f} s, one after another {serial:.3f} s"
 
 
 def test_bad_input_raises_clear_exceptions(tmp_path):
