@@ -184,9 +184,16 @@ impl<'a> Points<'a> {
         let Some(j) = joint.index(self.layout) else {
             return [f64::NAN; 3];
         };
+        // Spelled out: an array `map` here was left uninlined, the most of the default features'
+        // time.
+        let [x, y, z] = self.scale;
         match &self.positions {
-            Coordinates::F32(p) => [0, 1, 2].map(|axis| f64::from(p[[frame, j, axis]]) * self.scale[axis]),
-            Coordinates::F64(p) => [0, 1, 2].map(|axis| p[[frame, j, axis]] * self.scale[axis]),
+            Coordinates::F32(p) => [
+                f64::from(p[[frame, j, 0]]) * x,
+                f64::from(p[[frame, j, 1]]) * y,
+                f64::from(p[[frame, j, 2]]) * z,
+            ],
+            Coordinates::F64(p) => [p[[frame, j, 0]] * x, p[[frame, j, 1]] * y, p[[frame, j, 2]] * z],
         }
     }
 
