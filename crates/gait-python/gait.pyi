@@ -45,7 +45,8 @@ def pose(
     height, MediaPipe's z; frames without the person left out), `frames` (each row's frame
     index), `times` (seconds), `visibility` (`(frames, 33)` float32), `frame_size`
     (`(width, height)`), `frames_read`, `person`, `chosen` (why this person, when there were
-    others) and `damage` (what could not be decoded, or None).
+    others) and `damage` (what could not be decoded, or None). A video in which nobody is found
+    gives no rows.
     """
 
 def video_jobs(input: PathLike, out: PathLike) -> list[dict[str, Any]]:

@@ -96,7 +96,7 @@ impl Setup {
 
 /// The landmarks of the person kept (`person`: `walker`, `largest` or a number from 1) in
 /// `video`, a video file, a folder of pictures, or frames in memory (`(frames, height, width, 3)`
-/// RGB `uint8`, shown at `fps`).
+/// RGB `uint8`, shown at `fps`). A video in which nobody is found gives no rows.
 #[pyfunction]
 #[pyo3(signature = (video, model = "full", person = "walker", fps = 30.0, r#static = false, models = None))]
 pub(crate) fn pose<'py>(
