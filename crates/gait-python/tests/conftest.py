@@ -24,7 +24,8 @@ def program(name):
     if not path.is_file():
         raise RuntimeError(
             f"{path} is missing: build the examples first "
-            "(cargo build -p gait-examples --features pose --examples), or set GAIT_EXAMPLES"
+            "(cargo build -p gait-examples --features pose --example pose --example synth "
+            "--example extract --example predict), or set GAIT_EXAMPLES"
         )
     return path
 
