@@ -1,5 +1,6 @@
 //! NumPy arrays in: any real dtype, C or Fortran order, views, or nested lists, each checked
-//! before use and copied once into the types the library computes on.
+//! before use. Landmarks of float32 or float64 are borrowed as they are; clips of features are
+//! copied once into the library's sequences.
 
 use gait::io::{Coordinates, FeatureSequence, Landmarks, Layout};
 use numpy::{AllowTypeChange, PyArrayLike2, PyArrayLike3, PyReadonlyArray3};
