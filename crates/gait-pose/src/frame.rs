@@ -158,55 +158,82 @@ impl Roi {
             cx as f64 - ex[0] * n / 2.0 - ey[0] * n / 2.0,
             cy as f64 - ex[1] * n / 2.0 - ey[1] * n / 2.0,
         ];
-        let (fw, fh) = (frame.width as i64, frame.height as i64);
-        let table = weight_table();
         let scale = (hi - lo) / 255.0;
+        let at = Sampling { corner, ex, ey };
         // Rows in parallel where the threads are shared: a crop is 2 to 5% of a frame's work.
-        let crop_row = |(v, row): (usize, &mut [f32])| {
-            for (u, px) in row.chunks_exact_mut(3).enumerate() {
-                let (u, v) = (u as f64, v as f64);
-                let sx = ((corner[0] + u * ex[0] + v * ey[0]) * TAB as f64).round() as i64;
-                let sy = ((corner[1] + u * ex[1] + v * ey[1]) * TAB as f64).round() as i64;
-                let (x0, y0) = (sx.div_euclid(TAB), sy.div_euclid(TAB));
-                let weights = &table[(sy.rem_euclid(TAB) * TAB + sx.rem_euclid(TAB)) as usize];
-                let mut acc = [0i32; 3];
-                if x0 >= 0 && y0 >= 0 && x0 + 1 < fw && y0 + 1 < fh {
-                    // All four neighbours inside: no border rule (most pixels).
-                    let top = ((y0 * fw + x0) * 3) as usize;
-                    let (a, b) = (&frame.rgb[top..][..6], &frame.rgb[top + fw as usize * 3..][..6]);
-                    for c in 0..3 {
-                        acc[c] = a[c] as i32 * weights[0]
-                            + a[c + 3] as i32 * weights[1]
-                            + b[c] as i32 * weights[2]
-                            + b[c + 3] as i32 * weights[3];
-                    }
-                } else {
-                    for (k, (dy, dx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
-                        let (x, y) = (x0 + dx, y0 + dy);
-                        let inside = (0..fw).contains(&x) && (0..fh).contains(&y);
-                        let (x, y) = match (inside, border) {
-                            (true, _) => (x, y),
-                            (false, Border::Zero) => continue,
-                            (false, Border::Replicate) => (x.clamp(0, fw - 1), y.clamp(0, fh - 1)),
-                        };
-                        let p = &frame.rgb[((y * fw + x) * 3) as usize..][..3];
-                        for c in 0..3 {
-                            acc[c] += p[c] as i32 * weights[k];
-                        }
-                    }
-                }
-                for c in 0..3 {
-                    let byte = ((acc[c] + (1 << 14)) >> 15).clamp(0, 255);
-                    px[c] = byte as f32 * scale + lo;
-                }
-            }
-        };
+        let crop_row = |(v, row): (usize, &mut [f32])| sample_row(frame, at, v, row, border, lo, scale);
         if crate::threads::shared() {
             out.par_chunks_exact_mut(size * 3).enumerate().for_each(crop_row);
         } else {
             out.chunks_exact_mut(size * 3).enumerate().for_each(crop_row);
         }
         [pad_x, pad_y, pad_x, pad_y]
+    }
+}
+
+/// Where a crop's output pixel `(u, v)` samples the frame: at `corner + u * ex + v * ey`, in
+/// pixels.
+#[derive(Clone, Copy)]
+struct Sampling {
+    corner: [f64; 2],
+    ex: [f64; 2],
+    ey: [f64; 2],
+}
+
+gait_cpu::multiversion! {
+    /// Row `v` of a crop ([`Roi::crop`]) into `row`: each pixel bilinear from its four neighbours
+    /// (fixed-point weights, MediaPipe's), byte values mapped by `* scale + lo`. A function of its
+    /// own so that on AVX2 its `f64::round` is a few instructions, not a call into libm (7% of a
+    /// frame's work on a tree of videos).
+    fn sample_row(
+        frame: &Frame,
+        at: Sampling,
+        v: usize,
+        row: &mut [f32],
+        border: Border,
+        lo: f32,
+        scale: f32,
+    ) {
+        let Sampling { corner, ex, ey } = at;
+        let (fw, fh) = (frame.width as i64, frame.height as i64);
+        let table = weight_table();
+        for (u, px) in row.chunks_exact_mut(3).enumerate() {
+            let (u, v) = (u as f64, v as f64);
+            let sx = ((corner[0] + u * ex[0] + v * ey[0]) * TAB as f64).round() as i64;
+            let sy = ((corner[1] + u * ex[1] + v * ey[1]) * TAB as f64).round() as i64;
+            let (x0, y0) = (sx.div_euclid(TAB), sy.div_euclid(TAB));
+            let weights = &table[(sy.rem_euclid(TAB) * TAB + sx.rem_euclid(TAB)) as usize];
+            let mut acc = [0i32; 3];
+            if x0 >= 0 && y0 >= 0 && x0 + 1 < fw && y0 + 1 < fh {
+                // All four neighbours inside: no border rule (most pixels).
+                let top = ((y0 * fw + x0) * 3) as usize;
+                let (a, b) = (&frame.rgb[top..][..6], &frame.rgb[top + fw as usize * 3..][..6]);
+                for c in 0..3 {
+                    acc[c] = a[c] as i32 * weights[0]
+                        + a[c + 3] as i32 * weights[1]
+                        + b[c] as i32 * weights[2]
+                        + b[c + 3] as i32 * weights[3];
+                }
+            } else {
+                for (k, (dy, dx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
+                    let (x, y) = (x0 + dx, y0 + dy);
+                    let inside = (0..fw).contains(&x) && (0..fh).contains(&y);
+                    let (x, y) = match (inside, border) {
+                        (true, _) => (x, y),
+                        (false, Border::Zero) => continue,
+                        (false, Border::Replicate) => (x.clamp(0, fw - 1), y.clamp(0, fh - 1)),
+                    };
+                    let p = &frame.rgb[((y * fw + x) * 3) as usize..][..3];
+                    for c in 0..3 {
+                        acc[c] += p[c] as i32 * weights[k];
+                    }
+                }
+            }
+            for c in 0..3 {
+                let byte = ((acc[c] + (1 << 14)) >> 15).clamp(0, 255);
+                px[c] = byte as f32 * scale + lo;
+            }
+        }
     }
 }
 
