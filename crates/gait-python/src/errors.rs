@@ -33,7 +33,7 @@ pub(crate) fn to_py(error: impl Into<gait::Error>) -> PyErr {
 }
 
 /// The error's message, with the messages of its causes that it does not already include.
-fn message(error: &gait::Error) -> String {
+pub(crate) fn message(error: &gait::Error) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

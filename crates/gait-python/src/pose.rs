@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rayon::prelude::*;
 
-use crate::errors::{bad, to_py};
+use crate::errors::{bad, message, to_py};
 
 /// Estimators of earlier calls, with the models folder and options each was opened with: opening
 /// the models takes about 60 ms, a fifth of a second of video's landmarks. At most
@@ -27,7 +27,6 @@ const KEPT_ESTIMATORS: usize = 16;
 
 /// What a pose call runs: models, their options, whom to keep, the rate of frames without
 /// their own times.
-#[derive(Clone)]
 struct Setup {
     models: PathBuf,
     options: PoseOptions,
@@ -252,7 +251,8 @@ fn summary<'py>(py: Python<'py>, job: &VideoJob, track: &Track) -> PyResult<Boun
 
 /// Extracts every clip of `input` (a video, a folder of pictures, or a tree of videos) into
 /// `out` as the `pose` example does, videos side by side on all cores. Existing output is an
-/// error unless `force` (overwrite) or `resume` (clips whose files are all there are skipped).
+/// error unless `force` (overwrite) or `resume` (clips whose files are all there are skipped, and
+/// clips with some of them only extracted again).
 /// Returns one dict per clip: `extract_video`'s, or `input` and `error` for a clip that failed
 /// (the others go on), or `input` and `skipped` for one already done.
 #[pyfunction]
@@ -277,7 +277,11 @@ pub(crate) fn extract_videos<'py>(
     let jobs = py.detach(|| prepared_jobs(&input, &out)).map_err(to_py)?;
     let (todo, skipped): (Vec<VideoJob>, Vec<VideoJob>) =
         jobs.into_iter().partition(|job| force || !(resume && done(job)));
-    if !force && let Some(existing) = todo.iter().find_map(VideoJob::existing_output) {
+    // Resuming, a clip with some of its files only was cut short: it is extracted again.
+    if !force
+        && !resume
+        && let Some(existing) = todo.iter().find_map(VideoJob::existing_output)
+    {
         return Err(to_py(gait::io::Error::OutputExists { path: existing }));
     }
     let alone = todo.len() >= rayon::current_num_threads();
@@ -295,7 +299,7 @@ pub(crate) fn extract_videos<'py>(
             Ok(track) => summary(py, job, &track)?,
             Err(e) => {
                 let d = job_dict(py, job)?;
-                d.set_item("error", to_py(e).value(py).str()?)?;
+                d.set_item("error", message(&e))?;
                 d
             }
         });

@@ -64,6 +64,11 @@ def test_extract_videos_writes_what_the_pose_program_writes(videos, rust_pose, t
     with pytest.raises(gait.GaitError, match="exists"):
         gait.extract_videos(videos, out)
     assert all("skipped" in r for r in gait.extract_videos(videos, out, resume=True))
+    # A clip cut short (its last file missing) is extracted again when resuming.
+    (out / "Normal" / "a" / "2_video.json").unlink()
+    resumed = gait.extract_videos(videos, out, resume=True)
+    assert sorted("frames" in r for r in resumed) == [False, False, True]
+    assert_same_files(out, rust_pose)
     assert all("frames" in r for r in gait.extract_videos(videos, out, force=True))
 
 
