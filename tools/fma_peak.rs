@@ -1,6 +1,8 @@
 //! This machine's f32 FMA peak: 12 independent FMA chains per thread, on one thread and on two,
 //! in GFLOP/s (best of five runs), with AVX-512 (16 lanes) where the CPU has it and with AVX2 (8
-//! lanes). The figures BENCHMARKS.md quotes the LSTM's GFLOP/s against.
+//! lanes). The figures BENCHMARKS.md quotes the LSTM's GFLOP/s against. And the peak of the
+//! portable path's instructions (`GAIT_ISA=portable`, SSE2 on x86_64: 4 lanes and no FMA), seven
+//! multiply chains beside seven add chains: the most its multiply-adds can run at.
 //!
 //!     rustc -O tools/fma_peak.rs -o /tmp/fma_peak && /tmp/fma_peak
 use std::arch::asm;
@@ -58,6 +60,59 @@ unsafe fn avx2() {
     }
 }
 
+/// ROUNDS x (14 multiplies and 14 adds) of 4 lanes, in 14 chains (registers only; by one and
+/// zero, so that no value becomes subnormal). SSE2 is part of x86_64.
+fn sse2() {
+    use std::arch::x86_64::{_mm_set1_ps, _mm_setzero_ps};
+    // SAFETY: SSE, which these need, is part of x86_64.
+    let (one, zero) = unsafe { (_mm_set1_ps(1.0), _mm_setzero_ps()) };
+    for _ in 0..ROUNDS {
+        // SAFETY: register-only arithmetic on SSE2, which every x86_64 CPU has; every vector
+        // register but the two inputs is declared clobbered (`clobber_abi`).
+        unsafe {
+            asm!(
+                "mulps xmm0, xmm14", "addps xmm7, xmm15",
+                "mulps xmm1, xmm14", "addps xmm8, xmm15",
+                "mulps xmm2, xmm14", "addps xmm9, xmm15",
+                "mulps xmm3, xmm14", "addps xmm10, xmm15",
+                "mulps xmm4, xmm14", "addps xmm11, xmm15",
+                "mulps xmm5, xmm14", "addps xmm12, xmm15",
+                "mulps xmm6, xmm14", "addps xmm13, xmm15",
+                "mulps xmm0, xmm14", "addps xmm7, xmm15",
+                "mulps xmm1, xmm14", "addps xmm8, xmm15",
+                "mulps xmm2, xmm14", "addps xmm9, xmm15",
+                "mulps xmm3, xmm14", "addps xmm10, xmm15",
+                "mulps xmm4, xmm14", "addps xmm11, xmm15",
+                "mulps xmm5, xmm14", "addps xmm12, xmm15",
+                "mulps xmm6, xmm14", "addps xmm13, xmm15",
+                in("xmm14") one,
+                in("xmm15") zero,
+                clobber_abi("C"),
+            )
+        }
+    }
+}
+
+/// Runs `run` on `threads` threads at once, five times: the best rate, in GFLOP/s, for `flop`
+/// operations a thread.
+///
+/// # Safety
+///
+/// The CPU has the instructions `run` needs.
+unsafe fn best_of_five(run: unsafe fn(), threads: u64, flop: f64) -> f64 {
+    (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            // SAFETY: this function's contract.
+            let handles: Vec<_> = (0..threads)
+                .map(|_| std::thread::spawn(move || unsafe { run() }))
+                .collect();
+            handles.into_iter().for_each(|h| h.join().expect("thread"));
+            threads as f64 * flop / start.elapsed().as_secs_f64() / 1e9
+        })
+        .fold(0.0, f64::max)
+}
+
 fn main() {
     assert!(
         std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma"),
@@ -67,21 +122,25 @@ fn main() {
     if std::is_x86_feature_detected!("avx512f") {
         sets.push(("AVX-512", avx512, 16));
     }
+    let mut fma_two_threads = 0.0;
     for (name, run, lanes) in sets {
         let flop = (ROUNDS * 12 * lanes * 2) as f64;
         for threads in [1, 2] {
-            let best = (0..5)
-                .map(|_| {
-                    let start = Instant::now();
-                    // SAFETY: each set is listed only where the CPU has its instructions.
-                    let handles: Vec<_> = (0..threads)
-                        .map(|_| std::thread::spawn(move || unsafe { run() }))
-                        .collect();
-                    handles.into_iter().for_each(|h| h.join().expect("thread"));
-                    threads as f64 * flop / start.elapsed().as_secs_f64() / 1e9
-                })
-                .fold(0.0, f64::max);
+            // SAFETY: each set is listed only where the CPU has its instructions.
+            let best = unsafe { best_of_five(run, threads, flop) };
             println!("{name}, {threads} thread(s): {best:.0} GFLOP/s");
+            if name == "AVX2" && threads == 2 {
+                fma_two_threads = best;
+            }
+        }
+    }
+    let flop = (ROUNDS * 28 * 4) as f64;
+    for threads in [1, 2] {
+        // SAFETY: SSE2 is part of x86_64.
+        let best = unsafe { best_of_five(sse2, threads, flop) };
+        println!("portable (SSE2 multiplies and adds), {threads} thread(s): {best:.0} GFLOP/s");
+        if threads == 2 {
+            println!("AVX2 FMA peak / portable peak: {:.2}", fma_two_threads / best);
         }
     }
 }
