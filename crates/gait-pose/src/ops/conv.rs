@@ -1,11 +1,29 @@
-//! `CONV_2D`: a convolution as one matrix product, through the `gemm` crate: 1x1 convolutions of
-//! stride 1 directly on the input, others on the window's patches gathered first.
+//! `CONV_2D`: a convolution as one matrix product (1x1 convolutions of stride 1 directly on the
+//! input, others on the window's patches gathered first), by a kernel of our own. The filter is
+//! packed once, when the model is read, into panels of 16 output channels; each tile of six
+//! output pixels is summed in registers over the inputs, and the bias and activation are added
+//! as it is written. The `gemm` crate, which this replaced for all but one-row products, packed
+//! both operands on every call and split each product over the threads, for products of tens to
+//! hundreds of channels; the sums are done in its order, so the landmarks are the same bits.
 
 use crate::geometry::{Activation, Grid, Padding, out_size};
 use crate::shape::Shape;
 use crate::tflite::schema::conv2d as slot;
 
 use super::{Hwc, Io, Operator, Parse, Result, Shapes, for_rows, four, nhwc};
+
+/// Output channels in a panel of the packed filter: the kernel's vector width (two AVX2
+/// registers, one AVX-512 register, four SSE2 registers).
+const PANEL: usize = 16;
+
+/// Output pixels summed together: a panel's weights are loaded once for all of them, and their
+/// sums (6 x 16 floats) take twelve of AVX2's sixteen vector registers.
+const TILE: usize = 6;
+
+/// The most inputs summed before a sum is added to the output: longer products are cut into runs
+/// of at most this many, each summed from zero and added in turn, as the `gemm` crate that this
+/// kernel replaced cut them (so that landmarks stay the same bits).
+const DEPTH: usize = 512;
 
 /// How a convolution runs over its input: its stride, its padding, and the activation after it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -68,18 +86,10 @@ impl Operator for Conv2d {
         s.expect([1, oh, ow, fo])
     }
 
-    /// The filter as `[kh * kw * c_in, c_out]`, the product's right-hand side.
+    /// The filter packed for [`product`].
     fn prepare(&self, s: &Shapes) -> Option<Vec<f32>> {
         let w = s.graph.tensors[s.inputs[1]].constant.as_deref()?;
-        let out = s.input(1)[0];
-        let k = w.len() / out.max(1);
-        let mut t = vec![0.0; w.len()];
-        for o in 0..out {
-            for r in 0..k {
-                t[r * out + o] = w[o * k + r];
-            }
-        }
-        Some(t)
+        Some(pack(w, s.input(1)[0]))
     }
 
     fn run(&self, io: &mut Io, out: &mut [f32]) {
@@ -94,7 +104,7 @@ impl Operator for Conv2d {
 /// A convolution's operands: the input, its shape, the filter and the bias.
 pub(crate) type Operands<'a> = (&'a [f32], Hwc, &'a [f32], &'a [f32]);
 
-/// A convolution with `filter` given as `[kh * kw * c_in, c_out]` (the model's filter transposed).
+/// A convolution with `filter` packed by [`pack`].
 pub(crate) fn conv2d(
     (input, [h, w, c], filter, bias): Operands,
     ([kh, kw], conv): ([usize; 2], Conv),
@@ -102,16 +112,12 @@ pub(crate) fn conv2d(
     scratch: &mut Vec<f32>,
 ) {
     let (stride, padding, activation) = (conv.stride, conv.padding, conv.activation);
-    let n = bias.len();
     let (oh, ow) = (
         out_size(h, kh, stride, padding).unwrap_or(0),
         out_size(w, kw, stride, padding).unwrap_or(0),
     );
-    for row in out.chunks_exact_mut(n) {
-        row.copy_from_slice(bias);
-    }
     if kh == 1 && kw == 1 && stride == 1 {
-        matmul_add(input, filter, out, h * w, c, n);
+        product(input, c, filter, bias, activation, out);
     } else {
         let grid = Grid::new([kh, kw], stride, padding, [h, w]);
         let k = kh * kw * c;
@@ -120,7 +126,7 @@ pub(crate) fn conv2d(
             scratch.resize(oh * ow * k, 0.0);
         }
         let patches = &mut scratch[..oh * ow * k];
-        for_rows(patches, ow * k, oh * ow * k * n, |oy, rows| {
+        for_rows(patches, ow * k, oh * ow * k * bias.len(), |oy, rows| {
             for (ox, patch) in rows.chunks_exact_mut(k).enumerate() {
                 match grid.inside([oy, ox]) {
                     // A window's row of taps is a run of neighbouring pixels: one copy each.
@@ -139,51 +145,193 @@ pub(crate) fn conv2d(
                 }
             }
         });
-        matmul_add(patches, filter, out, oh * ow, k, n);
+        product(patches, k, filter, bias, activation, out);
+    }
+}
+
+/// A filter `[out, kh, kw, in]` packed for [`product`]: panels of [`PANEL`] output channels, each
+/// `[kh * kw * in, PANEL]`, the last one's missing channels zeros; then the filter transposed,
+/// `[kh * kw * in, out]`, for products of one row.
+pub(crate) fn pack(filter: &[f32], out: usize) -> Vec<f32> {
+    let k = filter.len() / out.max(1);
+    let panels = out.div_ceil(PANEL) * k * PANEL;
+    let mut packed = vec![0.0; panels + k * out];
+    let (panels, transposed) = packed.split_at_mut(panels);
+    for (o, weights) in filter.chunks_exact(k.max(1)).take(out).enumerate() {
+        let panel = &mut panels[o / PANEL * k * PANEL..][..k * PANEL];
+        for (r, &v) in weights.iter().enumerate() {
+            panel[r * PANEL + o % PANEL] = v;
+            transposed[r * out + o] = v;
+        }
+    }
+    packed
+}
+
+/// `out = activation(bias + a * filter)`, for `a` row-major with `k` columns, the filter packed
+/// by [`pack`] and `out` row-major with a column per bias. Each sum runs over the inputs in order,
+/// with fused multiply-adds where the CPU has them, in runs each summed from zero and added to the
+/// output in turn (the first to the bias): the order of the `gemm` crate that this replaced.
+pub(crate) fn product(
+    a: &[f32],
+    k: usize,
+    filter: &[f32],
+    bias: &[f32],
+    activation: Activation,
+    out: &mut [f32],
+) {
+    let n = bias.len();
+    let m = out.len().checked_div(n).unwrap_or(0);
+    let panels = n.div_ceil(PANEL) * k * PANEL;
+    assert!(
+        a.len() == m * k && out.len() == m * n && filter.len() == panels + k * n,
+        "product: shapes do not fit"
+    );
+    if m == 0 {
+        return;
+    }
+    if m == 1 && k > 0 {
+        // One row (the landmark model's last layers, on a 1 x 1 image): the `gemm` crate's
+        // matrix-vector product, whose order of sums (from the bias on) the landmarks were
+        // measured with; it costs a few microseconds a frame.
+        out.copy_from_slice(bias);
+        let transposed = &filter[panels..];
+        #[allow(unsafe_code)]
+        // SAFETY: the assert above makes `a` `k` long, `transposed` `k x n` and `out` `n` long;
+        // the three are live, distinct slices (`out` borrowed mutably, so it overlaps neither),
+        // and every stride below stays inside them.
+        unsafe {
+            gemm::gemm(
+                1,
+                n,
+                k,
+                out.as_mut_ptr(),
+                1,
+                n as isize,
+                true,
+                a.as_ptr(),
+                1,
+                k as isize,
+                transposed.as_ptr(),
+                1,
+                n as isize,
+                1.0,
+                1.0,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
+        activation.apply(out);
+        return;
+    }
+    let filter = &filter[..panels];
+    if k == 0 {
+        for row in out.chunks_exact_mut(n) {
+            row.copy_from_slice(bias);
+        }
+        activation.apply(out);
+        return;
+    }
+    let fused = gait_cpu::Isa::get() != gait_cpu::Isa::Portable;
+    // Runs of the inputs summed from zero before they are added to the output, as the `gemm`
+    // crate this replaced cut them: at most DEPTH long, and equal, except in products of at most
+    // 64 by 64 outputs, which it cut DEPTH at a time.
+    let depth = if m <= 64 && n <= 64 {
+        DEPTH
+    } else {
+        k.div_ceil(k.div_ceil(DEPTH))
+    };
+    let op = Product {
+        k,
+        depth,
+        filter,
+        bias,
+        activation,
+        fused,
+    };
+    for_rows(out, TILE * n, m * n * k, |t, rows| {
+        product_rows(&op, &a[t * TILE * k..][..rows.len() / n * k], rows)
+    });
+}
+
+/// What every tile of a [`product`] shares: the inputs a row (at least one), how many are summed
+/// from zero at a time, the packed filter, the bias, the activation, and whether multiply-adds
+/// are fused.
+struct Product<'a> {
+    k: usize,
+    depth: usize,
+    filter: &'a [f32],
+    bias: &'a [f32],
+    activation: Activation,
+    fused: bool,
+}
+
+gait_cpu::multiversion! {
+/// Up to [`TILE`] rows of a [`product`]: `a`'s rows, and `out`'s. Fewer rows are summed as a
+/// whole tile, the last row standing in for the missing ones (its sums are not written): summed
+/// alone, a row's few sums each wait on the one before, four times slower.
+fn product_rows(op: &Product, a: &[f32], out: &mut [f32]) {
+    let Product { k, depth, filter, bias, activation, fused } = *op;
+    let n = bias.len();
+    let last = a.len() / k - 1;
+    let rows: [&[f32]; TILE] = std::array::from_fn(|r| &a[r.min(last) * k..][..k]);
+    let panels = filter.chunks_exact(k * PANEL).zip(bias.chunks(PANEL));
+    for (p, (weights, bias)) in panels.enumerate() {
+        let columns = p * PANEL..p * PANEL + bias.len();
+        for (d, weights) in weights.chunks(depth * PANEL).enumerate() {
+            let sums = if fused {
+                tile::<TILE, true>(rows, d * depth, weights)
+            } else {
+                tile::<TILE, false>(rows, d * depth, weights)
+            };
+            for (row, sums) in out.chunks_exact_mut(n).zip(&sums) {
+                let row = &mut row[columns.clone()];
+                if d == 0 {
+                    row.iter_mut().zip(sums).zip(bias).for_each(|((o, s), b)| *o = s + b);
+                } else {
+                    row.iter_mut().zip(sums).for_each(|(o, s)| *o += s);
+                }
+            }
+        }
     }
     activation.apply(out);
 }
+}
 
-/// `c += a * b` for row-major `a` (`m x k`), `b` (`k x n`) and `c` (`m x n`).
-pub(crate) fn matmul_add(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize) {
+/// The sums of `R` rows' inputs from `first` on against a panel of `weights` (`[depth, PANEL]`;
+/// each row at least `first + depth` long), in registers: one multiply-add per row and channel
+/// for each input in turn, fused with `FUSED`.
+#[inline(always)]
+fn tile<const R: usize, const FUSED: bool>(
+    rows: [&[f32]; R],
+    first: usize,
+    weights: &[f32],
+) -> [[f32; PANEL]; R] {
+    let weights = weights.as_chunks::<PANEL>().0;
     assert!(
-        a.len() == m * k && b.len() == k * n && c.len() == m * n,
-        "matmul_add: shapes do not fit"
+        rows.iter().all(|row| row.len() >= first + weights.len()),
+        "tile: a row shorter than the panel"
     );
-    if m == 0 || n == 0 || k == 0 {
-        return;
+    let mut sums = [[0.0f32; PANEL]; R];
+    for (i, w) in weights.iter().enumerate() {
+        for r in 0..R {
+            #[allow(unsafe_code)]
+            // SAFETY: `first + i` is below `first` plus the panel's depth, which no row is shorter
+            // than (checked above). A checked index here kept the sums in memory rather than in
+            // registers: the kernel ran at half the speed of the `gemm` crate's (`perf`,
+            // `pose/tree_full`).
+            let x = unsafe { *rows[r].get_unchecked(first + i) };
+            for l in 0..PANEL {
+                sums[r][l] = if FUSED {
+                    x.mul_add(w[l], sums[r][l])
+                } else {
+                    x * w[l] + sums[r][l]
+                };
+            }
+        }
     }
-    let parallelism = if m * n * k >= 1 << 18 && crate::threads::shared() {
-        gemm::Parallelism::Rayon(0)
-    } else {
-        gemm::Parallelism::None
-    };
-    #[allow(unsafe_code)]
-    // SAFETY: the assert above makes every row and column stride below stay inside `a`, `b` and
-    // `c`, which are live, distinct slices (`c` borrowed mutably, so it overlaps neither).
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            1,
-            n as isize,
-            true,
-            a.as_ptr(),
-            1,
-            k as isize,
-            b.as_ptr(),
-            1,
-            n as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            parallelism,
-        );
-    }
+    sums
 }
 
 #[cfg(test)]
@@ -242,22 +390,93 @@ pub(super) mod tests {
             .collect()
     }
 
+    /// Every product shape of the pose models (detector, full and lite landmark models: rows,
+    /// inputs, outputs).
+    #[rustfmt::skip]
+    const MODEL_PRODUCTS: [[usize; 3]; 57] = [
+        [4, 288, 288], [16, 288, 288], [64, 144, 864], [256, 64, 384], [256, 88, 528],
+        [64, 864, 144], [1024, 32, 192], [256, 384, 64], [256, 528, 88], [4096, 24, 144],
+        [1, 1152, 1], [1, 1152, 195], [1024, 144, 32], [1024, 192, 32], [1024, 32, 48],
+        [16384, 16, 64], [16384, 24, 16], [16384, 27, 24], [256, 192, 64], [256, 384, 88],
+        [256, 88, 48], [4096, 144, 24], [4096, 24, 48], [4096, 48, 39], [4096, 64, 24],
+        [64, 528, 144], [64, 864, 288], [64, 864, 48], [49, 192, 1152], [196, 112, 672],
+        [196, 80, 480], [49, 1152, 192], [196, 192, 192], [196, 480, 80], [196, 672, 112],
+        [3136, 24, 144], [784, 40, 240], [784, 96, 96], [12544, 16, 64], [12544, 24, 16],
+        [12544, 27, 24], [196, 112, 192], [196, 1152, 192], [196, 240, 80], [196, 48, 2],
+        [196, 48, 24], [196, 480, 112], [3136, 144, 24], [3136, 64, 24], [49, 288, 6],
+        [49, 288, 72], [49, 672, 192], [784, 144, 40], [784, 192, 96], [784, 24, 2], [784, 24, 24],
+        [784, 240, 40],
+    ];
+
+    #[test]
+    fn products_are_the_gemm_crates_to_the_bit_on_the_models_shapes() {
+        // The portable path does not fuse its multiply-adds, where `gemm` does wherever the CPU
+        // has FMA (GAIT_ISA does not reach it): there the two differ in the last bits.
+        if gait_cpu::Isa::get() == gait_cpu::Isa::Portable {
+            return;
+        }
+        for [m, k, n] in MODEL_PRODUCTS {
+            let (a, filter, bias) = (values(m * k, 1), values(n * k, 2), values(n, 3));
+            let mut transposed = vec![0.0; n * k];
+            for (o, weights) in filter.chunks_exact(k).enumerate() {
+                for (r, &v) in weights.iter().enumerate() {
+                    transposed[r * n + o] = v;
+                }
+            }
+            let mut want = bias.repeat(m);
+            #[allow(unsafe_code)]
+            // SAFETY: `a` is m x k, `transposed` k x n and `want` m x n, row-major, distinct.
+            unsafe {
+                gemm::gemm(
+                    m,
+                    n,
+                    k,
+                    want.as_mut_ptr(),
+                    1,
+                    n as isize,
+                    true,
+                    a.as_ptr(),
+                    1,
+                    k as isize,
+                    transposed.as_ptr(),
+                    1,
+                    n as isize,
+                    1.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                );
+            }
+            let mut got = vec![0.0; m * n];
+            product(&a, k, &pack(&filter, n), &bias, Activation::None, &mut got);
+            let differ = want
+                .iter()
+                .zip(&got)
+                .filter(|(w, g)| w.to_bits() != g.to_bits())
+                .count();
+            assert_eq!(differ, 0, "{m} x {k} x {n}: {differ} of {} differ", m * n);
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(40))]
         #[test]
-        fn conv2d_is_the_windowed_sum(h in 1usize..9, w in 1usize..9, c in 1usize..40, n in 1usize..6, k in 1usize..4, stride in 1usize..3, same in any::<bool>()) {
+        fn conv2d_is_the_windowed_sum(h in 1usize..9, w in 1usize..9, c in 1usize..40, n in 1usize..40, k in 1usize..4, stride in 1usize..3, same in any::<bool>()) {
             let padding = if same { Padding::Same } else { Padding::Valid };
             prop_assume!(padding == Padding::Same || (h >= k && w >= k));
             let input = values(h * w * c, 1);
             let filter = values(n * k * k * c, 2);
             let want = naive_conv(&input, [h, w, c], &filter, n, k, stride, padding);
-            // [o, kh, kw, i] -> [kh * kw * i, o]
-            let mut t = vec![0.0; filter.len()];
-            for o in 0..n { for r in 0..k * k * c { t[r * n + o] = filter[o * k * k * c + r]; } }
+            let bias = values(n, 3);
             let mut out = vec![0.0; want.len()];
-            let conv = Conv { stride, padding, activation: Activation::None };
-            conv2d((&input, [h, w, c], &t, &vec![0.0; n]), ([k, k], conv), &mut out, &mut Vec::new());
-            for (a, b) in out.iter().zip(&want) { prop_assert!((a - b).abs() < 1e-4, "{a} vs {b}"); }
+            let conv = Conv { stride, padding, activation: Activation::Relu6 };
+            conv2d((&input, [h, w, c], &pack(&filter, n), &bias), ([k, k], conv), &mut out, &mut Vec::new());
+            for (i, (a, b)) in out.iter().zip(&want).enumerate() {
+                let b = (b + bias[i % n]).clamp(0.0, 6.0);
+                prop_assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 //! model, checks the shapes its kernel relies on once when the model is read, and runs, behind
 //! [`Operator`]. Tensors are `f32` in NHWC order with a batch of one.
 //!
-//! - `CONV_2D` in [`conv`] (products through the `gemm` crate);
+//! - `CONV_2D` in [`conv`] (matrix products by a kernel of its own, the filter packed once);
 //! - `DEPTHWISE_CONV_2D` in [`depthwise`];
 //! - `MAX_POOL_2D` and `RESIZE_BILINEAR` in [`pool`];
 //! - `ADD` and `LOGISTIC` in [`elementwise`];
