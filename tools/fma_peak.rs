@@ -60,6 +60,29 @@ unsafe fn avx2() {
     }
 }
 
+/// Seven multiplies of registers 0 to 6 by register 14 beside seven adds of register 15 to
+/// registers 7 to 13 (SSE2, 4 lanes), each register its own chain.
+macro_rules! seven_multiplies_beside_seven_adds {
+    () => {
+        concat!(
+            "mulps xmm0, xmm14\n",
+            "addps xmm7, xmm15\n",
+            "mulps xmm1, xmm14\n",
+            "addps xmm8, xmm15\n",
+            "mulps xmm2, xmm14\n",
+            "addps xmm9, xmm15\n",
+            "mulps xmm3, xmm14\n",
+            "addps xmm10, xmm15\n",
+            "mulps xmm4, xmm14\n",
+            "addps xmm11, xmm15\n",
+            "mulps xmm5, xmm14\n",
+            "addps xmm12, xmm15\n",
+            "mulps xmm6, xmm14\n",
+            "addps xmm13, xmm15\n",
+        )
+    };
+}
+
 /// ROUNDS x (14 multiplies and 14 adds) of 4 lanes, in 14 chains (registers only; by one and
 /// zero, so that no value becomes subnormal). SSE2 is part of x86_64.
 fn sse2() {
@@ -71,20 +94,8 @@ fn sse2() {
         // register but the two inputs is declared clobbered (`clobber_abi`).
         unsafe {
             asm!(
-                "mulps xmm0, xmm14", "addps xmm7, xmm15",
-                "mulps xmm1, xmm14", "addps xmm8, xmm15",
-                "mulps xmm2, xmm14", "addps xmm9, xmm15",
-                "mulps xmm3, xmm14", "addps xmm10, xmm15",
-                "mulps xmm4, xmm14", "addps xmm11, xmm15",
-                "mulps xmm5, xmm14", "addps xmm12, xmm15",
-                "mulps xmm6, xmm14", "addps xmm13, xmm15",
-                "mulps xmm0, xmm14", "addps xmm7, xmm15",
-                "mulps xmm1, xmm14", "addps xmm8, xmm15",
-                "mulps xmm2, xmm14", "addps xmm9, xmm15",
-                "mulps xmm3, xmm14", "addps xmm10, xmm15",
-                "mulps xmm4, xmm14", "addps xmm11, xmm15",
-                "mulps xmm5, xmm14", "addps xmm12, xmm15",
-                "mulps xmm6, xmm14", "addps xmm13, xmm15",
+                seven_multiplies_beside_seven_adds!(),
+                seven_multiplies_beside_seven_adds!(),
                 in("xmm14") one,
                 in("xmm15") zero,
                 clobber_abi("C"),
