@@ -194,34 +194,7 @@ pub(crate) fn product(
         // matrix-vector product, whose order of sums (from the bias on) the landmarks were
         // measured with; it costs a few microseconds a frame.
         out.copy_from_slice(bias);
-        let transposed = &filter[panels..];
-        #[allow(unsafe_code)]
-        // SAFETY: the assert above makes `a` `k` long, `transposed` `k x n` and `out` `n` long;
-        // the three are live, distinct slices (`out` borrowed mutably, so it overlaps neither),
-        // and every stride below stays inside them.
-        unsafe {
-            gemm::gemm(
-                1,
-                n,
-                k,
-                out.as_mut_ptr(),
-                1,
-                n as isize,
-                true,
-                a.as_ptr(),
-                1,
-                k as isize,
-                transposed.as_ptr(),
-                1,
-                n as isize,
-                1.0,
-                1.0,
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
-            );
-        }
+        gemm_add(a, &filter[panels..], out, k);
         activation.apply(out);
         return;
     }
@@ -253,6 +226,44 @@ pub(crate) fn product(
     for_rows(out, TILE * n, m * n * k, |t, rows| {
         product_rows(&op, &a[t * TILE * k..][..rows.len() / n * k], rows)
     });
+}
+
+/// `out += a * transposed` by the `gemm` crate, for `a` row-major with `k` columns, `transposed`
+/// `[k, n]` and `out` row-major with `n` columns.
+fn gemm_add(a: &[f32], transposed: &[f32], out: &mut [f32], k: usize) {
+    let n = transposed.len().checked_div(k).unwrap_or(0);
+    let m = out.len().checked_div(n).unwrap_or(0);
+    assert!(
+        k > 0 && a.len() == m * k && out.len() == m * n,
+        "gemm_add: shapes do not fit"
+    );
+    #[allow(unsafe_code)]
+    // SAFETY: the assert above makes `a` `m x k`, `transposed` `k x n` and `out` `m x n`; the
+    // three are live, distinct slices (`out` borrowed mutably, so it overlaps neither), and every
+    // stride below stays inside them.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            1,
+            n as isize,
+            true,
+            a.as_ptr(),
+            1,
+            k as isize,
+            transposed.as_ptr(),
+            1,
+            n as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
 }
 
 /// What every tile of a [`product`] shares: the inputs a row (at least one), how many are summed
@@ -424,31 +435,7 @@ pub(super) mod tests {
                 }
             }
             let mut want = bias.repeat(m);
-            #[allow(unsafe_code)]
-            // SAFETY: `a` is m x k, `transposed` k x n and `want` m x n, row-major, distinct.
-            unsafe {
-                gemm::gemm(
-                    m,
-                    n,
-                    k,
-                    want.as_mut_ptr(),
-                    1,
-                    n as isize,
-                    true,
-                    a.as_ptr(),
-                    1,
-                    k as isize,
-                    transposed.as_ptr(),
-                    1,
-                    n as isize,
-                    1.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
-            }
+            gemm_add(&a, &transposed, &mut want, k);
             let mut got = vec![0.0; m * n];
             product(&a, k, &pack(&filter, n), &bias, Activation::None, &mut got);
             let differ = want
