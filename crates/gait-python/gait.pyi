@@ -83,8 +83,9 @@ def extract_videos(
 ) -> list[dict[str, Any]]:
     """Extracts every clip of `input` into `out` as the `pose` example does, videos side by side
     on all cores. Existing output is an error unless `force` (overwrite) or `resume` (clips whose
-    files are all there are skipped, clips with some of them only extracted again). One dict per clip: `extract_video`'s, or the job's keys
-    with `error` for a clip that failed (the others go on), or `skipped` for one already done."""
+    files are all there are skipped, clips with some of them only extracted again). One dict per
+    clip: `extract_video`'s, or the job's keys with `error` for a clip that failed (the others go
+    on), or `skipped` for one already done."""
 
 def features(
     landmarks: npt.ArrayLike,

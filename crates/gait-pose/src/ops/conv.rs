@@ -89,7 +89,8 @@ impl Operator for Conv2d {
     /// The filter packed for [`product`].
     fn prepare(&self, s: &Shapes) -> Option<Vec<f32>> {
         let w = s.graph.tensors[s.inputs[1]].constant.as_deref()?;
-        Some(pack(w, s.input(1)[0]))
+        let [_, oh, ow, n] = nhwc(s.output()).ok()?;
+        Some(pack(w, n, oh * ow))
     }
 
     fn run(&self, io: &mut Io, out: &mut [f32]) {
@@ -149,22 +150,32 @@ pub(crate) fn conv2d(
     }
 }
 
-/// A filter `[out, kh, kw, in]` packed for [`product`]: panels of [`PANEL`] output channels, each
-/// `[kh * kw * in, PANEL]`, the last one's missing channels zeros; then the filter transposed,
-/// `[kh * kw * in, out]`, for products of one row.
-pub(crate) fn pack(filter: &[f32], out: usize) -> Vec<f32> {
+/// A filter `[out, kh, kw, in]` packed for [`product`] with `rows` output pixels: for one row,
+/// transposed, `[kh * kw * in, out]`; otherwise panels of [`PANEL`] output channels, each
+/// `[kh * kw * in, PANEL]`, the last one's missing channels zeros.
+pub(crate) fn pack(filter: &[f32], out: usize, rows: usize) -> Vec<f32> {
     let k = filter.len() / out.max(1);
-    let panels = out.div_ceil(PANEL) * k * PANEL;
-    let mut packed = vec![0.0; panels + k * out];
-    let (panels, transposed) = packed.split_at_mut(panels);
+    let mut packed = vec![0.0; packed_len(k, out, rows)];
     for (o, weights) in filter.chunks_exact(k.max(1)).take(out).enumerate() {
-        let panel = &mut panels[o / PANEL * k * PANEL..][..k * PANEL];
         for (r, &v) in weights.iter().enumerate() {
-            panel[r * PANEL + o % PANEL] = v;
-            transposed[r * out + o] = v;
+            let at = if rows == 1 {
+                r * out + o
+            } else {
+                (o / PANEL * k + r) * PANEL + o % PANEL
+            };
+            packed[at] = v;
         }
     }
     packed
+}
+
+/// How many values [`pack`] lays out for `k` inputs, `n` outputs and `rows` output pixels.
+fn packed_len(k: usize, n: usize, rows: usize) -> usize {
+    if rows == 1 {
+        k * n
+    } else {
+        n.div_ceil(PANEL) * k * PANEL
+    }
 }
 
 /// `out = activation(bias + a * filter)`, for `a` row-major with `k` columns, the filter packed
@@ -181,9 +192,8 @@ pub(crate) fn product(
 ) {
     let n = bias.len();
     let m = out.len().checked_div(n).unwrap_or(0);
-    let panels = n.div_ceil(PANEL) * k * PANEL;
     assert!(
-        a.len() == m * k && out.len() == m * n && filter.len() == panels + k * n,
+        a.len() == m * k && out.len() == m * n && filter.len() == packed_len(k, n, m),
         "product: shapes do not fit"
     );
     if m == 0 {
@@ -194,11 +204,10 @@ pub(crate) fn product(
         // matrix-vector product, whose order of sums (from the bias on) the landmarks were
         // measured with; it costs a few microseconds a frame.
         out.copy_from_slice(bias);
-        gemm_add(a, &filter[panels..], out, k);
+        gemm_add(a, filter, out, k);
         activation.apply(out);
         return;
     }
-    let filter = &filter[..panels];
     if k == 0 {
         for row in out.chunks_exact_mut(n) {
             row.copy_from_slice(bias);
@@ -436,7 +445,7 @@ pub(super) mod tests {
             let mut want = bias.repeat(m);
             gemm_add(&a, &transposed, &mut want, k);
             let mut got = vec![0.0; m * n];
-            product(&a, k, &pack(&filter, n), &bias, Activation::None, &mut got);
+            product(&a, k, &pack(&filter, n, m), &bias, Activation::None, &mut got);
             let differ = want
                 .iter()
                 .zip(&got)
@@ -458,7 +467,7 @@ pub(super) mod tests {
             let bias = values(n, 3);
             let mut out = vec![0.0; want.len()];
             let conv = Conv { stride, padding, activation: Activation::Relu6 };
-            conv2d((&input, [h, w, c], &pack(&filter, n), &bias), ([k, k], conv), &mut out, &mut Vec::new());
+            conv2d((&input, [h, w, c], &pack(&filter, n, want.len() / n), &bias), ([k, k], conv), &mut out, &mut Vec::new());
             for (i, (a, b)) in out.iter().zip(&want).enumerate() {
                 let b = (b + bias[i % n]).clamp(0.0, 6.0);
                 prop_assert!((a - b).abs() < 1e-4, "{a} vs {b}");
