@@ -1,6 +1,8 @@
 //! How windows move over images, as TFLite computes it: padding, output sizes, fused
 //! activations. A leaf that the model reader and the kernels share.
 
+use std::ops::Range;
+
 /// A fused activation applied to an operation's output.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Activation {
@@ -95,6 +97,43 @@ impl Grid {
         Some([iy, ix])
     }
 
+    /// The window's `[height, width]`.
+    pub(crate) fn size(&self) -> [usize; 2] {
+        self.size
+    }
+
+    /// How far the window moves between output pixels.
+    pub(crate) fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// The input's `[height, width]`.
+    pub(crate) fn input(&self) -> [usize; 2] {
+        self.input
+    }
+
+    /// The taps along `axis` (0 across rows, 1 across columns) of the windows at output index
+    /// `o` on that axis that fall inside the input, and the input index of the first of them.
+    #[inline(always)]
+    pub(crate) fn taps_inside(&self, axis: usize, o: usize) -> (Range<usize>, usize) {
+        let (k, pad, n) = (self.size[axis], self.pad[axis], self.input[axis]);
+        let start = o * self.stride;
+        let first = pad.saturating_sub(start).min(k);
+        let end = (n + pad).saturating_sub(start).clamp(first, k);
+        (first..end, start + first - pad)
+    }
+
+    /// The output columns `ox`, of `width`, whose windows lie inside the input across.
+    pub(crate) fn columns_inside(&self, width: usize) -> Range<usize> {
+        let (kw, px, w) = (self.size[1], self.pad[1], self.input[1]);
+        let first = px.div_ceil(self.stride).min(width);
+        let end = match (w + px).checked_sub(kw) {
+            Some(last) => (last / self.stride + 1).min(width),
+            None => 0,
+        };
+        first..end.max(first)
+    }
+
     /// Calls `f(tap, pixel)` for each tap of output pixel `[oy, ox]`'s window that falls inside
     /// the input: `tap` its index in the window, `pixel` the input pixel's (both row-major).
     #[inline(always)]
@@ -126,5 +165,34 @@ mod tests {
         assert_eq!(pad_before(64, 5, 1, Padding::Same), 2);
         assert_eq!(out_size(10, 2, 1, Padding::Valid).unwrap(), 9);
         assert!(out_size(1, 2, 1, Padding::Valid).is_err());
+    }
+
+    proptest::proptest! {
+        /// Every output pixel's taps, as `for_each_tap` gives them, are the rows and columns
+        /// `taps_inside` gives, in order; the window is whole across exactly in `columns_inside`.
+        #[test]
+        fn taps_inside_agree_with_each_tap(h in 1usize..12, w in 1usize..12, k in 1usize..6, stride in 1usize..4, same: bool) {
+            let padding = if same { Padding::Same } else { Padding::Valid };
+            proptest::prop_assume!(same || (h >= k && w >= k));
+            let grid = Grid::new([k, k], stride, padding, [h, w]);
+            let (oh, ow) = (out_size(h, k, stride, padding).unwrap(), out_size(w, k, stride, padding).unwrap());
+            let inside = grid.columns_inside(ow);
+            for oy in 0..oh {
+                let (rows, iy) = grid.taps_inside(0, oy);
+                for ox in 0..ow {
+                    let (columns, ix) = grid.taps_inside(1, ox);
+                    let mut taps = Vec::new();
+                    grid.for_each_tap([oy, ox], |tap, pixel| taps.push((tap, pixel)));
+                    let mut want = Vec::new();
+                    for (y, ky) in rows.clone().enumerate() {
+                        for (x, kx) in columns.clone().enumerate() {
+                            want.push((ky * k + kx, (iy + y) * w + ix + x));
+                        }
+                    }
+                    proptest::prop_assert_eq!(&taps, &want, "oy {} ox {}", oy, ox);
+                    proptest::prop_assert_eq!(columns.len() == k, inside.contains(&ox), "ox {}", ox);
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! `DEPTHWISE_CONV_2D` with a depth multiplier of one: each channel convolved alone, pixels in
 //! blocks of channels whose sums stay in registers over the window.
 
+use std::ops::Range;
+
 use crate::geometry::{Activation, Grid, out_size};
 use crate::tflite::schema::depthwise_conv2d as slot;
 
@@ -26,11 +28,6 @@ impl Operator for DepthwiseConv2d {
         let Conv { stride, padding, .. } = self.0;
         let [_, h, w, c] = nhwc(s.input(0))?;
         let [fo, kh, kw, fi] = four(s.input(1))?;
-        if kh * kw > MAX_TAPS {
-            return Err(format!(
-                "a {kh}x{kw} depthwise window is larger than supported (7x7)"
-            ));
-        }
         if fo != 1 || fi != c {
             return Err(format!(
                 "depthwise filter [{fo}, {kh}, {kw}, {fi}] for {c} channels"
@@ -89,61 +86,99 @@ struct Depthwise<'a> {
     activation: Activation,
 }
 
-/// The most taps a depthwise window may have (7 x 7; the models use 3 x 3 and 5 x 5).
-pub(crate) const MAX_TAPS: usize = 49;
+/// Neighbouring output pixels summed together, each filter weight loaded once for all of them.
+const PIXELS: usize = 4;
 
 impl Depthwise<'_> {
-    /// Channels `first..first + L` of one output pixel, summed in registers over its window's
-    /// `taps` (offsets of the pixel's input and of the filter).
+    /// Channels `first..first + L` of the `P` output pixels from column `ox` of one output row,
+    /// summed in registers from the bias over the taps of their windows that fall inside the
+    /// input, in the window's order: window rows `rows` (the first at input row `iy`) by window
+    /// columns `columns` (the first at input column `ix` for pixel `ox`).
     #[inline(always)]
-    fn block<const L: usize>(&self, taps: &[(usize, usize)], first: usize, acc: &mut [f32]) {
-        let mut sum: [f32; L] = self.bias[first..first + L].try_into().expect("L channels");
-        for &(x, f) in taps {
-            let x: &[f32; L] = self.input[x + first..][..L].try_into().expect("L channels");
-            let f: &[f32; L] = self.filter[f + first..][..L].try_into().expect("L channels");
-            for l in 0..L {
-                sum[l] += x[l] * f[l];
+    fn pixels<const P: usize, const L: usize>(
+        &self,
+        [(rows, iy), (columns, ix)]: [(Range<usize>, usize); 2],
+        first: usize,
+        out: &mut [f32],
+    ) {
+        let (c, s, kw, w) = (
+            self.channels,
+            self.grid.stride(),
+            self.grid.size()[1],
+            self.grid.input()[1],
+        );
+        assert!(
+            first + L <= c && columns.end <= kw,
+            "depthwise: channels {first}..{} of {c}, window columns {columns:?} of {kw}",
+            first + L
+        );
+        // The P windows' taps in one input row, and one window row's weights from `columns.start`.
+        let (span, taps) = (((P - 1) * s + columns.len()) * c, columns.len() * c);
+        let bias: &[f32; L] = self.bias[first..first + L].try_into().expect("L channels");
+        let mut sum = [*bias; P];
+        for (y, ky) in rows.enumerate() {
+            let line = &self.input[((iy + y) * w + ix) * c..][..span];
+            let weights = &self.filter[(ky * kw + columns.start) * c..][..taps];
+            for x in 0..columns.len() {
+                #[allow(unsafe_code)]
+                // SAFETY: `x * c + first + l` is below `columns.len() * c`, the length of
+                // `weights`, as `first + L <= c` (checked above).
+                let f: [f32; L] =
+                    std::array::from_fn(|l| unsafe { *weights.get_unchecked(x * c + first + l) });
+                for (p, sum) in sum.iter_mut().enumerate() {
+                    let at = (p * s + x) * c + first;
+                    for l in 0..L {
+                        #[allow(unsafe_code)]
+                        // SAFETY: `at + l` is below `((P - 1) * s + columns.len()) * c`, the
+                        // length of `line`, as `first + L <= c`. Checked indices here left the
+                        // sums in registers but added a dozen compares a tap, and ran no faster
+                        // than one pixel at a time (`perf`).
+                        let x = unsafe { *line.get_unchecked(at + l) };
+                        sum[l] += x * f[l];
+                    }
+                }
             }
         }
-        acc[..L].copy_from_slice(&sum);
+        for (p, sum) in sum.iter().enumerate() {
+            out[p * c + first..][..L].copy_from_slice(sum);
+        }
     }
 
-    /// The window of output pixel `(oy, ox)` inside the input: offsets of each tap's input pixel
-    /// and filter weights, into `taps`; returns how many.
+    /// The `P` output pixels from column `ox` of output row `oy`, into `out` from that pixel on:
+    /// their channels in blocks of 16, then 8, then one by one (see [`Self::pixels`]).
     #[inline(always)]
-    fn window(&self, oy: usize, ox: usize, taps: &mut [(usize, usize); MAX_TAPS]) -> usize {
+    fn run<const P: usize>(&self, oy: usize, ox: usize, out: &mut [f32]) {
+        let window = [self.grid.taps_inside(0, oy), self.grid.taps_inside(1, ox)];
         let c = self.channels;
-        let mut n = 0;
-        self.grid.for_each_tap([oy, ox], |tap, pixel| {
-            taps[n] = (pixel * c, tap * c);
-            n += 1;
-        });
-        n
+        let mut first = 0;
+        while first + 16 <= c {
+            self.pixels::<P, 16>(window.clone(), first, out);
+            first += 16;
+        }
+        while first + 8 <= c {
+            self.pixels::<P, 8>(window.clone(), first, out);
+            first += 8;
+        }
+        while first < c {
+            self.pixels::<P, 1>(window.clone(), first, out);
+            first += 1;
+        }
     }
 }
 
 gait_cpu::multiversion! {
-/// Output row `oy` of a depthwise convolution: each pixel's channels in blocks of 16, then 8,
-/// then one by one, each block's sum kept in registers over the window.
+/// Output row `oy` of a depthwise convolution: where neighbouring windows lie inside the input
+/// across, [`PIXELS`] pixels at a time; at the edges and in the last few, one by one.
 fn depthwise_row(op: &Depthwise, oy: usize, row: &mut [f32]) {
     let c = op.channels;
-    let mut window = [(0, 0); MAX_TAPS];
-    for (ox, pixel) in row.chunks_exact_mut(c).enumerate() {
-        let n = op.window(oy, ox, &mut window);
-        let taps = &window[..n];
-        let mut first = 0;
-        while first + 16 <= c {
-            op.block::<16>(taps, first, &mut pixel[first..]);
-            first += 16;
-        }
-        while first + 8 <= c {
-            op.block::<8>(taps, first, &mut pixel[first..]);
-            first += 8;
-        }
-        while first < c {
-            op.block::<1>(taps, first, &mut pixel[first..]);
-            first += 1;
-        }
+    let width = row.len() / c;
+    let inside = op.grid.columns_inside(width);
+    let blocked = inside.start..inside.start + inside.len() / PIXELS * PIXELS;
+    for ox in blocked.clone().step_by(PIXELS) {
+        op.run::<PIXELS>(oy, ox, &mut row[ox * c..]);
+    }
+    for ox in (0..blocked.start).chain(blocked.end..width) {
+        op.run::<1>(oy, ox, &mut row[ox * c..]);
     }
     op.activation.apply(row);
 }
@@ -159,7 +194,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(40))]
         #[test]
-        fn each_channel_alone_is_a_one_channel_convolution(h in 1usize..9, w in 1usize..9, c in 1usize..40, k in 1usize..4, stride in 1usize..3, same in any::<bool>()) {
+        fn each_channel_alone_is_a_one_channel_convolution(h in 1usize..9, w in 1usize..16, c in 1usize..40, k in 1usize..6, stride in 1usize..3, same in any::<bool>()) {
             let padding = if same { Padding::Same } else { Padding::Valid };
             prop_assume!(padding == Padding::Same || (h >= k && w >= k));
             let (input, dw) = (values(h * w * c, 1), values(k * k * c, 3));
