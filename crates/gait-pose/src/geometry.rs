@@ -120,7 +120,8 @@ impl Grid {
         let start = o * self.stride;
         let first = pad.saturating_sub(start).min(k);
         let end = (n + pad).saturating_sub(start).clamp(first, k);
-        (first..end, start + first - pad)
+        // (When the whole window is padding, the range is empty and the index unused.)
+        (first..end, (start + first).saturating_sub(pad))
     }
 
     /// The output columns `ox`, of `width`, whose windows lie inside the input across.
