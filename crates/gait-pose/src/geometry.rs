@@ -37,6 +37,9 @@ impl Activation {
 pub(crate) enum Padding {
     Same,
     Valid,
+    /// Zeros around the input, `[[top, bottom], [left, right]]`: a `PAD` folded into the
+    /// convolution after it.
+    Explicit([[usize; 2]; 2]),
 }
 
 impl Padding {
@@ -50,20 +53,36 @@ impl Padding {
     }
 }
 
-/// The output size of a window of `k` moved by `stride` over `n`, as TFLite computes it.
-pub(crate) fn out_size(n: usize, k: usize, stride: usize, padding: Padding) -> Result<usize, String> {
+/// The output `[height, width]` of a window of `size` moved by `stride` over `input`, as TFLite
+/// computes it.
+pub(crate) fn out_size(
+    input: [usize; 2],
+    size: [usize; 2],
+    stride: usize,
+    padding: Padding,
+) -> Result<[usize; 2], String> {
+    let fit = |n: usize, k: usize| match n.checked_sub(k) {
+        Some(room) => Ok(room / stride + 1),
+        None => Err(format!("a window of {k} does not fit in {n}")),
+    };
     match padding {
-        Padding::Same => Ok(n.div_ceil(stride)),
-        Padding::Valid if n >= k => Ok((n - k) / stride + 1),
-        Padding::Valid => Err(format!("a window of {k} does not fit in {n}")),
+        Padding::Same => Ok(input.map(|n| n.div_ceil(stride))),
+        Padding::Valid => Ok([fit(input[0], size[0])?, fit(input[1], size[1])?]),
+        Padding::Explicit([[t, b], [l, r]]) => {
+            Ok([fit(input[0] + t + b, size[0])?, fit(input[1] + l + r, size[1])?])
+        }
     }
 }
 
-/// How much `SAME` padding goes before the input: half the total, rounded down, as TFLite does.
-pub(crate) fn pad_before(n: usize, k: usize, stride: usize, padding: Padding) -> usize {
+/// The padding before the input, `[top, left]`; for `SAME`, half the total, rounded down, as
+/// TFLite does.
+pub(crate) fn pad_before(input: [usize; 2], size: [usize; 2], stride: usize, padding: Padding) -> [usize; 2] {
     match padding {
-        Padding::Valid => 0,
-        Padding::Same => ((n.div_ceil(stride) - 1) * stride + k).saturating_sub(n) / 2,
+        Padding::Valid => [0, 0],
+        Padding::Same => {
+            [0, 1].map(|a| ((input[a].div_ceil(stride) - 1) * stride + size[a]).saturating_sub(input[a]) / 2)
+        }
+        Padding::Explicit([[top, _], [left, _]]) => [top, left],
     }
 }
 
@@ -78,7 +97,7 @@ pub(crate) struct Grid {
 
 impl Grid {
     pub(crate) fn new(size: [usize; 2], stride: usize, padding: Padding, input: [usize; 2]) -> Self {
-        let pad = [0, 1].map(|axis| pad_before(input[axis], size[axis], stride, padding));
+        let pad = pad_before(input, size, stride, padding);
         Grid {
             size,
             stride,
@@ -154,29 +173,46 @@ impl Grid {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Any of the three paddings, explicit amounts up to 2 on each side.
+    pub(crate) fn any_padding() -> impl Strategy<Value = Padding> {
+        prop_oneof![
+            Just(Padding::Same),
+            Just(Padding::Valid),
+            [[0usize..3, 0..3], [0..3, 0..3]].prop_map(Padding::Explicit),
+        ]
+    }
 
     #[test]
     fn same_padding_matches_tflite() {
         // 256 -> 128 with a 3x3 window and stride 2: total padding 1, none before.
-        assert_eq!(out_size(256, 3, 2, Padding::Same).unwrap(), 128);
-        assert_eq!(pad_before(256, 3, 2, Padding::Same), 0);
+        assert_eq!(
+            out_size([256, 256], [3, 3], 2, Padding::Same).unwrap(),
+            [128, 128]
+        );
+        assert_eq!(pad_before([256, 256], [3, 3], 2, Padding::Same), [0, 0]);
         // stride 1, 5x5: 2 before.
-        assert_eq!(pad_before(64, 5, 1, Padding::Same), 2);
-        assert_eq!(out_size(10, 2, 1, Padding::Valid).unwrap(), 9);
-        assert!(out_size(1, 2, 1, Padding::Valid).is_err());
+        assert_eq!(pad_before([64, 64], [5, 5], 1, Padding::Same), [2, 2]);
+        assert_eq!(out_size([10, 10], [2, 2], 1, Padding::Valid).unwrap(), [9, 9]);
+        assert!(out_size([1, 1], [2, 2], 1, Padding::Valid).is_err());
+        // A PAD of 1 all round folded into a 3x3 window with stride 2: 128 -> 130 -> 64.
+        let folded = Padding::Explicit([[1, 1], [2, 0]]);
+        assert_eq!(out_size([128, 128], [3, 3], 2, folded).unwrap(), [64, 64]);
+        assert_eq!(pad_before([128, 128], [3, 3], 2, folded), [1, 2]);
     }
 
-    proptest::proptest! {
+    proptest! {
         /// Every output pixel's taps, as `for_each_tap` gives them, are the rows and columns
         /// `taps_inside` gives, in order; the window is whole across exactly in `columns_inside`.
         #[test]
-        fn taps_inside_agree_with_each_tap(h in 1usize..12, w in 1usize..12, k in 1usize..6, stride in 1usize..4, same: bool) {
-            let padding = if same { Padding::Same } else { Padding::Valid };
-            proptest::prop_assume!(same || (h >= k && w >= k));
+        fn taps_inside_agree_with_each_tap(h in 1usize..12, w in 1usize..12, k in 1usize..6, stride in 1usize..4, padding in any_padding()) {
+            let out = out_size([h, w], [k, k], stride, padding);
+            prop_assume!(out.is_ok());
+            let [oh, ow] = out.unwrap();
             let grid = Grid::new([k, k], stride, padding, [h, w]);
-            let (oh, ow) = (out_size(h, k, stride, padding).unwrap(), out_size(w, k, stride, padding).unwrap());
             let inside = grid.columns_inside(ow);
             for oy in 0..oh {
                 let (rows, iy) = grid.taps_inside(0, oy);
@@ -190,8 +226,8 @@ mod tests {
                             want.push((ky * k + kx, (iy + y) * w + ix + x));
                         }
                     }
-                    proptest::prop_assert_eq!(&taps, &want, "oy {} ox {}", oy, ox);
-                    proptest::prop_assert_eq!(columns.len() == k, inside.contains(&ox), "ox {}", ox);
+                    prop_assert_eq!(&taps, &want, "oy {} ox {}", oy, ox);
+                    prop_assert_eq!(columns.len() == k, inside.contains(&ox), "ox {}", ox);
                 }
             }
         }

@@ -57,6 +57,18 @@ pub(crate) trait Operator: fmt::Debug + Send + Sync {
 
     /// Computes `out` from the inputs.
     fn run(&self, io: &mut Io, out: &mut [f32]);
+
+    /// Its amounts `[[top, bottom], [left, right]]` when it is a `PAD` of height and width only.
+    fn spatial_padding(&self) -> Option<[[usize; 2]; 2]> {
+        None
+    }
+
+    /// The same operation on its input with `amounts` of zeros around it (a `PAD` before it
+    /// folded in), when it can take them.
+    fn padded(&self, amounts: [[usize; 2]; 2]) -> Option<Box<dyn Operator>> {
+        let _ = amounts;
+        None
+    }
 }
 
 /// The shapes around one operation of a read graph.

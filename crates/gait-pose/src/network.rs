@@ -37,7 +37,7 @@ impl Network {
 
     /// As [`Network::open`], from the file's bytes; the error is a description.
     pub(crate) fn from_bytes(bytes: &[u8], outputs: &[&str]) -> std::result::Result<Network, String> {
-        let graph = crate::tflite::read(bytes)?;
+        let mut graph = crate::tflite::read(bytes)?;
         let [input] = graph.inputs[..] else {
             return Err(format!("{} inputs, expected one", graph.inputs.len()));
         };
@@ -65,6 +65,7 @@ impl Network {
         }
         // The graph computes every tensor before it is read (checked when it was read).
         plan.reverse();
+        fold_pads(&mut graph, &mut plan, &outputs);
 
         // Every computed tensor gets a buffer: their sum is bounded before any is allocated.
         let activations = plan
@@ -136,6 +137,74 @@ impl Network {
             };
             op.operator.run(&mut io, &mut out);
             self.buffers[op.output] = out;
+        }
+    }
+}
+
+/// Folds each `PAD` of height and width into the convolution that alone reads it, when that
+/// convolution can take the padding (`VALID`): the convolution then reads the unpadded tensor and
+/// skips the taps that fell on the zeros, and the padded copy is never made. In the full landmark
+/// model, the five `PAD`s cost a tenth of the time, most of it writing 9.5 MB of fresh memory.
+fn fold_pads(graph: &mut Graph, plan: &mut Vec<usize>, outputs: &[usize]) {
+    let mut folded = Vec::new();
+    for &p in plan.iter() {
+        let (pad, padded) = (&graph.ops[p], graph.ops[p].output);
+        let Some(amounts) = pad.operator.spatial_padding() else {
+            continue;
+        };
+        let mut readers = plan.iter().filter(|&&n| graph.ops[n].inputs.contains(&padded));
+        let (Some(&reader), None) = (readers.next(), readers.next()) else {
+            continue;
+        };
+        let op = &graph.ops[reader];
+        let mut inputs = op.inputs.clone();
+        if outputs.contains(&padded) || inputs[0] != padded || inputs[1..].contains(&padded) {
+            continue;
+        }
+        inputs[0] = pad.inputs[0];
+        let Some(operator) = op.operator.padded(amounts) else {
+            continue;
+        };
+        let shapes = Shapes {
+            graph,
+            inputs: &inputs,
+            output: op.output,
+        };
+        if operator.check(&shapes).is_ok() {
+            folded.push((p, reader, operator, inputs));
+        }
+    }
+    for (p, reader, operator, inputs) in folded {
+        graph.ops[reader].operator = operator;
+        graph.ops[reader].inputs = inputs;
+        plan.retain(|&n| n != p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both landmark models pad before each convolution with a stride of two; every such `PAD`
+    /// is folded, and the outputs still match TFLite's (`tests/network.rs`).
+    #[test]
+    fn the_landmark_models_run_no_pad() {
+        for model in ["pose_landmark_full.tflite", "pose_landmark_lite.tflite"] {
+            let path = crate::default_model_dir().join(model);
+            let bytes = std::fs::read(&path).unwrap();
+            let graph = crate::tflite::read(&bytes).unwrap();
+            let pads = |plan: &[usize], graph: &Graph| {
+                plan.iter()
+                    .filter(|&&n| graph.ops[n].operator.spatial_padding().is_some())
+                    .count()
+            };
+            assert_eq!(
+                pads(&(0..graph.ops.len()).collect::<Vec<_>>(), &graph),
+                5,
+                "{model}"
+            );
+            let net = Network::from_bytes(&bytes, &["Identity"]).unwrap();
+            assert_eq!(pads(&net.plan, &net.graph), 0, "{model}");
         }
     }
 }

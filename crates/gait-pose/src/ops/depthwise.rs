@@ -35,12 +35,8 @@ impl Operator for DepthwiseConv2d {
         }
         s.constant(1, kh * kw * c)?;
         s.constant(2, c)?;
-        s.expect([
-            1,
-            out_size(h, kh, stride, padding)?,
-            out_size(w, kw, stride, padding)?,
-            c,
-        ])
+        let [oh, ow] = out_size([h, w], [kh, kw], stride, padding)?;
+        s.expect([1, oh, ow, c])
     }
 
     fn run(&self, io: &mut Io, out: &mut [f32]) {
@@ -52,6 +48,10 @@ impl Operator for DepthwiseConv2d {
             out,
         );
     }
+
+    fn padded(&self, amounts: [[usize; 2]; 2]) -> Option<Box<dyn Operator>> {
+        Some(Box::new(DepthwiseConv2d(self.0.padded(amounts)?)))
+    }
 }
 
 /// A depthwise convolution (multiplier 1) with `filter` as `[kh, kw, c]`.
@@ -61,8 +61,7 @@ pub(crate) fn depthwise_conv2d(
     out: &mut [f32],
 ) {
     let (stride, padding) = (conv.stride, conv.padding);
-    let oh = out_size(h, kh, stride, padding).unwrap_or(0);
-    let ow = out_size(w, kw, stride, padding).unwrap_or(0);
+    let [oh, ow] = out_size([h, w], [kh, kw], stride, padding).unwrap_or_default();
     let op = Depthwise {
         input,
         channels: c,
@@ -116,6 +115,8 @@ impl Depthwise<'_> {
         let (span, taps) = (((P - 1) * s + columns.len()) * c, columns.len() * c);
         let bias: &[f32; L] = self.bias[first..first + L].try_into().expect("L channels");
         let mut sum = [*bias; P];
+        // A window wholly in the padding across has no taps.
+        let rows = if columns.is_empty() { 0..0 } else { rows };
         for (y, ky) in rows.enumerate() {
             let line = &self.input[((iy + y) * w + ix) * c..][..span];
             let weights = &self.filter[(ky * kw + columns.start) * c..][..taps];
@@ -187,19 +188,18 @@ fn depthwise_row(op: &Depthwise, oy: usize, row: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::Padding;
+    use crate::geometry::tests::any_padding;
     use crate::ops::conv::tests::{naive_conv, values};
     use proptest::prelude::*;
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(40))]
         #[test]
-        fn each_channel_alone_is_a_one_channel_convolution(h in 1usize..9, w in 1usize..16, c in 1usize..40, k in 1usize..6, stride in 1usize..3, same in any::<bool>()) {
-            let padding = if same { Padding::Same } else { Padding::Valid };
-            prop_assume!(padding == Padding::Same || (h >= k && w >= k));
+        fn each_channel_alone_is_a_one_channel_convolution(h in 1usize..9, w in 1usize..16, c in 1usize..40, k in 1usize..6, stride in 1usize..3, padding in any_padding()) {
+            prop_assume!(out_size([h, w], [k, k], stride, padding).is_ok());
             let (input, dw) = (values(h * w * c, 1), values(k * k * c, 3));
             let conv = Conv { stride, padding, activation: Activation::Relu6 };
-            let pixels = out_size(h, k, stride, padding).unwrap() * out_size(w, k, stride, padding).unwrap();
+            let pixels: usize = out_size([h, w], [k, k], stride, padding).unwrap().iter().product();
             let mut got = vec![0.0; pixels * c];
             depthwise_conv2d((&input, [h, w, c], &dw, &vec![0.5; c]), ([k, k], conv), &mut got);
             for ch in 0..c {

@@ -45,6 +45,11 @@ impl Operator for Pad {
     fn run(&self, io: &mut Io, out: &mut [f32]) {
         pad(io.data(0), io.hwc(0), &self.amounts, out);
     }
+
+    fn spatial_padding(&self) -> Option<[[usize; 2]; 2]> {
+        let [batch, height, width, channels] = self.amounts;
+        (batch == [0, 0] && channels == [0, 0]).then_some([height, width])
+    }
 }
 
 /// `RESHAPE`: the same values under another shape.

@@ -32,12 +32,8 @@ impl Operator for MaxPool {
     fn check(&self, s: &Shapes) -> Result<()> {
         let [_, h, w, c] = nhwc(s.input(0))?;
         let (size, stride, padding) = (self.size, self.stride, self.padding);
-        s.expect([
-            1,
-            out_size(h, size, stride, padding)?,
-            out_size(w, size, stride, padding)?,
-            c,
-        ])
+        let [oh, ow] = out_size([h, w], [size, size], stride, padding)?;
+        s.expect([1, oh, ow, c])
     }
 
     fn run(&self, io: &mut Io, out: &mut [f32]) {
@@ -93,7 +89,7 @@ pub(crate) fn max_pool(
     padding: Padding,
     out: &mut [f32],
 ) {
-    let ow = out_size(w, size, stride, padding).unwrap_or(0);
+    let [_, ow] = out_size([h, w], [size, size], stride, padding).unwrap_or_default();
     let grid = Grid::new([size, size], stride, padding, [h, w]);
     for (oy, row) in out.chunks_exact_mut(ow * c).enumerate() {
         for (ox, acc) in row.chunks_exact_mut(c).enumerate() {
