@@ -115,7 +115,9 @@ impl Shapes<'_> {
 /// What an operation reads and writes with, as the graph runs.
 pub(crate) struct Io<'a> {
     pub(crate) graph: &'a Graph,
+    /// The buffers, and which of them holds each computed tensor (its first values).
     pub(crate) buffers: &'a [Vec<f32>],
+    pub(crate) buffer_of: &'a [usize],
     pub(crate) inputs: &'a [usize],
     pub(crate) output: usize,
     /// What [`Operator::prepare`] laid out.
@@ -128,10 +130,11 @@ impl<'a> Io<'a> {
     /// The values of input `k`: its constant, or what an earlier operation computed.
     pub(crate) fn data(&self, k: usize) -> &'a [f32] {
         let t = self.inputs[k];
-        self.graph.tensors[t]
-            .constant
-            .as_deref()
-            .unwrap_or(&self.buffers[t])
+        let tensor = &self.graph.tensors[t];
+        match &tensor.constant {
+            Some(values) => values,
+            None => &self.buffers[self.buffer_of[t]][..tensor.shape.elements()],
+        }
     }
 
     /// The shape of input `k`.

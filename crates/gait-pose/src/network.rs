@@ -1,5 +1,6 @@
 //! [`Network`]: a TFLite model read once and run many times, computing only what its chosen
-//! outputs need, with every buffer allocated up front.
+//! outputs need, with every buffer allocated up front and shared by tensors that are not alive at
+//! the same time.
 
 use std::path::Path;
 
@@ -10,7 +11,7 @@ use crate::graph::{Graph, Io, Shapes};
 use crate::shape::MAX_ACTIVATIONS;
 
 /// A model ready to run: the graph cut down to the chosen outputs, the filters of its
-/// convolutions laid out for the products, and one buffer per computed tensor.
+/// convolutions laid out for the products, and the buffers its tensors are computed into.
 #[derive(Debug)]
 pub struct Network {
     graph: Graph,
@@ -19,6 +20,8 @@ pub struct Network {
     /// Per operation: its constant operands laid out for its kernel, if it wants them so.
     prepared: Vec<Option<Vec<f32>>>,
     buffers: Vec<Vec<f32>>,
+    /// Per tensor: the buffer that holds it, when it is computed (or the input).
+    buffer_of: Vec<usize>,
     scratch: Vec<f32>,
     input: usize,
     outputs: Vec<usize>,
@@ -78,12 +81,11 @@ impl Network {
                 "its activations hold more than {MAX_ACTIVATIONS} values; is this a pose model?"
             ));
         }
-        let mut buffers = vec![Vec::new(); graph.tensors.len()];
-        buffers[input] = vec![0.0; graph.tensors[input].shape.elements()];
+        let (buffer_of, sizes) = share_buffers(&graph, &plan, input, &outputs);
+        let buffers = sizes.into_iter().map(|len| vec![0.0; len]).collect();
         let mut prepared = vec![None; graph.ops.len()];
         for &n in &plan {
             let op = &graph.ops[n];
-            buffers[op.output] = vec![0.0; graph.tensors[op.output].shape.elements()];
             let shapes = Shapes {
                 graph: &graph,
                 inputs: &op.inputs,
@@ -96,6 +98,7 @@ impl Network {
             plan,
             prepared,
             buffers,
+            buffer_of,
             scratch: Vec::new(),
             input,
             outputs,
@@ -109,12 +112,14 @@ impl Network {
 
     /// The buffer to fill with the input before [`Network::run`].
     pub fn input_mut(&mut self) -> &mut [f32] {
-        &mut self.buffers[self.input]
+        let len = self.graph.tensors[self.input].shape.elements();
+        &mut self.buffers[self.buffer_of[self.input]][..len]
     }
 
     /// The chosen output `k` after the last [`Network::run`].
     pub fn output(&self, k: usize) -> &[f32] {
-        &self.buffers[self.outputs[k]]
+        let t = self.outputs[k];
+        &self.buffers[self.buffer_of[t]][..self.graph.tensors[t].shape.elements()]
     }
 
     /// The shape of the chosen output `k`.
@@ -126,19 +131,63 @@ impl Network {
     pub fn run(&mut self) {
         for &n in &self.plan {
             let op = &self.graph.ops[n];
-            let mut out = std::mem::take(&mut self.buffers[op.output]);
+            let buffer = self.buffer_of[op.output];
+            let mut out = std::mem::take(&mut self.buffers[buffer]);
             let mut io = Io {
                 graph: &self.graph,
                 buffers: &self.buffers,
+                buffer_of: &self.buffer_of,
                 inputs: &op.inputs,
                 output: op.output,
                 prepared: self.prepared[n].as_deref(),
                 scratch: &mut self.scratch,
             };
-            op.operator.run(&mut io, &mut out);
-            self.buffers[op.output] = out;
+            let len = self.graph.tensors[op.output].shape.elements();
+            op.operator.run(&mut io, &mut out[..len]);
+            self.buffers[buffer] = out;
         }
     }
+}
+
+/// Which buffer holds each tensor the `plan` computes, and the input, and how long each buffer
+/// is. A tensor takes the buffer of one whose last reader ran before it is computed (the shortest
+/// that is long enough, else the longest, lengthened): the full landmark model's tensors, 35 MB
+/// if each had its own, then fit in a few buffers that stay in the caches from one operation to
+/// the next. The input and the chosen outputs keep buffers of their own.
+fn share_buffers(graph: &Graph, plan: &[usize], input: usize, outputs: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let elements = |t: usize| graph.tensors[t].shape.elements();
+    // Per tensor, the step of the plan after which nothing reads it.
+    let mut last = vec![0; graph.tensors.len()];
+    for (step, &n) in plan.iter().enumerate() {
+        graph.ops[n].inputs.iter().for_each(|&t| last[t] = step);
+    }
+    for &t in outputs.iter().chain([&input]) {
+        last[t] = usize::MAX;
+    }
+    let mut buffer_of = vec![usize::MAX; graph.tensors.len()];
+    // Per buffer: its length and the step after which it is free.
+    let (mut sizes, mut free_after) = (vec![elements(input)], vec![usize::MAX]);
+    buffer_of[input] = 0;
+    for (step, &n) in plan.iter().enumerate() {
+        let t = graph.ops[n].output;
+        let free = (0..sizes.len()).filter(|&b| free_after[b] < step);
+        let fits = free
+            .clone()
+            .filter(|&b| sizes[b] >= elements(t))
+            .min_by_key(|&b| sizes[b]);
+        let b = match fits.or_else(|| free.max_by_key(|&b| sizes[b])) {
+            Some(b) => b,
+            None => {
+                sizes.push(0);
+                free_after.push(0);
+                sizes.len() - 1
+            }
+        };
+        sizes[b] = sizes[b].max(elements(t));
+        free_after[b] = last[t].max(step);
+        buffer_of[t] = b;
+    }
+    (buffer_of, sizes)
 }
 
 /// Folds each `PAD` of height and width into the convolution that alone reads it, when that
@@ -206,5 +255,39 @@ mod tests {
             let net = Network::from_bytes(&bytes, &["Identity"]).unwrap();
             assert_eq!(pads(&net.plan, &net.graph), 0, "{model}");
         }
+    }
+
+    /// No tensor is computed into a buffer that holds one still to be read; and sharing makes
+    /// the buffers far smaller than the tensors.
+    #[test]
+    fn tensors_alive_together_never_share_a_buffer() {
+        let path = crate::default_model_dir().join("pose_landmark_full.tflite");
+        let outputs = ["Identity", "Identity_1", "Identity_3"];
+        let net = Network::open(&path, &outputs).unwrap();
+        let (graph, plan) = (&net.graph, &net.plan);
+        let reads_from = |t: usize, step: usize| {
+            net.outputs.contains(&t) || plan[step..].iter().any(|&n| graph.ops[n].inputs.contains(&t))
+        };
+        let mut alive = vec![net.input];
+        for (step, &n) in plan.iter().enumerate() {
+            let t = graph.ops[n].output;
+            alive.retain(|&u| reads_from(u, step));
+            for &u in &alive {
+                assert_ne!(
+                    net.buffer_of[u], net.buffer_of[t],
+                    "step {step}: tensor {t} over {u}"
+                );
+            }
+            alive.push(t);
+        }
+        let tensors: usize = plan
+            .iter()
+            .map(|&n| graph.tensors[graph.ops[n].output].shape.elements())
+            .sum();
+        let buffers: usize = net.buffers.iter().map(Vec::len).sum();
+        assert!(
+            buffers * 3 < tensors,
+            "{buffers} values in buffers for {tensors} in tensors"
+        );
     }
 }
