@@ -18,7 +18,7 @@ use std::path::Path;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gait::pose::{Frame, FrameSource, Model, PoseEstimator, PoseOptions, default_model_dir, on_this_thread};
 
-fn decoded(name: &str) -> Vec<(Frame, f64)> {
+fn decoded(name: &str) -> Vec<(Frame<'static>, f64)> {
     let video = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../crates/gait-pose/tests/fixtures")
         .join(name);
@@ -74,7 +74,7 @@ fn pose(c: &mut Criterion) {
 const TREE_PASSES: usize = 6;
 
 /// `frames` played forward, back, forward..., `passes` times, at 30 frames a second.
-fn there_and_back(frames: &[(Frame, f64)], passes: usize) -> Vec<(&Frame, f64)> {
+fn there_and_back<'a>(frames: &'a [(Frame<'static>, f64)], passes: usize) -> Vec<(&'a Frame<'static>, f64)> {
     (0..passes)
         .flat_map(|pass| {
             let forward = frames.iter();

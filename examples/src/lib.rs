@@ -132,7 +132,7 @@ pub struct VideoWalk {
     pub empty: usize,
     /// The chosen person in the frame where they were seen largest, their skeleton drawn, 110
     /// pixels high.
-    pub picture: gait::pose::Frame,
+    pub picture: gait::pose::Frame<'static>,
 }
 
 /// Runs pose on video `input` (the full model, the walker chosen) and writes its files into

@@ -210,10 +210,10 @@ impl People {
 }
 
 /// [`track_people`], then the walker chosen ([`People::choose`] with [`Person::Walker`]).
-pub fn track(
+pub fn track<'a>(
     estimator: &mut PoseEstimator,
-    source: FrameSource,
-    on_frame: impl FnMut(usize, &Frame, &[(usize, Pose)]),
+    source: FrameSource<'a>,
+    on_frame: impl FnMut(usize, &Frame<'a>, &[(usize, Pose)]),
 ) -> Result<Track> {
     let path = source.path().to_path_buf();
     track_people(estimator, source, on_frame)?.choose(Person::Walker, &path)

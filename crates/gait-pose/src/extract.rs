@@ -18,12 +18,12 @@ pub fn video_outputs(dir: &Path, clip: &str) -> [PathBuf; 5] {
 /// [`FrameSource::open`]), follows the walker among the people it shows ([`track`]) and writes
 /// clip `clip` into folder `dir` with [`write_track`]. `on_frame` sees every frame, with the
 /// people in it, as it is processed.
-pub fn extract_video(
+pub fn extract_video<'a>(
     estimator: &mut PoseEstimator,
-    source: FrameSource,
+    source: FrameSource<'a>,
     dir: &Path,
     clip: &str,
-    on_frame: impl FnMut(usize, &Frame, &[(usize, Pose)]),
+    on_frame: impl FnMut(usize, &Frame<'a>, &[(usize, Pose)]),
 ) -> Result<Track> {
     let input = source.path().to_path_buf();
     let found = track(estimator, source, on_frame)?;

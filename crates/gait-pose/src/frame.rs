@@ -1,22 +1,36 @@
 //! [`Frame`]: one RGB picture, and [`Roi`]: a rotated rectangle of it cut out and resized into a
 //! model's input the way MediaPipe's `ImageToTensorCalculator` does on the CPU.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 
-/// An 8-bit RGB picture, rows top to bottom, pixels left to right.
+/// An 8-bit RGB picture, rows top to bottom, pixels left to right: its own pixels, or pixels
+/// borrowed for `'a` (frames a caller already holds, such as a NumPy array's, are not copied).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Frame {
+pub struct Frame<'a> {
     width: usize,
     height: usize,
-    rgb: Vec<u8>,
+    rgb: Cow<'a, [u8]>,
 }
 
-impl Frame {
+impl Frame<'static> {
     /// A frame of `width x height` pixels from `rgb` (three bytes a pixel); `index` only names the
     /// frame in the error when the sizes do not fit.
-    pub fn new(width: usize, height: usize, rgb: Vec<u8>, index: usize) -> Result<Frame> {
+    pub fn new(width: usize, height: usize, rgb: Vec<u8>, index: usize) -> Result<Frame<'static>> {
+        Frame::of(width, height, Cow::Owned(rgb), index)
+    }
+}
+
+impl<'a> Frame<'a> {
+    /// As [`Frame::new`], with the pixels borrowed rather than owned.
+    pub fn borrowed(width: usize, height: usize, rgb: &'a [u8], index: usize) -> Result<Frame<'a>> {
+        Frame::of(width, height, Cow::Borrowed(rgb), index)
+    }
+
+    fn of(width: usize, height: usize, rgb: Cow<'a, [u8]>, index: usize) -> Result<Frame<'a>> {
         if width == 0
             || height == 0
             || width.checked_mul(height).and_then(|n| n.checked_mul(3)) != Some(rgb.len())
@@ -44,9 +58,9 @@ impl Frame {
         &self.rgb
     }
 
-    /// The pixels, to draw on.
+    /// The pixels, to draw on (copied first when they are borrowed).
     pub fn rgb_mut(&mut self) -> &mut [u8] {
-        &mut self.rgb
+        self.rgb.to_mut()
     }
 }
 
@@ -241,7 +255,18 @@ gait_cpu::multiversion! {
 mod tests {
     use super::*;
 
-    fn gradient(w: usize, h: usize) -> Frame {
+    #[test]
+    fn a_borrowed_frame_is_checked_as_an_owned_one_and_copied_only_to_draw() {
+        let bytes = vec![9u8; 4 * 2 * 3];
+        assert!(Frame::borrowed(4, 3, &bytes, 7).is_err());
+        let mut frame = Frame::borrowed(4, 2, &bytes, 0).unwrap();
+        assert_eq!(frame, Frame::new(4, 2, bytes.clone(), 0).unwrap());
+        assert!(std::ptr::eq(frame.rgb(), bytes.as_slice()));
+        frame.rgb_mut()[0] = 1;
+        assert_eq!((frame.rgb()[0], bytes[0]), (1, 9));
+    }
+
+    fn gradient(w: usize, h: usize) -> Frame<'static> {
         let rgb = (0..h)
             .flat_map(|y| (0..w).flat_map(move |x| [(x * 4) as u8, (y * 4) as u8, 7]))
             .collect();

@@ -36,7 +36,7 @@ const TILE_WIDTH: usize = 640;
 /// `chosen` in colour with a yellow number, the others in grey (everyone in colour when `chosen`
 /// is `None`: every person kept). One picture that shows at a glance whom a video's track
 /// followed.
-pub fn contact_sheet(shots: &[(Frame, Vec<(usize, Pose)>)], chosen: Option<usize>) -> Result<Frame> {
+pub fn contact_sheet(shots: &[(Frame, Vec<(usize, Pose)>)], chosen: Option<usize>) -> Result<Frame<'static>> {
     let Some((first, _)) = shots.first() else {
         return Err(Error::Frame {
             frame: 0,
@@ -98,14 +98,14 @@ fn picture(frame: &Frame) -> Result<image::RgbImage> {
 }
 
 /// An image of the `image` crate as a frame.
-fn from_picture(picture: image::RgbImage) -> Result<Frame> {
+fn from_picture(picture: image::RgbImage) -> Result<Frame<'static>> {
     let (width, height) = (picture.width() as usize, picture.height() as usize);
     Frame::new(width, height, picture.into_raw(), 0)
 }
 
 /// A picture of the person `pose` shows in `frame`, `height` pixels high: the box around their
 /// landmarks, widened by a tenth of their height on every side, with their skeleton drawn.
-pub fn person_picture(frame: &Frame, pose: &Pose, height: usize) -> Result<Frame> {
+pub fn person_picture(frame: &Frame, pose: &Pose, height: usize) -> Result<Frame<'static>> {
     let mut drawn = frame.clone();
     drawn.draw_pose(pose);
     let (w, h) = (frame.width() as f32, frame.height() as f32);
@@ -134,7 +134,7 @@ pub fn person_picture(frame: &Frame, pose: &Pose, height: usize) -> Result<Frame
     ))
 }
 
-impl Frame {
+impl Frame<'_> {
     /// Paints a filled disc of `radius` pixels at `(x, y)`.
     fn disc(&mut self, x: f32, y: f32, radius: f32, rgb: [u8; 3]) {
         let (w, h) = (self.width() as i64, self.height() as i64);

@@ -19,7 +19,7 @@ const IN_MEMORY: &str = "<frames in memory>";
 const IMAGE_EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
 
 /// Frames in order, each with its time in seconds.
-pub enum FrameSource {
+pub enum FrameSource<'a> {
     /// A video decoded by ffmpeg.
     Video(Video),
     /// Pictures of a folder in name order, at a fixed rate.
@@ -36,7 +36,7 @@ pub enum FrameSource {
     /// Pictures already in memory ([`FrameSource::frames`]), at a fixed rate.
     Frames {
         /// The pictures not yet taken.
-        frames: std::vec::IntoIter<Frame>,
+        frames: std::vec::IntoIter<Frame<'a>>,
         /// How many pictures there are.
         count: usize,
         /// Frames per second given to them.
@@ -44,9 +44,9 @@ pub enum FrameSource {
     },
 }
 
-impl FrameSource {
+impl<'a> FrameSource<'a> {
     /// Frames of the video file, or of the pictures in the folder (shown at `fps`) at `path`.
-    pub fn open(path: &Path, fps: f64) -> Result<FrameSource> {
+    pub fn open(path: &Path, fps: f64) -> Result<FrameSource<'static>> {
         if path.is_dir() {
             let files = image_files(path)?;
             if files.is_empty() {
@@ -72,7 +72,7 @@ impl FrameSource {
     }
 
     /// `frames`, pictures another program decoded, shown at `fps`; all of one size (one camera).
-    pub fn frames(frames: Vec<Frame>, fps: f64) -> Result<FrameSource> {
+    pub fn frames(frames: Vec<Frame<'a>>, fps: f64) -> Result<FrameSource<'a>> {
         let refuse = |reason: String| {
             Err(Error::Video {
                 path: PathBuf::from(IN_MEMORY),
@@ -142,8 +142,8 @@ impl FrameSource {
     }
 }
 
-impl Iterator for FrameSource {
-    type Item = Result<(Frame, f64)>;
+impl<'a> Iterator for FrameSource<'a> {
+    type Item = Result<(Frame<'a>, f64)>;
 
     fn next(&mut self) -> Option<Self::Item> {
         match self {
@@ -227,7 +227,7 @@ fn natural_key(name: &str) -> Vec<(String, u128)> {
 }
 
 /// Decodes one PNG or JPEG picture.
-pub fn read_image(path: &Path, index: usize) -> Result<Frame> {
+pub fn read_image(path: &Path, index: usize) -> Result<Frame<'static>> {
     let image = image::open(path)
         .map_err(|e| Error::Image {
             path: path.to_path_buf(),
@@ -496,7 +496,7 @@ impl Video {
         None
     }
 
-    fn next_frame(&mut self) -> Result<Option<(Frame, f64)>> {
+    fn next_frame(&mut self) -> Result<Option<(Frame<'static>, f64)>> {
         let header = match read_ppm_header(&mut self.stdout) {
             Ok(Some(h)) => h,
             Ok(None) => {

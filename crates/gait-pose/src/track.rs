@@ -104,10 +104,10 @@ pub struct People {
 /// Runs `estimator` over every frame of `source` from a fresh start, following every person
 /// ([`PoseEstimator::estimate_people`]), and calling `on_frame` with each frame's index, the
 /// frame and the people in it (numbered) as it goes.
-pub fn track_people(
+pub fn track_people<'a>(
     estimator: &mut PoseEstimator,
-    mut source: FrameSource,
-    mut on_frame: impl FnMut(usize, &Frame, &[(usize, Pose)]),
+    mut source: FrameSource<'a>,
+    mut on_frame: impl FnMut(usize, &Frame<'a>, &[(usize, Pose)]),
 ) -> Result<People> {
     estimator.reset();
     let mut people = People::default();

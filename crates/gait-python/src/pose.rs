@@ -129,16 +129,14 @@ pub(crate) fn pose<'py>(
         }
         let view = frames.as_array();
         py.detach(|| {
-            // One copy of each frame, which the estimator then owns.
+            // Frames laid out as the estimator reads them are borrowed; others (views with
+            // strides, Fortran order) are copied.
             let frames = view
                 .outer_iter()
                 .enumerate()
-                .map(|(k, frame)| {
-                    let rgb = match frame.as_slice() {
-                        Some(bytes) => bytes.to_vec(),
-                        None => frame.iter().copied().collect(),
-                    };
-                    Frame::new(width, height, rgb, k)
+                .map(|(k, frame)| match frame.to_slice() {
+                    Some(bytes) => Frame::borrowed(width, height, bytes, k),
+                    None => Frame::new(width, height, frame.iter().copied().collect(), k),
                 })
                 .collect::<gait::pose::Result<Vec<Frame>>>()?;
             setup.track(FrameSource::frames(frames, fps)?)

@@ -52,6 +52,9 @@ def test_frames_in_memory_give_the_landmarks_of_the_same_pictures_in_files(tmp_p
     assert np.array_equal(from_memory["times"], np.arange(len(frames)) / 12.0)
     # A view of every other frame, not contiguous, is read as it is.
     assert gait.pose(frames[::2], fps=6.0)["frames_read"] == len(frames[::2])
+    # Frames laid out row by row are borrowed, others (Fortran order) copied: the same landmarks.
+    fortran = gait.pose(np.asfortranarray(frames), fps=12.0)
+    assert np.array_equal(fortran["landmarks"], from_memory["landmarks"], equal_nan=True)
 
 
 def test_extract_videos_writes_what_the_pose_program_writes(videos, rust_pose, tmp_path):
