@@ -152,7 +152,7 @@ impl Network {
 /// Which buffer holds each tensor the `plan` computes, and the input, and how long each buffer
 /// is. A tensor takes the buffer of one whose last reader ran before it is computed (the shortest
 /// that is long enough, else the longest, lengthened): the full landmark model's tensors, 35 MB
-/// if each had its own, then fit in a few buffers that stay in the caches from one operation to
+/// if each had its own, then take 11 MB, more of which stays in the caches from one operation to
 /// the next. The input and the chosen outputs keep buffers of their own.
 fn share_buffers(graph: &Graph, plan: &[usize], input: usize, outputs: &[usize]) -> (Vec<usize>, Vec<usize>) {
     let elements = |t: usize| graph.tensors[t].shape.elements();
