@@ -2,23 +2,17 @@
 //! input, others on the window's patches gathered first), by a kernel of our own. The filter is
 //! packed once, when the model is read, into panels of 16 output channels; each tile of six
 //! output pixels is summed in registers over the inputs, and the bias and activation are added
-//! as it is written. The `gemm` crate, which this replaced for all but one-row products, packed
-//! both operands on every call and split each product over the threads, for products of tens to
-//! hundreds of channels; the sums are done in its order, so the landmarks are the same bits.
+//! as it is written (`tile`). The `gemm` crate, which this replaced for all but one-row products,
+//! packed both operands on every call and split each product over the threads, for products of
+//! tens to hundreds of channels; the sums are done in its order, so the landmarks are the same
+//! bits.
 
 use crate::geometry::{Activation, Grid, Padding, out_size};
 use crate::shape::Shape;
 use crate::tflite::schema::conv2d as slot;
 
+use super::tile::{PANEL, TILE, Tile};
 use super::{Hwc, Io, Operator, Parse, Result, Shapes, for_rows, four, nhwc};
-
-/// Output channels in a panel of the packed filter: the kernel's vector width (two AVX2
-/// registers, one AVX-512 register, four SSE2 registers).
-const PANEL: usize = 16;
-
-/// Output pixels summed together: a panel's weights are loaded once for all of them, and their
-/// sums (6 x 16 floats) take twelve of AVX2's sixteen vector registers.
-const TILE: usize = 6;
 
 /// The most inputs summed before a sum is added to the output: longer products are cut into runs
 /// of at most this many, each summed from zero and added in turn, as the `gemm` crate that this
@@ -225,7 +219,6 @@ pub(crate) fn product(
         activation.apply(out);
         return;
     }
-    let fused = gait_cpu::Isa::get() != gait_cpu::Isa::Portable;
     // Runs of the inputs summed from zero before they are added to the output, as the `gemm`
     // crate this replaced cut them: at most DEPTH long, and equal, except in products of at most
     // 64 by 64 outputs, which it cut DEPTH at a time.
@@ -234,16 +227,21 @@ pub(crate) fn product(
     } else {
         k.div_ceil(k.div_ceil(DEPTH))
     };
-    let op = Product {
-        k,
-        depth,
-        filter,
-        bias,
-        activation,
-        fused,
-    };
-    for_rows(out, TILE * n, m * n * k, |t, rows| {
-        product_rows(&op, &a[t * TILE * k..][..rows.len() / n * k], rows)
+    for_rows(out, TILE * n, m * n * k, |t, out| {
+        // A tile of fewer pixels repeats its last row (its sums are not written): a row summed
+        // alone keeps two chains of dependent multiply-adds going where a tile keeps twelve.
+        let a = &a[t * TILE * k..][..out.len() / n * k];
+        let last = a.len() / k - 1;
+        let rows = std::array::from_fn(|r| &a[r.min(last) * k..][..k]);
+        Tile {
+            rows,
+            k,
+            depth,
+            filter,
+            bias,
+            activation,
+        }
+        .write(out);
     });
 }
 
@@ -283,84 +281,6 @@ fn gemm_add(a: &[f32], transposed: &[f32], out: &mut [f32], k: usize) {
             gemm::Parallelism::None,
         );
     }
-}
-
-/// What every tile of a [`product`] shares: the inputs a row (at least one), how many are summed
-/// from zero at a time, the packed filter, the bias, the activation, and whether multiply-adds
-/// are fused.
-struct Product<'a> {
-    k: usize,
-    depth: usize,
-    filter: &'a [f32],
-    bias: &'a [f32],
-    activation: Activation,
-    fused: bool,
-}
-
-gait_cpu::multiversion! {
-/// Up to [`TILE`] rows of a [`product`]: `a`'s rows, and `out`'s. Fewer rows are summed as a
-/// whole tile, the last row standing in for the missing ones (its sums are not written): a row
-/// summed alone keeps two chains of dependent multiply-adds going where a tile keeps twelve.
-fn product_rows(op: &Product, a: &[f32], out: &mut [f32]) {
-    let Product { k, depth, filter, bias, activation, fused } = *op;
-    let n = bias.len();
-    let last = a.len() / k - 1;
-    let rows: [&[f32]; TILE] = std::array::from_fn(|r| &a[r.min(last) * k..][..k]);
-    let panels = filter.chunks_exact(k * PANEL).zip(bias.chunks(PANEL));
-    for (p, (weights, bias)) in panels.enumerate() {
-        let columns = p * PANEL..p * PANEL + bias.len();
-        for (d, weights) in weights.chunks(depth * PANEL).enumerate() {
-            let sums = if fused {
-                tile::<TILE, true>(rows, d * depth, weights)
-            } else {
-                tile::<TILE, false>(rows, d * depth, weights)
-            };
-            for (row, sums) in out.chunks_exact_mut(n).zip(&sums) {
-                let row = &mut row[columns.clone()];
-                if d == 0 {
-                    row.iter_mut().zip(sums).zip(bias).for_each(|((o, s), b)| *o = s + b);
-                } else {
-                    row.iter_mut().zip(sums).for_each(|(o, s)| *o += s);
-                }
-            }
-        }
-    }
-    activation.apply(out);
-}
-}
-
-/// The sums of `R` rows' inputs from `first` on against a panel of `weights` (`[depth, PANEL]`;
-/// each row at least `first + depth` long), in registers: one multiply-add per row and channel
-/// for each input in turn, fused with `FUSED`.
-#[inline(always)]
-fn tile<const R: usize, const FUSED: bool>(
-    rows: [&[f32]; R],
-    first: usize,
-    weights: &[f32],
-) -> [[f32; PANEL]; R] {
-    let weights = weights.as_chunks::<PANEL>().0;
-    assert!(
-        rows.iter().all(|row| row.len() >= first + weights.len()),
-        "tile: a row shorter than the panel"
-    );
-    let mut sums = [[0.0f32; PANEL]; R];
-    for (i, w) in weights.iter().enumerate() {
-        for r in 0..R {
-            #[allow(unsafe_code)]
-            // SAFETY: `first + i` is below `first` plus the panel's depth, which no row is shorter
-            // than (checked above). A checked index here kept the sums in memory rather than in
-            // registers (`perf`): `pose/tree_full` ran at 54 frames/s against `gemm`'s 80.
-            let x = unsafe { *rows[r].get_unchecked(first + i) };
-            for l in 0..PANEL {
-                sums[r][l] = if FUSED {
-                    x.mul_add(w[l], sums[r][l])
-                } else {
-                    x * w[l] + sums[r][l]
-                };
-            }
-        }
-    }
-    sums
 }
 
 #[cfg(test)]
@@ -449,8 +369,11 @@ pub(super) mod tests {
             }
             let mut want = bias.repeat(m);
             gemm_add(&a, &transposed, &mut want, k);
+            // The activation, on the sum of every run (a product of more than DEPTH inputs is
+            // summed in runs).
+            Activation::Relu6.apply(&mut want);
             let mut got = vec![0.0; m * n];
-            product(&a, k, &pack(&filter, n, m), &bias, Activation::None, &mut got);
+            product(&a, k, &pack(&filter, n, m), &bias, Activation::Relu6, &mut got);
             let differ = want
                 .iter()
                 .zip(&got)

@@ -2,7 +2,8 @@
 //! model, checks the shapes its kernel relies on once when the model is read, and runs, behind
 //! [`Operator`]. Tensors are `f32` in NHWC order with a batch of one.
 //!
-//! - `CONV_2D` in [`conv`] (matrix products by a kernel of its own, the filter packed once);
+//! - `CONV_2D` in [`conv`] (matrix products by a kernel of its own, the filter packed once, each
+//!   register tile in `tile`);
 //! - `DEPTHWISE_CONV_2D` in [`depthwise`];
 //! - `MAX_POOL_2D` and `RESIZE_BILINEAR` in [`pool`];
 //! - `ADD` and `LOGISTIC` in [`elementwise`];
@@ -15,6 +16,7 @@ pub(crate) mod depthwise;
 pub(crate) mod elementwise;
 pub(crate) mod layout;
 pub(crate) mod pool;
+mod tile;
 
 use rayon::prelude::*;
 
