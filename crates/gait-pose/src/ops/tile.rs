@@ -196,7 +196,7 @@ mod x86 {
         let bias = t.bias.map(|b| unsafe { _mm512_maskz_loadu_ps(mask, b.as_ptr()) });
         let (zero, six) = (_mm512_setzero_ps(), _mm512_set1_ps(6.0));
         let pixels = out.len() / n;
-        let mut put = |r: usize, sum: __m512| {
+        let put = |r: usize, sum: __m512| {
             // SAFETY: pixel `r` is within `out` (the caller's test), and the mask touches
             // `columns` only, which lie within its `n` channels.
             unsafe {
@@ -213,24 +213,7 @@ mod x86 {
                 _mm512_mask_storeu_ps(at, mask, v);
             }
         };
-        // Pixel by pixel, each sum named: in a loop, the compiler kept the sums on the stack.
-        let [s0, s1, s2, s3, s4, s5] = sums;
-        put(0, s0);
-        if pixels > 1 {
-            put(1, s1);
-        }
-        if pixels > 2 {
-            put(2, s2);
-        }
-        if pixels > 3 {
-            put(3, s3);
-        }
-        if pixels > 4 {
-            put(4, s4);
-        }
-        if pixels > 5 {
-            put(5, s5);
-        }
+        each_pixel(sums, pixels, put);
     }
 
     /// [`Tile::write`] with AVX2 and FMA: two registers of sums per pixel (twelve in all), a
@@ -285,7 +268,7 @@ mod x86 {
             (width, mask, bias)
         });
         let pixels = out.len() / n;
-        let mut put = |r: usize, sum: [__m256; 2]| {
+        let put = |r: usize, sum: [__m256; 2]| {
             for (half, &(width, mask, bias)) in halves.iter().enumerate() {
                 if width == 0 {
                     continue;
@@ -309,7 +292,13 @@ mod x86 {
                 }
             }
         };
-        // Pixel by pixel, each sum named: in a loop, the compiler kept the sums on the stack.
+        each_pixel(sums, pixels, put);
+    }
+
+    /// Calls `put` with each of the first `pixels` sums and its index, pixel by pixel with each
+    /// sum named: written as a loop, the compiler kept the sums on the stack.
+    #[inline(always)]
+    fn each_pixel<S>(sums: [S; TILE], pixels: usize, mut put: impl FnMut(usize, S)) {
         let [s0, s1, s2, s3, s4, s5] = sums;
         put(0, s0);
         if pixels > 1 {
