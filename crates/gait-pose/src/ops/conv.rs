@@ -384,6 +384,24 @@ pub(super) mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20))]
+        /// Products longer than DEPTH are summed in runs, each added to the output; with a
+        /// partial last panel, that output is read and written through masks.
+        #[test]
+        fn long_products_with_partial_panels_are_the_sum(m in 1usize..14, k in 513usize..1100, n in 1usize..40) {
+            let (a, filter, bias) = (values(m * k, 1), values(n * k, 2), values(n, 3));
+            let mut got = vec![0.0; m * n];
+            product(&a, k, &pack(&filter, n, m), &bias, Activation::None, &mut got);
+            for (i, got) in got.iter().enumerate() {
+                let (r, o) = (i / n, i % n);
+                let sum: f64 = (0..k).map(|j| a[r * k + j] as f64 * filter[o * k + j] as f64).sum();
+                let want = bias[o] as f64 + sum;
+                prop_assert!((*got as f64 - want).abs() < 1e-3, "pixel {r}, channel {o}: {got} vs {want}");
+            }
+        }
+    }
+
+    proptest! {
         #![proptest_config(ProptestConfig::with_cases(40))]
         #[test]
         fn conv2d_is_the_windowed_sum(h in 1usize..9, w in 1usize..9, c in 1usize..40, n in 1usize..40, k in 1usize..4, stride in 1usize..3, padding in any_padding()) {

@@ -145,9 +145,8 @@ impl Tile<'_> {
 #[allow(unsafe_code)]
 mod x86 {
     //! The tile's bodies for AVX-512 and for AVX2 with FMA. The activations take their operands
-    //! in the order that gives what [`Activation::apply`] gives, NaN and signed zeros included:
-    //! `max(v, 0)` is 0 for NaN (as `f32::max`), and `min(6, max(0, v))` keeps NaN and -0 (as
-    //! `f32::clamp`).
+    //! in the order that gives what [`Activation::apply`] gives: `max(v, 0)` is 0 for NaN (as
+    //! `f32::max`) and for -0, and `min(6, max(0, v))` keeps NaN and -0 (as `f32::clamp`).
 
     use std::arch::x86_64::*;
 
