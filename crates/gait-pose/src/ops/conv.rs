@@ -367,19 +367,27 @@ pub(super) mod tests {
                     transposed[r * n + o] = v;
                 }
             }
-            let mut want = bias.repeat(m);
-            gemm_add(&a, &transposed, &mut want, k);
+            let mut sums = bias.repeat(m);
+            gemm_add(&a, &transposed, &mut sums, k);
             // The activation, on the sum of every run (a product of more than DEPTH inputs is
             // summed in runs).
-            Activation::Relu6.apply(&mut want);
-            let mut got = vec![0.0; m * n];
-            product(&a, k, &pack(&filter, n, m), &bias, Activation::Relu6, &mut got);
-            let differ = want
-                .iter()
-                .zip(&got)
-                .filter(|(w, g)| w.to_bits() != g.to_bits())
-                .count();
-            assert_eq!(differ, 0, "{m} x {k} x {n}: {differ} of {} differ", m * n);
+            for activation in [Activation::None, Activation::Relu6] {
+                let mut want = sums.clone();
+                activation.apply(&mut want);
+                let mut got = vec![0.0; m * n];
+                product(&a, k, &pack(&filter, n, m), &bias, activation, &mut got);
+                let differ = want
+                    .iter()
+                    .zip(&got)
+                    .filter(|(w, g)| w.to_bits() != g.to_bits())
+                    .count();
+                assert_eq!(
+                    differ,
+                    0,
+                    "{m} x {k} x {n}, {activation:?}: {differ} of {} differ",
+                    m * n
+                );
+            }
         }
     }
 
