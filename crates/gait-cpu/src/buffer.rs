@@ -7,9 +7,17 @@
 
 /// A vector of `len` copies of `fill`, backed by huge pages where the OS gives them.
 pub fn filled<T: Clone>(len: usize, fill: T) -> Vec<T> {
-    let mut values: Vec<T> = Vec::with_capacity(len);
-    advise_huge_pages(&mut values);
+    let mut values = with_capacity(len);
     values.resize(len, fill);
+    values
+}
+
+/// An empty vector with room for `capacity` values, backed by huge pages where the OS gives
+/// them: for a writer that fills it through [`Vec::spare_capacity_mut`] without writing it
+/// twice.
+pub fn with_capacity<T>(capacity: usize) -> Vec<T> {
+    let mut values: Vec<T> = Vec::with_capacity(capacity);
+    advise_huge_pages(&mut values);
     values
 }
 
@@ -45,5 +53,13 @@ mod tests {
         }
         assert!(super::filled(3, f64::NAN).iter().all(|x| x.is_nan()));
         assert_eq!(super::filled(700_000, 1.5f32)[699_999], 1.5);
+    }
+
+    #[test]
+    fn with_capacity_is_empty_with_the_room() {
+        for capacity in [0, 5, 3_000_000] {
+            let v = super::with_capacity::<f32>(capacity);
+            assert!(v.is_empty() && v.capacity() >= capacity);
+        }
     }
 }

@@ -3,7 +3,8 @@
 //! - [`Isa`]: the instruction set chosen once per process (the widest the CPU has, or a narrower
 //!   one forced with `GAIT_ISA=portable|avx2|avx512`), and [`multiversion!`] to compile a body
 //!   for each;
-//! - [`buffer::filled`]: large buffers backed by huge pages where the system gives them;
+//! - [`buffer::filled`], [`buffer::with_capacity`]: large buffers backed by huge pages where the
+//!   system gives them;
 //! - [`f16_to_f32`]: half precision widened exactly (NumPy's `f2`, TFLite's float16 weights).
 //!
 //! A crate of its own so that the kernels' crates do not depend on a file reader to get them.

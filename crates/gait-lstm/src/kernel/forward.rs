@@ -1,6 +1,8 @@
 //! The forward pass of blocks of rows: on a register tile where the CPU and `H` allow one
 //! ([`super::x86`]), else by the portable path.
 
+use std::mem::MaybeUninit;
+
 use super::activation::{sigmoid, tanh};
 use super::products::{Strided, matmul};
 use super::{Dims, scratch};
@@ -44,14 +46,20 @@ impl<'a> Forward<'a> {
         Forward { d, b, path }
     }
 
-    /// `x` (`rows x T x I`) in, `out` (`rows x T x H`) out; with `state` (`rows x T x 5H`), every
-    /// step's cell state and gates kept there.
-    pub(super) fn rows(&self, x: &[f32], out: &mut [f32], state: Option<&mut [f32]>) {
+    /// `x` (`rows x T x I`) in, `out` (`rows x T x H`) out, every value written and returned
+    /// initialised; with `state` (`rows x T x 5H`), every step's cell state and gates kept there.
+    pub(super) fn rows<'o>(
+        &self,
+        x: &[f32],
+        out: &'o mut [MaybeUninit<f32>],
+        state: Option<&mut [f32]>,
+    ) -> &'o mut [f32] {
         let (w_ih_t, w_hh_t) = match &self.path {
             #[cfg(target_arch = "x86_64")]
             Path::Tiles(packed) => return packed.forward_rows(self.d.steps, x, out, state),
             Path::Portable { w_ih_t, w_hh_t } => (w_ih_t, w_hh_t),
         };
+        let out = zeroed(out);
         let d = self.d;
         let (steps, h) = (d.steps, d.hidden);
         let rows = out.len() / (steps * h);
@@ -74,6 +82,19 @@ impl<'a> Forward<'a> {
             None => forward_rows(d, w_hh_t, &p, out, &mut vec![0.0f32; rows * 5 * h], false),
         }
         scratch::recycle(p);
+        out
+    }
+}
+
+/// `values` set to zero, and so initialised.
+fn zeroed(values: &mut [MaybeUninit<f32>]) -> &mut [f32] {
+    values.iter_mut().for_each(|v| {
+        v.write(0.0);
+    });
+    // SAFETY: every element was just written; `MaybeUninit<f32>` has the layout of `f32`.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::slice::from_raw_parts_mut(values.as_mut_ptr().cast::<f32>(), values.len())
     }
 }
 
@@ -208,9 +229,9 @@ mod tests {
                 random(4 * hidden, &mut rng),
             );
             let run = |forward: &Forward| {
-                let mut out = vec![0.0; batch * steps * hidden];
+                let mut out = vec![MaybeUninit::uninit(); batch * steps * hidden];
                 let mut state = vec![0.0; batch * steps * 5 * hidden];
-                forward.rows(&x, &mut out, Some(&mut state));
+                let out = forward.rows(&x, &mut out, Some(&mut state)).to_vec();
                 (out, state)
             };
             let portable = run(&Forward::portable(d, &w, &b));

@@ -1,10 +1,13 @@
 //! A layer's weights packed for a register tile of `lanes` hidden units, and the pointers of one
 //! call of the tile loop.
 
+use std::mem::MaybeUninit;
+
 use super::Simd;
 use crate::kernel::Dims;
 
-/// Runs every step of `rows` rows of a [`Call`]: an instruction set's tile loop.
+/// Runs every step of `rows` rows of a [`Call`], storing every value of its `out`: an
+/// instruction set's tile loop.
 ///
 /// # Safety
 ///
@@ -67,10 +70,17 @@ impl Packed {
         }
     }
 
-    /// `x` (`rows x steps x I`) in, `out` (`rows x steps x H`) out, for the `I` and `H` the
-    /// weights were packed for; with `state` (`rows x steps x 5H`), each step's cell state and
-    /// activated gates (c, i, f, g, o) kept there. Sizes that do not fit are a bug, and panic.
-    pub(crate) fn forward_rows(&self, steps: usize, x: &[f32], out: &mut [f32], state: Option<&mut [f32]>) {
+    /// `x` (`rows x steps x I`) in, `out` (`rows x steps x H`) out, every value written and
+    /// returned initialised, for the `I` and `H` the weights were packed for; with `state`
+    /// (`rows x steps x 5H`), each step's cell state and activated gates (c, i, f, g, o) kept
+    /// there. Sizes that do not fit are a bug, and panic.
+    pub(crate) fn forward_rows<'o>(
+        &self,
+        steps: usize,
+        x: &[f32],
+        out: &'o mut [MaybeUninit<f32>],
+        state: Option<&mut [f32]>,
+    ) -> &'o mut [f32] {
         let (input, h) = (self.input, self.hidden);
         // Everything the tile loop addresses, checked here: its weights and biases, and each slice.
         assert!(
@@ -89,7 +99,7 @@ impl Packed {
             "input of {rows} rows x {steps} steps x {input}"
         );
         if rows == 0 {
-            return;
+            return &mut [];
         }
         let state = state.map(|s| {
             assert_eq!(
@@ -110,7 +120,7 @@ impl Packed {
             d,
             packed: self,
             x: x.as_ptr(),
-            out: out.as_mut_ptr(),
+            out: out.as_mut_ptr().cast(),
             c: c.as_mut_ptr(),
             state,
         };
@@ -119,7 +129,11 @@ impl Packed {
         // and `out`, `c` and `state` are borrowed mutably for the call.
         #[allow(unsafe_code)]
         unsafe {
-            (self.run)(&call, rows)
+            (self.run)(&call, rows);
+            // SAFETY: the tile loop stores every unit of every row and step of `out` (each step,
+            // each block of units, each tile of rows), reading `h` of a step only after storing
+            // it; `MaybeUninit<f32>` has the layout of `f32`.
+            std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<f32>(), out.len())
         }
     }
 }
@@ -139,7 +153,8 @@ pub(crate) struct Call<'a> {
 mod tests {
     use super::*;
 
-    /// A tile loop that touches nothing: the checks are what is tested.
+    /// A tile loop that touches nothing: the checks are what is tested (given an `out` already
+    /// written, since it writes none).
     ///
     /// # Safety
     ///
@@ -164,16 +179,16 @@ mod tests {
         // with the second's slices must not reach the loop.
         let p = packed(40, 8);
         assert_eq!(p.weights.len(), packed(8, 16).weights.len());
-        let (x, mut out) = (vec![0.0; 3 * 8], vec![0.0; 3 * 16]);
+        let (x, mut out) = (vec![0.0; 3 * 8], vec![MaybeUninit::uninit(); 3 * 16]);
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            p.forward_rows(3, &x, &mut out, None)
+            p.forward_rows(3, &x, &mut out, None);
         }));
         assert!(
             run.is_err(),
             "slices for input 8 / hidden 16 were accepted by weights for 40 / 8"
         );
         // The right sizes run.
-        let (x, mut out) = (vec![0.0; 2 * 3 * 40], vec![0.0; 2 * 3 * 8]);
+        let (x, mut out) = (vec![0.0; 2 * 3 * 40], vec![MaybeUninit::new(0.0); 2 * 3 * 8]);
         p.forward_rows(3, &x, &mut out, None);
     }
 
