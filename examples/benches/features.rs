@@ -10,6 +10,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gait::features::FeatureSet;
 use gait::io::{Landmarks, Layout};
 use gait::ndarray::Array3;
+// Linked for its allocator (mimalloc): the bench runs as the programs run.
+use gait_examples as _;
 
 const FRAMES: usize = 1_000_000;
 

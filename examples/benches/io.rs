@@ -12,6 +12,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gait::features::SEED_COLUMNS;
 use gait::io::{ClipFile, Dataset, FeatureSequence, Require, write_angles};
 use gait::ndarray::Array2;
+// Linked for its allocator (mimalloc): the bench runs as the programs run.
+use gait_examples as _;
 
 const FILES: usize = 1000;
 const FRAMES: usize = 110;

@@ -10,6 +10,8 @@ use gait::features::SEED_COLUMNS;
 use gait::io::{Class, FeatureSequence};
 use gait::lstm::{Classifier, Example, TrainOptions};
 use gait::ndarray::Array2;
+// Linked for its allocator (mimalloc): the bench runs as the programs run.
+use gait_examples as _;
 
 fn sequences(n: usize) -> Vec<Example> {
     (0..n)

@@ -17,6 +17,8 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gait::pose::{Frame, FrameSource, Model, PoseEstimator, PoseOptions, default_model_dir, on_this_thread};
+// Linked for its allocator (mimalloc): the bench runs as the programs run.
+use gait_examples as _;
 
 fn decoded(name: &str) -> Vec<(Frame<'static>, f64)> {
     let video = Path::new(env!("CARGO_MANIFEST_DIR"))

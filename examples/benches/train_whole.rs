@@ -16,6 +16,8 @@ use gait::io::{Class, FeatureSequence};
 use gait::lstm::{Classifier, Example, TrainOptions};
 use gait::ndarray::Array2;
 use rand::{Rng, SeedableRng};
+// Linked for its allocator (mimalloc): the bench runs as the programs run.
+use gait_examples as _;
 
 /// Clips, frames a clip, clips a recording: the real set's shape.
 const CLIPS: usize = 5428;
