@@ -141,7 +141,7 @@ pub(super) trait Simd: Copy {
     type Mask: Copy;
     /// The accumulators of a tile: four vectors (one per gate, or per block of columns) for each
     /// of [`Self::TILE`] rows.
-    type Sums: Copy + AsRef<[[Self::V; 4]]>;
+    type Sums: Copy + AsRef<[[Self::V; 4]]> + AsMut<[[Self::V; 4]]>;
     /// Floats per vector: hidden units per block.
     const LANES: usize;
     /// Rows per tile.
@@ -316,21 +316,17 @@ unsafe fn step<S: Simd>(s: S, call: &Call<'_>, t: usize, block: usize, first: us
             let weight = |k: usize, g: usize| s.load(recurrent.add((k * 4 + g) * lanes));
             tile = s.tile_products(tile, 0..hidden, weight, h);
         }
-        // Every row's gates first, then the cells: the rows' activations are independent
-        // chains of dependent instructions, which the CPU overlaps when they come together.
-        const { assert!(S::TILE <= MAX_TILE, "a tile's rows fit the gates' array") };
-        let mut gate = [[s.splat(0.0); 4]; MAX_TILE];
-        for (gate, z) in gate.iter_mut().zip(tile.as_ref()).take(valid) {
-            *gate = gates(s, *z);
+        // Every row's gates first, in place of its sums, then the cells: the rows' activations
+        // are independent chains of dependent instructions, which the CPU overlaps when they
+        // come together. (A separate array of gates, zeroed first, cost a `memset` a tile.)
+        for z in tile.as_mut().iter_mut().take(valid) {
+            *z = gates(s, *z);
         }
-        for (r, gate) in gate.iter().enumerate().take(valid) {
+        for (r, gate) in tile.as_ref().iter().enumerate().take(valid) {
             cell(s, call, row(r), t, block, *gate);
         }
     }
 }
-
-/// The most rows a tile has ([`Simd::TILE`]).
-const MAX_TILE: usize = 6;
 
 /// The gates i, f, g, o from their pre-activations.
 #[inline(always)]
