@@ -1,12 +1,11 @@
 //! The tile in AVX2 and FMA: 8 lanes, 16 registers. A tile is 3 rows by the 4 gates of a block
 //! of 8 hidden units (for the backward pass's products, 3 rows by 32 columns): 12 accumulators,
-//! one weight vector and 3 broadcasts at a time. `2^n` is put into the exponent bits;
-//! reciprocals are `rcp` and one Newton step.
+//! one weight vector and 3 broadcasts at a time. `2^n` is put into the exponent bits.
 
 use std::arch::x86_64::{
     __m256, __m256i, _mm256_add_epi32, _mm256_add_ps, _mm256_castps_si256, _mm256_castsi256_ps,
-    _mm256_cmpgt_epi32, _mm256_cvtps_epi32, _mm256_fmadd_ps, _mm256_fnmadd_ps, _mm256_loadu_ps,
-    _mm256_maskload_ps, _mm256_maskstore_ps, _mm256_max_ps, _mm256_min_ps, _mm256_mul_ps, _mm256_rcp_ps,
+    _mm256_cmpgt_epi32, _mm256_cvtps_epi32, _mm256_div_ps, _mm256_fmadd_ps, _mm256_fnmadd_ps,
+    _mm256_loadu_ps, _mm256_maskload_ps, _mm256_maskstore_ps, _mm256_max_ps, _mm256_min_ps, _mm256_mul_ps,
     _mm256_round_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setr_epi32, _mm256_slli_epi32,
     _mm256_storeu_ps,
 };
@@ -48,6 +47,7 @@ impl Simd for Avx2 {
         _mm256_storeu_ps,
         _mm256_add_ps,
         _mm256_mul_ps,
+        _mm256_div_ps,
         _mm256_fmadd_ps,
         _mm256_fnmadd_ps,
         _mm256_min_ps,
@@ -88,11 +88,6 @@ impl Simd for Avx2 {
             let scale = _mm256_slli_epi32::<23>(_mm256_cvtps_epi32(n));
             _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p), scale))
         }
-    }
-    #[inline(always)]
-    fn reciprocal_estimate(self, d: __m256) -> __m256 {
-        // SAFETY: see `splat`.
-        unsafe { _mm256_rcp_ps(d) }
     }
     #[inline(always)]
     fn sums(self, first: [__m256; 4]) -> Self::Sums {

@@ -1,12 +1,11 @@
 //! The tile in AVX-512F: 16 lanes, 32 registers. A tile is 6 rows by 4 vectors: 24
 //! accumulators, 4 weight vectors and a broadcast (for the backward pass's products, 6 rows by
-//! 64 columns). `2^n` is applied by `scalef`; reciprocals are `rcp14` and one Newton step
-//! (relative error about 2^-28).
+//! 64 columns). `2^n` is applied by `scalef`.
 
 use std::arch::x86_64::{
-    __m512, __mmask16, _mm512_add_ps, _mm512_fmadd_ps, _mm512_fnmadd_ps, _mm512_loadu_ps,
+    __m512, __mmask16, _mm512_add_ps, _mm512_div_ps, _mm512_fmadd_ps, _mm512_fnmadd_ps, _mm512_loadu_ps,
     _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps, _mm512_max_ps, _mm512_min_ps, _mm512_mul_ps,
-    _mm512_rcp14_ps, _mm512_roundscale_ps, _mm512_scalef_ps, _mm512_set1_ps, _mm512_storeu_ps,
+    _mm512_roundscale_ps, _mm512_scalef_ps, _mm512_set1_ps, _mm512_storeu_ps,
 };
 use std::ops::Range;
 
@@ -50,6 +49,7 @@ impl Simd for Avx512 {
         _mm512_storeu_ps,
         _mm512_add_ps,
         _mm512_mul_ps,
+        _mm512_div_ps,
         _mm512_fmadd_ps,
         _mm512_fnmadd_ps,
         _mm512_min_ps,
@@ -79,11 +79,6 @@ impl Simd for Avx512 {
     fn scale(self, p: __m512, n: __m512) -> __m512 {
         // SAFETY: see `splat`.
         unsafe { _mm512_scalef_ps(p, n) }
-    }
-    #[inline(always)]
-    fn reciprocal_estimate(self, d: __m512) -> __m512 {
-        // SAFETY: see `splat`.
-        unsafe { _mm512_rcp14_ps(d) }
     }
     #[inline(always)]
     fn sums(self, first: [__m512; 4]) -> Self::Sums {

@@ -9,20 +9,22 @@
 //! pre-activations never reach memory.
 //!
 //! What is written once here, generic over the instruction set ([`Simd`]): the step loop
-//! ([`run`], [`step`]), the gates ([`gates`]) and the activations ([`exp`], [`reciprocal`],
-//! [`sigmoid`], [`tanh`]). What each instruction set writes itself: its vector operations and
-//! its register tile of products, whose register allocation is the point (3 rows in AVX2's 16
-//! registers, 6 in AVX-512's 32).
+//! ([`run`], [`step`]), the gates ([`gates`]) and the activations ([`exp_of`], [`sigmoid`],
+//! [`tanh`]). What each instruction set writes itself: its vector operations and its register
+//! tile of products, whose register allocation is the point (3 rows in AVX2's 16 registers, 6 in
+//! AVX-512's 32).
 //!
-//! `exp` is the reduction and degree-6 Taylor polynomial of [`super::activation`], with FMA;
-//! reciprocals are the instruction set's estimate and one Newton step.
+//! The exponentials are those of [`super::activation`] (the same constants, [`ExpOf`]), with FMA;
+//! the divisions are the instruction set's own, which run beside the FMAs on their own unit
+//! (an estimate and a Newton step took three operations of the FMAs' ports).
 
 /// The methods of [`Simd`] that are one intrinsic each, from the instruction set's vector type
-/// and intrinsics: `splat`, `load`, `store`, `add`, `mul`, `mul_add`, `neg_mul_add`, `clamp`.
+/// and intrinsics: `splat`, `load`, `store`, `add`, `mul`, `div`, `mul_add`, `neg_mul_add`,
+/// `clamp`.
 /// Used inside an `impl Simd` whose token shows the CPU runs them.
 macro_rules! vector_ops {
-    ($v:ty, $set1:ident, $load:ident, $store:ident, $add:ident, $mul:ident, $fmadd:ident,
-     $fnmadd:ident, $min:ident, $max:ident) => {
+    ($v:ty, $set1:ident, $load:ident, $store:ident, $add:ident, $mul:ident, $div:ident,
+     $fmadd:ident, $fnmadd:ident, $min:ident, $max:ident) => {
         #[inline(always)]
         fn splat(self, x: f32) -> $v {
             // SAFETY: the token shows the instruction set (every method below likewise).
@@ -57,6 +59,11 @@ macro_rules! vector_ops {
         fn mul(self, a: $v, b: $v) -> $v {
             // SAFETY: see `splat`.
             unsafe { $mul(a, b) }
+        }
+        #[inline(always)]
+        fn div(self, a: $v, b: $v) -> $v {
+            // SAFETY: see `splat`.
+            unsafe { $div(a, b) }
         }
         #[inline(always)]
         fn mul_add(self, a: $v, b: $v, c: $v) -> $v {
@@ -127,6 +134,7 @@ use packed::{Call, Run};
 pub(crate) use products::{Products, tiles};
 
 use super::Dims;
+use super::activation::{EXP_NEG, EXP_TWICE, ExpOf};
 use gait_cpu::Isa;
 
 /// An x86 instruction set the tile runs in: its vector of `f32`, the operations the gates need,
@@ -185,6 +193,8 @@ pub(super) trait Simd: Copy {
     fn add(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a * b`.
     fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a / b`, correctly rounded.
+    fn div(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a * b + c`, rounded once.
     fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// `c - a * b`, rounded once.
@@ -195,8 +205,6 @@ pub(super) trait Simd: Copy {
     fn round(self, x: Self::V) -> Self::V;
     /// `p * 2^n` for integral `n` in `[-124, 127]` and `p` in `[0.5, 2]`.
     fn scale(self, p: Self::V, n: Self::V) -> Self::V;
-    /// An estimate of `1 / d` (relative error at most 2^-12).
-    fn reciprocal_estimate(self, d: Self::V) -> Self::V;
     /// Accumulators that all start at `first`.
     fn sums(self, first: [Self::V; 4]) -> Self::Sums;
     /// `acc[r][g] += sum over k in ks of value(r, k) * weight(k, g)`, the accumulators kept in
@@ -229,39 +237,35 @@ pub(crate) fn packed(isa: Isa, d: Dims, w: &[f32], b: &[f32]) -> Option<Packed> 
     None
 }
 
-/// `e^x`; inputs clamped to `[-86, 88]`, NaN passed through.
+/// `e^(k x)` by the constants `e` of `k` ([`ExpOf`]); `x` clamped so that `k x` lies in
+/// `[-86, 88]`, NaN passed through.
 #[inline(always)]
-fn exp<S: Simd>(s: S, x: S::V) -> S::V {
-    let x = s.clamp(x, -86.0, 88.0);
-    let n = s.round(s.mul(x, s.splat(std::f32::consts::LOG2_E)));
-    // x - n ln2, with ln2 in two parts so that n times the first is exact.
-    let r = s.neg_mul_add(n, s.splat(355.0 / 512.0), x);
-    let r = s.neg_mul_add(n, s.splat(-2.121_944_4e-4), r);
-    let mut p = s.splat(1.0 / 720.0);
-    for c in [1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
-        p = s.mul_add(p, r, s.splat(c));
+fn exp_of<S: Simd>(s: S, x: S::V, e: &ExpOf) -> S::V {
+    let x = s.clamp(x, e.lo, e.hi);
+    let n = s.round(s.mul(x, s.splat(e.log2e)));
+    // q = x - n ln2 / k, so that k x = n ln2 + k q; the polynomial in q gives e^(k q).
+    let q = s.neg_mul_add(n, s.splat(e.ln2_hi), x);
+    let q = s.neg_mul_add(n, s.splat(e.ln2_lo), q);
+    let mut p = s.splat(e.poly[5]);
+    for &c in e.poly[..5].iter().rev() {
+        p = s.mul_add(p, q, s.splat(c));
     }
     s.scale(p, n)
-}
-
-/// `1 / d`: the estimate and one Newton step.
-#[inline(always)]
-fn reciprocal<S: Simd>(s: S, d: S::V) -> S::V {
-    let r = s.reciprocal_estimate(d);
-    s.mul(r, s.neg_mul_add(d, r, s.splat(2.0)))
 }
 
 /// `1 / (1 + e^-x)`.
 #[inline(always)]
 fn sigmoid<S: Simd>(s: S, x: S::V) -> S::V {
-    reciprocal(s, s.add(s.splat(1.0), exp(s, s.mul(x, s.splat(-1.0)))))
+    let one = s.splat(1.0);
+    s.div(one, s.add(one, exp_of(s, x, &EXP_NEG)))
 }
 
 /// `1 - 2 / (1 + e^2x)`.
 #[inline(always)]
 fn tanh<S: Simd>(s: S, x: S::V) -> S::V {
-    let e = exp(s, s.mul(x, s.splat(2.0)));
-    s.neg_mul_add(s.splat(2.0), reciprocal(s, s.add(s.splat(1.0), e)), s.splat(1.0))
+    let one = s.splat(1.0);
+    let e = exp_of(s, x, &EXP_TWICE);
+    s.neg_mul_add(s.splat(2.0), s.div(one, s.add(one, e)), one)
 }
 
 /// Every step of rows `0..rows` of `call`. Within a step, one block of hidden units at a time
