@@ -6,6 +6,7 @@ use gait_io::{Class, FeatureSequence};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::kernel::{in_parallel, threads};
 
 /// The version of the model directory format this crate writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -196,35 +197,54 @@ impl ModelConfig {
                 n.std.len()
             )));
         }
-        // Written in place, one value at a time: each sequence standardised, then cut or padded,
-        // with no copy of it in between (a fifth of a whole prediction's time when there were
-        // two).
-        let size = max_len * width;
-        let mut data = vec![0.0f32; sequences.len() * size];
-        let mut last = Vec::with_capacity(sequences.len());
         for (i, seq) in sequences.iter().enumerate() {
             self.check_input(i, seq)?;
-            let rows = &mut data[i * size..(i + 1) * size];
-            for (to, from) in rows.chunks_exact_mut(width).zip(seq.values().rows()) {
-                for (c, (to, &v)) in to.iter_mut().zip(&from).enumerate() {
-                    let v = match &self.normalizer {
-                        Some(n) => n.standardise(c, v),
-                        None => v,
-                    };
-                    if FeatureSequence::present(v) {
-                        #[allow(clippy::cast_possible_truncation)]
-                        {
-                            *to = v as f32;
-                        }
-                    }
-                }
-            }
-            let kept = seq.frames().min(max_len);
-            last.push(if self.masked { kept - 1 } else { max_len - 1 } as u32);
         }
+        // Written in place, one value at a time: each sequence standardised, then cut or padded,
+        // with no copy of it in between; blocks of sequences on the kernel's threads.
+        let size = max_len * width;
+        let mut data = vec![0.0f32; sequences.len() * size];
+        if size > 0 {
+            let per_block = sequences.len().div_ceil(threads()).max(1);
+            let blocks = sequences.chunks(per_block).zip(data.chunks_mut(per_block * size));
+            in_parallel(blocks, |(sequences, data)| {
+                for (seq, rows) in sequences.iter().zip(data.chunks_exact_mut(size)) {
+                    self.write_input(seq, rows);
+                }
+            });
+        }
+        let last = sequences
+            .iter()
+            .map(|seq| {
+                let kept = seq.frames().min(max_len);
+                (if self.masked { kept - 1 } else { max_len - 1 }) as u32
+            })
+            .collect::<Vec<_>>();
         let x = Tensor::from_vec(data, (sequences.len(), max_len, width), &Device::Cpu)?;
         let last = Tensor::from_vec(last, sequences.len(), &Device::Cpu)?;
         Ok((x, last))
+    }
+
+    /// `sequence` standardised (if the model was trained so), cut to `rows`' `max_len` frames
+    /// of the model's columns, missing values left as they are in `rows` (zero).
+    fn write_input(&self, sequence: &FeatureSequence, rows: &mut [f32]) {
+        for (to, from) in rows
+            .chunks_exact_mut(self.columns.len())
+            .zip(sequence.values().rows())
+        {
+            for (c, (to, &v)) in to.iter_mut().zip(&from).enumerate() {
+                let v = match &self.normalizer {
+                    Some(n) => n.standardise(c, v),
+                    None => v,
+                };
+                if FeatureSequence::present(v) {
+                    #[allow(clippy::cast_possible_truncation)]
+                    {
+                        *to = v as f32;
+                    }
+                }
+            }
+        }
     }
 
     /// The configuration of our default model for `columns` of `feature_set`, for the classes

@@ -300,7 +300,7 @@ impl CustomOp3 for LstmKernel {
 
 /// Threads to split work over: those of Candle's pool ([`in_parallel`]) and the caller. Asked of
 /// the pool, not of `get_num_threads`, which reads `/proc/cpuinfo` at every call.
-fn threads() -> usize {
+pub(crate) fn threads() -> usize {
     candle_core::utils::barrier_pool().n_workers() + 1
 }
 
@@ -308,7 +308,7 @@ fn threads() -> usize {
 /// (rayon's) competed with it, since Candle's workers spin for a while after each of its parallel
 /// ops, and on two cores that took one from this kernel. Each item is run once, by whichever
 /// thread takes it; items are independent, so the results do not depend on which.
-fn in_parallel<T: Send>(items: impl Iterator<Item = T>, work: impl Fn(T) + Sync) {
+pub(crate) fn in_parallel<T: Send>(items: impl Iterator<Item = T>, work: impl Fn(T) + Sync) {
     let slots: Vec<Mutex<Option<T>>> = items.map(|item| Mutex::new(Some(item))).collect();
     candle_core::utils::barrier_pool().execute_chunked(slots.len(), |range| {
         for slot in &slots[range] {
