@@ -130,7 +130,10 @@ const PANEL_STEPS: usize = 128;
 
 /// `dW = [dW_ih | dW_hh] = sum over rows and steps of dz_t^T [x_t | h_{t-1}]` (`4H x (I + H)`,
 /// `h_{-1} = 0`) and `db = sum of dz_t` (`4H`), [`PANEL_STEPS`] steps at a time; blocks of rows of
-/// `dW` and `db` in parallel.
+/// `dW` and `db` in parallel. Each block is summed as its transpose, `panel^T dz`, whose columns
+/// are a block of `4H` (a multiple of every tile's width) where `I + H` (75 for the default
+/// model) would leave most of a last tile of columns empty; the same products are summed in the
+/// same order, so the bits are those of `dz^T panel`.
 pub(super) fn weight_gradient(d: Dims, dz: &[f32], x: &[f32], out: &[f32], dw: &mut [f32], db: &mut [f32]) {
     let (steps, h, width) = (d.steps, d.hidden, d.input + d.hidden);
     let total = d.batch * steps;
@@ -139,6 +142,8 @@ pub(super) fn weight_gradient(d: Dims, dz: &[f32], x: &[f32], out: &[f32], dw: &
     in_parallel(blocks, |(n, (dw, db))| {
         let rows = db.len();
         let mut panel = Vec::with_capacity(PANEL_STEPS.min(total) * width);
+        // This block of dW, transposed: width x rows.
+        let mut dw_t = vec![0.0f32; width * rows];
         for (chunk, first) in (0..total).step_by(PANEL_STEPS).enumerate() {
             let count = PANEL_STEPS.min(total - first);
             panel.clear();
@@ -150,16 +155,21 @@ pub(super) fn weight_gradient(d: Dims, dz: &[f32], x: &[f32], out: &[f32], dw: &
                     panel.extend_from_slice(&out[(k - 1) * h..k * h]);
                 }
             }
-            // Rows n * block.. of dW are columns of dz (B T x 4H, row-major), transposed.
-            let dz_transposed = Strided {
+            let panel_t = Strided::row_major(&panel, count, width).transposed();
+            // Columns n * block.. of dz (B T x 4H, row-major) for these steps.
+            let dz = Strided {
                 data: &dz[first * 4 * h + n * block..],
-                rows,
-                cols: count,
-                row_stride: 1,
-                col_stride: 4 * h,
+                rows: count,
+                cols: rows,
+                row_stride: 4 * h,
+                col_stride: 1,
             };
-            let panel = Strided::row_major(&panel, count, width);
-            matmul(dw, width, chunk > 0, dz_transposed, panel);
+            matmul(&mut dw_t, rows, chunk > 0, panel_t, dz);
+        }
+        for (i, row) in dw.chunks_exact_mut(width).enumerate() {
+            row.iter_mut()
+                .zip(dw_t.iter().skip(i).step_by(rows))
+                .for_each(|(to, &v)| *to = v);
         }
         db.fill(0.0);
         for row in dz.chunks_exact(4 * h) {
