@@ -8,7 +8,7 @@ use super::products::{Strided, matmul};
 use super::{Dims, in_parallel, threads};
 
 gait_cpu::multiversion! {
-    /// The backward pass of one block of rows: from the kept `state` (`rows x T x 5H`) and the
+    /// The backward pass of one block of rows: from the kept `state` (`T x rows x 5H`) and the
     /// gradient of the outputs (`rows x T x H`), the gradient of the pre-activations `dp`
     /// (`rows x T x 4H`).
     pub(super) fn backward_rows(
@@ -26,9 +26,10 @@ gait_cpu::multiversion! {
         let zeros = vec![0.0f32; h];
         for t in (0..steps).rev() {
             for b in 0..rows {
-                let at = (b * steps + t) * 5 * h;
+                // Kept step after step, the rows of a step side by side.
+                let at = (t * rows + b) * 5 * h;
                 let c_prev = if t > 0 {
-                    &state[at - 5 * h..at - 4 * h]
+                    &state[at - rows * 5 * h..at - rows * 5 * h + h]
                 } else {
                     &zeros
                 };

@@ -47,7 +47,7 @@ impl<'a> Forward<'a> {
     }
 
     /// `x` (`rows x T x I`) in, `out` (`rows x T x H`) out, every value written and returned
-    /// initialised; with `state` (`rows x T x 5H`), every step's cell state and gates kept there.
+    /// initialised; with `state` (`T x rows x 5H`), every step's cell state and gates kept there.
     pub(super) fn rows<'o>(
         &self,
         x: &[f32],
@@ -100,7 +100,7 @@ fn zeroed(values: &mut [MaybeUninit<f32>]) -> &mut [f32] {
 
 gait_cpu::multiversion! {
     /// The forward pass of one block of rows: `p` (`rows x T x 4H`) in, `out` (`rows x T x H`)
-    /// out, with `w_hh_t` = `W_hh^T` (`H x 4H`). `state` is `rows x T x 5H` when `keep` (every
+    /// out, with `w_hh_t` = `W_hh^T` (`H x 4H`). `state` is `T x rows x 5H` when `keep` (every
     /// step's state stays there), else `rows x 5H` reused by every step.
     fn forward_rows(
         d: Dims,
@@ -112,8 +112,9 @@ gait_cpu::multiversion! {
     ) {
         let (steps, h) = (d.steps, d.hidden);
         let rows = out.len() / (steps * h);
-        // Where row b's state of step t starts: its own slot when kept, else one slot per row.
-        let (row_stride, step_stride) = if keep { (steps * 5 * h, 5 * h) } else { (5 * h, 0) };
+        // Where row b's state of step t starts: step after step, the rows of a step side by
+        // side, when kept; else one slot per row.
+        let (row_stride, step_stride) = (5 * h, if keep { rows * 5 * h } else { 0 });
         for t in 0..steps {
             for b in 0..rows {
                 let at = b * row_stride + t * step_stride;

@@ -53,7 +53,9 @@ const MIN_ROWS_PER_THREAD: usize = 8;
 /// The op. Built for inference ([`LstmKernel::inference`]) it keeps nothing and has no backward;
 /// built for training ([`LstmKernel::training`]) it keeps what its backward pass needs.
 pub(crate) struct LstmKernel {
-    /// Cell state then the activated gates i, f, g, o (`B x T x 5H`), set by the forward pass.
+    /// Cell state then the activated gates i, f, g, o, set by the forward pass: per block of rows
+    /// (the threads' unit), `T x rows x 5H`, so that the backward pass, going back step by step,
+    /// reads each step's states from one stretch of memory.
     saved: Option<OnceLock<Vec<f32>>>,
 }
 
@@ -367,7 +369,18 @@ mod tests {
                 for ((dz, grad_out), state) in blocks.zip(state.chunks(rows * t * 5 * h)) {
                     backward_rows(d, d.w_hh(&w), state, grad_out, dz);
                 }
-                (out, state, dz)
+                // A block keeps its states step after step: put back row after row to compare.
+                let mut by_row = Vec::new();
+                for block in state.chunks(rows * t * 5 * h) {
+                    let rows_here = block.len() / (t * 5 * h);
+                    for b in 0..rows_here {
+                        for step in 0..t {
+                            let at = (step * rows_here + b) * 5 * h;
+                            by_row.extend_from_slice(&block[at..at + 5 * h]);
+                        }
+                    }
+                }
+                (out, by_row, dz)
             };
             let whole = run(d.batch);
             assert!(whole == run(5) && whole == run(1), "H = {hidden}");

@@ -362,7 +362,7 @@ unsafe fn cell<S: Simd>(s: S, call: &Call<'_>, row: usize, t: usize, block: usiz
         let at = (row * steps + t) * hidden + block * S::LANES;
         s.store(call.out.add(at), s.mul(o, tanh(s, c)));
         if let Some(state) = call.state {
-            let kept = state.add((row * steps + t) * 5 * hidden + block * S::LANES);
+            let kept = state.add((t * call.d.batch + row) * 5 * hidden + block * S::LANES);
             for (part, v) in [c, i, f, g, o].into_iter().enumerate() {
                 s.store(kept.add(part * hidden), v);
             }

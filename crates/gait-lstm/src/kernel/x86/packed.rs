@@ -72,7 +72,7 @@ impl Packed {
 
     /// `x` (`rows x steps x I`) in, `out` (`rows x steps x H`) out, every value written and
     /// returned initialised, for the `I` and `H` the weights were packed for; with `state`
-    /// (`rows x steps x 5H`), each step's cell state and activated gates (c, i, f, g, o) kept
+    /// (`steps x rows x 5H`), each step's cell state and activated gates (c, i, f, g, o) kept
     /// there. Sizes that do not fit are a bug, and panic.
     pub(crate) fn forward_rows<'o>(
         &self,
