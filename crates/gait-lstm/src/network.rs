@@ -5,6 +5,7 @@ use candle_core::{DType, Device, Tensor, Var};
 
 use crate::config::ModelConfig;
 use crate::error::Result;
+use crate::kernel::DenseKernel;
 use crate::lstm::Lstm;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -31,7 +32,8 @@ impl Dense {
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        Ok(x.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)?)
+        Ok(x.contiguous()?
+            .apply_op3(self.weight.as_tensor(), self.bias.as_tensor(), DenseKernel)?)
     }
 }
 

@@ -17,6 +17,7 @@
 //!   steps as one product, then per step the recurrent product and the gates in vectorised
 //!   blocks, [`activation`]);
 //! - [`backward`]: the backward pass, from the states the forward pass kept;
+//! - [`dense`]: the dense layers as one op each ([`DenseKernel`]), on the same products;
 //! - [`products`]: the matrix products, on AVX-512 or AVX2 tiles or a portable one;
 //! - [`scratch`]: buffers reused from step to step.
 //!
@@ -30,6 +31,7 @@
 
 mod activation;
 mod backward;
+mod dense;
 mod forward;
 mod products;
 mod scratch;
@@ -44,6 +46,7 @@ use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Storage, Tensor};
 use gait_cpu::buffer::{filled, with_capacity};
 
 use backward::{backward_rows, input_gradient, weight_gradient};
+pub(crate) use dense::DenseKernel;
 use forward::Forward;
 use products::Strided;
 
