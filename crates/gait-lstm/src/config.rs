@@ -143,25 +143,34 @@ impl ModelConfig {
         if self.max_len == 0 || self.max_len > MAX_LEN {
             return Err(format!("max_len is {}; it must be 1 to {MAX_LEN}", self.max_len));
         }
-        if let Some(n) = &self.normalizer {
-            if n.columns != self.columns || n.mean.len() != width || n.std.len() != width {
-                return Err(format!(
+        self.normalizer_fits()?;
+        if let Some(n) = &self.normalizer
+            && let Some(c) =
+                (0..width).find(|&c| !(n.mean[c].is_finite() && n.std[c].is_finite() && n.std[c] > 0.0))
+        {
+            return Err(format!(
+                "the normalisation of column {} is not usable (mean {}, std {})",
+                n.columns[c], n.mean[c], n.std[c]
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks that the normaliser, if any, has the model's columns and one mean and deviation
+    /// for each.
+    fn normalizer_fits(&self) -> Result<(), String> {
+        let width = self.columns.len();
+        match &self.normalizer {
+            Some(n) if n.columns != self.columns || n.mean.len() != width || n.std.len() != width => {
+                Err(format!(
                     "the normaliser has {} columns, {} means and {} deviations for the model's {width} columns",
                     n.columns.len(),
                     n.mean.len(),
                     n.std.len()
-                ));
+                ))
             }
-            if let Some(c) =
-                (0..width).find(|&c| !(n.mean[c].is_finite() && n.std[c].is_finite() && n.std[c] > 0.0))
-            {
-                return Err(format!(
-                    "the normalisation of column {} is not usable (mean {}, std {})",
-                    n.columns[c], n.mean[c], n.std[c]
-                ));
-            }
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Checks that `sequence`, the `index`th given, can be the network's input: the model's
@@ -187,16 +196,8 @@ impl ModelConfig {
     /// each one at (`u32`, `B`), as [`Network::forward_t`](crate::Network::forward_t) takes them.
     pub fn input(&self, sequences: &[&FeatureSequence]) -> Result<(Tensor, Tensor)> {
         let (width, max_len) = (self.columns.len(), self.max_len);
-        if let Some(n) = &self.normalizer
-            && (n.columns != self.columns || n.mean.len() != width || n.std.len() != width)
-        {
-            return Err(Error::Input(format!(
-                "the normaliser has {} columns, {} means and {} deviations for the model's {width} columns",
-                n.columns.len(),
-                n.mean.len(),
-                n.std.len()
-            )));
-        }
+        self.normalizer_fits()
+            .map_err(|e| Error::Input(format!("the model's configuration: {e}; train it again")))?;
         for (i, seq) in sequences.iter().enumerate() {
             self.check_input(i, seq)?;
         }
@@ -309,6 +310,19 @@ mod tests {
                 assert_eq!(last[i] as usize, step);
             }
         }
+    }
+
+    /// A configuration built by hand whose normaliser lacks a column is an error, not a panic.
+    #[test]
+    fn an_input_with_a_normaliser_that_does_not_fit_is_refused() {
+        let columns = vec!["a".to_string(), "b".to_string()];
+        let sequence = FeatureSequence::new(columns.clone(), Array2::from_elem((3, 2), 1.0)).unwrap();
+        let mut config = ModelConfig::new(FeatureSet::Seed, columns, 4);
+        let mut normaliser = Normalizer::fit(std::slice::from_ref(&sequence), 4).unwrap();
+        normaliser.std.pop();
+        config.normalizer = Some(normaliser);
+        let err = config.input(&[&sequence]).unwrap_err();
+        assert!(err.to_string().contains("2 means and 1 deviations"), "{err}");
     }
 
     #[test]
